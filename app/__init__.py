@@ -1,0 +1,1 @@
+"""kindmap: a PostGIS-backed map of kindness infrastructure."""

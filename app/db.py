@@ -1,0 +1,33 @@
+"""Engine and connection pool for the database in use."""
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine
+
+from app import localdb
+from app.settings import database_settings
+
+
+def database_url() -> str:
+    """KINDMAP_DATABASE_URL when set, otherwise the project-local cluster."""
+    settings = database_settings()
+    return settings.database_url or localdb.url(settings)
+
+
+def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
+    settings = database_settings()
+    connect_args: dict = {"connect_timeout": settings.connect_timeout_s}
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         pool_timeout=settings.connect_timeout_s, connect_args=connect_args)
+
+
+@lru_cache
+def engine() -> Engine:
+    return make_engine(database_url())
+
+
+@lru_cache
+def api_engine() -> Engine:
+    """The API's engine: statements are time-limited so a slow query never hangs a request."""
+    return make_engine(database_url(), database_settings().statement_timeout_ms)

@@ -1,0 +1,25 @@
+"""Structured logging (structlog) for the CLI, the loaders and the API."""
+import logging
+import sys
+
+import structlog
+
+from app.settings import log_settings
+
+
+def configure_logging() -> None:
+    settings = log_settings()
+    level = logging.getLevelName(settings.log_level.upper())
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    renderer = (structlog.processors.JSONRenderer() if settings.log_json
+                else structlog.dev.ConsoleRenderer(colors=False))
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )

@@ -1,0 +1,10 @@
+"""SQLAlchemy 2 / GeoAlchemy2 tables of kindmap."""
+from models.areas import AREA_LEVELS, Area
+from models.base import Base
+from models.indicators import Indicator
+from models.places import Place, PlaceStatus
+from models.provenance import ImportRun, Source
+from models.spending import Spending
+
+__all__ = ["AREA_LEVELS", "Area", "Base", "ImportRun", "Indicator", "Place", "PlaceStatus",
+           "Source", "Spending"]

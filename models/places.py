@@ -1,0 +1,54 @@
+"""Third places: the points where people meet, with their status over time."""
+from geoalchemy2 import Geometry
+from sqlalchemy import (BigInteger, CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint, func)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, in_list
+from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
+
+
+class Place(Base):
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref"),
+        CheckConstraint(in_list("category", CATEGORIES), name="category"),
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("operator_type", OPERATOR_TYPES), name="operator_type"),
+        Index("ix_places_geom", "geom", postgresql_using="gist"),
+        Index("ix_places_geom_27700", "geom_27700", postgresql_using="gist"),
+        Index("ix_places_category", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), server_default="open")
+    opened_year: Mapped[int | None] = mapped_column(Integer)
+    closed_year: Mapped[int | None] = mapped_column(Integer)
+    operator_type: Mapped[str] = mapped_column(String(32), server_default="unknown")
+    source: Mapped[str] = mapped_column(String(80), comment="Source key, e.g. dcms-libraries-2016, osm")
+    source_ref: Mapped[str] = mapped_column(Text, comment="The record's id at its source, e.g. node/123")
+    attributes: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    geom_27700 = mapped_column(Geometry("POINT", srid=27700, spatial_index=False),
+                               Computed("ST_Transform(geom, 27700)", persisted=True))
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    updated_at = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlaceStatus(Base):
+    """A place's status in a given year, as a dated source reported it (history is kept)."""
+
+    __tablename__ = "place_status"
+    __table_args__ = (
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("operator_type", OPERATOR_TYPES), name="operator_type"),
+    )
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    operator_type: Mapped[str] = mapped_column(String(32), server_default="unknown")
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
