@@ -11,6 +11,8 @@ def configure_logging() -> None:
     settings = log_settings()
     level = logging.getLevelName(settings.log_level.upper())
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    # Alembic narrates every migration step at INFO; keep its warnings only.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     renderer = (structlog.processors.JSONRenderer() if settings.log_json
                 else structlog.dev.ConsoleRenderer(colors=False))
     structlog.configure(

@@ -1,24 +1,18 @@
 """Loaders: one module per published source format, all through loaders.pipeline.
 
-``KINDS`` is the registry the CLI and the manifest read: kind name → (loader, source).
+Each loader module declares ``KINDS = {"kind-name": Kind(...)}``; ``KINDS`` here gathers them
+all (the CLI and manifests read it), so a new format is one new module and nothing else.
 """
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
-from loaders import boundaries, libraries
-from loaders.pipeline import Loader, SourceInfo
-from loaders.sources import DCMS_LIBRARIES_2016, ONS_BOUNDARIES
+from loaders.pipeline import Kind
 
+KINDS: dict[str, Kind] = {}
 
-@dataclass(frozen=True)
-class Kind:
-    load: Loader
-    source: SourceInfo
-    help: str
-
-
-KINDS: dict[str, Kind] = {
-    "boundaries": Kind(boundaries.load, ONS_BOUNDARIES,
-                       "ONS boundaries (TopoJSON/GeoJSON/shapefile/GeoPackage) → areas"),
-    "libraries-taskforce": Kind(libraries.load_taskforce, DCMS_LIBRARIES_2016,
-                                "DCMS Libraries Taskforce 2016 CSV (lat/lng) → places"),
-}
+for _module in pkgutil.iter_modules(__path__):
+    _kinds = getattr(importlib.import_module(f"{__name__}.{_module.name}"), "KINDS", {})
+    for _name, _kind in _kinds.items():
+        if _name in KINDS:
+            raise RuntimeError(f"loader kind {_name!r} is declared twice")
+        KINDS[_name] = _kind

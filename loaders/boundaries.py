@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
-from loaders.pipeline import LoadContext, Target
+from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import epsg_of, feature, iter_features, vector_info
+from loaders.sources import OGL
 from models import AREA_LEVELS
 
 # Formats whose specification fixes WGS84 when no CRS is declared (RFC 7946; TopoJSON follows it).
@@ -26,6 +27,9 @@ PARENT_FIELDS = [  # (pattern over field names, parent level)
     (r"(RGN\d{2}CD|RGNCD)", "region"),
     (r"(CTRY\d{2}CD|CTRYCD)", "country"),
 ]
+
+SOURCE = SourceInfo("ons-boundaries", "ONS Open Geography Portal boundaries",
+                    "Office for National Statistics", OGL, "https://geoportal.statistics.gov.uk/")
 
 AREAS = dict(
     table="areas",
@@ -102,3 +106,14 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
     if invalid:
         ctx.report.repairs["invalid geometries made valid (ST_MakeValid)"] = invalid
     ctx.merge(target, stage)
+
+
+KINDS = {
+    "boundaries": Kind(load, SOURCE, "ONS boundaries (TopoJSON/GeoJSON/shapefile/GeoPackage) → areas", {
+        "level": "Area level: region, utla, ltla, lsoa, ward, country or custom",
+        "vintage": "Boundary vintage, e.g. 2023-12",
+        "code_field": "Field holding the GSS code (default: detected, e.g. LAD23CD)",
+        "name_field": "Field holding the name (default: detected, e.g. LAD23NM)",
+        "layer": "Layer to read (GeoPackage); default the first",
+        "crs": "EPSG code when the file declares no CRS"}),
+}

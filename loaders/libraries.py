@@ -6,10 +6,15 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
-from loaders.pipeline import LoadContext
+from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from loaders.readers import csv_row, read_csv, to_year
-from loaders.sources import DCMS_LIBRARIES_2016
+from loaders.sources import OGL
+
+DCMS_LIBRARIES_2016 = SourceInfo(
+    "dcms-libraries-2016", "Libraries Taskforce core dataset of public libraries in England (July 2016), "
+    "geocoded by Libraries Hacked", "DCMS Libraries Taskforce; Libraries Hacked", OGL,
+    "https://github.com/LibrariesHacked/england-librarydata")
 
 # Taskforce codes → the places vocabulary.
 TASKFORCE_STATUS = {"": "open", "XL": "closed", "XLR": "closed", "XLT": "temporarily_closed"}
@@ -50,3 +55,9 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
         "attributes": attributes_of(attributes, TASKFORCE_ATTRIBUTES),
         "geom": point_ewkt(frame["_lon"], frame["_lat"]),
     }))
+
+
+KINDS = {
+    "libraries-taskforce": Kind(load_taskforce, DCMS_LIBRARIES_2016,
+                                "DCMS Libraries Taskforce 2016 CSV (lat/lng) → places"),
+}

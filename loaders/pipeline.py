@@ -233,6 +233,16 @@ def sha256_of(path: Path) -> str:
 Loader = Callable[..., None]
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A ``kindmap load <kind>``: its loader function, default source and option help."""
+
+    load: Loader
+    source: SourceInfo
+    help: str
+    options: dict[str, str] = field(default_factory=dict)  # option name → help text
+
+
 def run(engine: Engine, kind: str, loader: Loader, source: SourceInfo, path: Path,
         options: dict | None = None, dry_run: bool = False, strict: bool = False,
         progress: bool = False) -> LoadReport:

@@ -1,6 +1,7 @@
 """Reading published files into DataFrames, with errors that say where the problem is."""
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,17 @@ def read_csv(path: Path, required: list[str] | tuple[str, ...] = (), **kwargs) -
         raise LoadError(f"not a readable CSV: {error}", file=str(path))
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame, required, path)
+    _refuse_short_rows(path, len(frame.columns), kwargs.get("sep", ","))
     return frame
+
+
+def _refuse_short_rows(path: Path, width: int, sep: str) -> None:
+    """pandas pads a short row with blanks; a short row means a cut or broken file, so refuse it."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle, delimiter=sep), start=1):
+            if row and len(row) != width:
+                raise LoadError(f"{len(row)} fields where the header has {width} (truncated or "
+                                "malformed file?)", file=str(path), location=f"row {number}")
 
 
 def require_columns(frame: pd.DataFrame, required, path: Path, what: str = "columns") -> None:

@@ -1,8 +1,8 @@
-"""initial schema: areas, places, spending, indicators, provenance
+"""initial schema: areas, places (+ status history), spending, indicators, lookups, centroids, provenance
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 04:19:28.451483
+Create Date: 2026-11-26 04:22:58.281801
 """
 from alembic import op
 import sqlalchemy as sa
@@ -47,6 +47,21 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_import_runs_file_sha256'), 'import_runs', ['file_sha256'], unique=False)
     op.create_index(op.f('ix_import_runs_source_id'), 'import_runs', ['source_id'], unique=False)
+    op.create_table('area_lookups',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('lookup', sa.String(length=64), nullable=False, comment='Which published lookup, e.g. lsoa21_utla23'),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False, comment='Level of code, e.g. lsoa'),
+    sa.Column('parent_code', sa.String(length=16), nullable=False),
+    sa.Column('parent_level', sa.String(length=16), nullable=False),
+    sa.Column('import_run_id', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['import_run_id'], ['import_runs.id'], name=op.f('fk_area_lookups_import_run_id_import_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_area_lookups')),
+    sa.UniqueConstraint('lookup', 'code', 'parent_level', name=op.f('uq_area_lookups_lookup_code_parent_level'))
+    )
+    op.create_index(op.f('ix_area_lookups_code'), 'area_lookups', ['code'], unique=False)
+    op.create_index(op.f('ix_area_lookups_import_run_id'), 'area_lookups', ['import_run_id'], unique=False)
+    op.create_index(op.f('ix_area_lookups_parent_code'), 'area_lookups', ['parent_code'], unique=False)
     op.create_geospatial_table('areas',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False, comment='ONS GSS code, e.g. E06000017'),
@@ -66,6 +81,37 @@ def upgrade() -> None:
     op.create_geospatial_index('ix_areas_geom', 'areas', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_geospatial_index('ix_areas_geom_27700', 'areas', ['geom_27700'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index(op.f('ix_areas_import_run_id'), 'areas', ['import_run_id'], unique=False)
+    op.create_table('authority_codes',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('ecode', sa.String(length=8), nullable=False, comment='MHCLG E-code, e.g. E4209'),
+    sa.Column('gss_code', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.Column('first_year', sa.Integer(), nullable=True, comment='First financial year (start) seen'),
+    sa.Column('last_year', sa.Integer(), nullable=True, comment='Last financial year (start) seen'),
+    sa.Column('import_run_id', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['import_run_id'], ['import_runs.id'], name=op.f('fk_authority_codes_import_run_id_import_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_authority_codes')),
+    sa.UniqueConstraint('ecode', 'gss_code', name=op.f('uq_authority_codes_ecode_gss_code'))
+    )
+    op.create_index(op.f('ix_authority_codes_ecode'), 'authority_codes', ['ecode'], unique=False)
+    op.create_index(op.f('ix_authority_codes_gss_code'), 'authority_codes', ['gss_code'], unique=False)
+    op.create_index(op.f('ix_authority_codes_import_run_id'), 'authority_codes', ['import_run_id'], unique=False)
+    op.create_geospatial_table('centroids',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False, comment='GSS code of the area, e.g. an LSOA11 code'),
+    sa.Column('name', sa.String(length=120), nullable=True),
+    sa.Column('kind', sa.String(length=32), nullable=False, comment='e.g. population_weighted'),
+    sa.Column('vintage', sa.String(length=16), nullable=False),
+    sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.Column('geom_27700', Geometry(geometry_type='POINT', srid=27700, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), sa.Computed('ST_Transform(geom, 27700)', persisted=True), nullable=True),
+    sa.Column('import_run_id', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['import_run_id'], ['import_runs.id'], name=op.f('fk_centroids_import_run_id_import_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_centroids')),
+    sa.UniqueConstraint('code', 'kind', 'vintage', name=op.f('uq_centroids_code_kind_vintage'))
+    )
+    op.create_geospatial_index('ix_centroids_geom', 'centroids', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
+    op.create_geospatial_index('ix_centroids_geom_27700', 'centroids', ['geom_27700'], unique=False, postgresql_using='gist', postgresql_ops={})
+    op.create_index(op.f('ix_centroids_import_run_id'), 'centroids', ['import_run_id'], unique=False)
     op.create_table('indicators',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('area_code', sa.String(length=16), nullable=False),
@@ -152,11 +198,23 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_indicators_import_run_id'), table_name='indicators')
     op.drop_index(op.f('ix_indicators_area_code'), table_name='indicators')
     op.drop_table('indicators')
+    op.drop_index(op.f('ix_centroids_import_run_id'), table_name='centroids')
+    op.drop_geospatial_index('ix_centroids_geom_27700', table_name='centroids', postgresql_using='gist', column_name='geom_27700')
+    op.drop_geospatial_index('ix_centroids_geom', table_name='centroids', postgresql_using='gist', column_name='geom')
+    op.drop_geospatial_table('centroids')
+    op.drop_index(op.f('ix_authority_codes_import_run_id'), table_name='authority_codes')
+    op.drop_index(op.f('ix_authority_codes_gss_code'), table_name='authority_codes')
+    op.drop_index(op.f('ix_authority_codes_ecode'), table_name='authority_codes')
+    op.drop_table('authority_codes')
     op.drop_index(op.f('ix_areas_import_run_id'), table_name='areas')
     op.drop_geospatial_index('ix_areas_geom_27700', table_name='areas', postgresql_using='gist', column_name='geom_27700')
     op.drop_geospatial_index('ix_areas_geom', table_name='areas', postgresql_using='gist', column_name='geom')
     op.drop_index('ix_areas_code', table_name='areas')
     op.drop_geospatial_table('areas')
+    op.drop_index(op.f('ix_area_lookups_parent_code'), table_name='area_lookups')
+    op.drop_index(op.f('ix_area_lookups_import_run_id'), table_name='area_lookups')
+    op.drop_index(op.f('ix_area_lookups_code'), table_name='area_lookups')
+    op.drop_table('area_lookups')
     op.drop_index(op.f('ix_import_runs_source_id'), table_name='import_runs')
     op.drop_index(op.f('ix_import_runs_file_sha256'), table_name='import_runs')
     op.drop_table('import_runs')

@@ -1,0 +1,232 @@
+"""The ``kindmap`` command: database, loading, serving and the demo."""
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import typing
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app import localdb
+from app.logging import configure_logging
+from app.settings import api_settings, database_settings
+
+cli = typer.Typer(help="kindmap: third places, public-health spending and the gaps between them.",
+                  no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="The database: the project-local PostGIS cluster and migrations.",
+                     no_args_is_help=True)
+load_cli = typer.Typer(help="Load a published file (one kind per source format) or a manifest.",
+                       no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(load_cli, name="load")
+
+
+def _fail(message: str, code: int = 2) -> typing.NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def ready() -> str:
+    """Make the database usable: start the local cluster unless one is configured, migrate."""
+    from app import db, migrate
+
+    if not database_settings().database_url:
+        try:
+            localdb.start()
+        except localdb.LocalDbError as error:
+            _fail(str(error))
+    url = db.database_url()
+    migrate.upgrade(url)
+    return url
+
+
+@db_cli.command("start")
+def db_start() -> None:
+    """Initialise (first time) and start the project-local PostGIS under .kindmap/pg/."""
+    if database_settings().database_url:
+        _fail("KINDMAP_DATABASE_URL is set: kindmap uses that database and starts none of its own")
+    try:
+        localdb.start()
+    except localdb.LocalDbError as error:
+        _fail(str(error))
+    typer.echo(f"running: {localdb.url()}")
+
+
+@db_cli.command("stop")
+def db_stop() -> None:
+    """Stop the project-local cluster."""
+    typer.echo("stopped" if localdb.stop() else "not running")
+
+
+@db_cli.command("status")
+def db_status() -> None:
+    """Say whether the database in use is reachable (exit 1 when it is not)."""
+    from sqlalchemy import text
+
+    from app import db
+
+    if not database_settings().database_url:
+        state = ("running" if localdb.running() else
+                 "stopped" if localdb.initialised() else "not initialised")
+        typer.echo(f"local cluster {localdb.data_dir()}: {state} (port {database_settings().pg_port})")
+    try:
+        with db.engine().connect() as conn:
+            version = conn.execute(text("SELECT postgis_lib_version()")).scalar()
+        typer.echo(f"database reachable: PostGIS {version}")
+    except Exception as error:  # any driver error means "not reachable" here
+        typer.echo(f"database not reachable: {str(error).splitlines()[0]}")
+        raise typer.Exit(1)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Run the Alembic migrations up to REVISION (default: head), starting the database if needed."""
+    from app import db, migrate
+
+    if not database_settings().database_url:
+        localdb.start()
+    migrate.upgrade(db.database_url(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "base") -> None:
+    """Undo migrations down to REVISION (default: base, an empty database)."""
+    from app import db, migrate
+
+    migrate.downgrade(db.database_url(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("url")
+def db_url() -> None:
+    """Print the connection URL of the database in use."""
+    from app import db
+
+    typer.echo(db.database_url())
+
+
+def _print_report(report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), default=str, indent=2))
+    else:
+        typer.echo(report.text())
+
+
+def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json: bool, strict: bool):
+    from app import db
+    from loaders import KINDS
+    from loaders.errors import LoadError
+    from loaders.pipeline import run
+
+    kind = KINDS[kind_name]
+    try:
+        return run(db.engine(), kind_name, kind.load, kind.source, path, options,
+                   dry_run=dry_run, strict=strict, progress=sys.stderr.isatty())
+    except LoadError as error:
+        if as_json:
+            typer.echo(json.dumps({"error": error.message, "file": error.file,
+                                   "location": error.location, "column": error.column}))
+        _fail(str(error))
+
+
+def _kind_command(kind_name: str, kind) -> typing.Callable:
+    """A typer command whose options are the loader's own keyword parameters."""
+    hints = typing.get_type_hints(kind.load)
+    loader_params = list(inspect.signature(kind.load).parameters.values())[2:]
+
+    def command(path: Path, dry_run: bool, as_json: bool, strict: bool, **options) -> None:
+        ready()
+        report = _run_load(kind_name, path, options, dry_run, as_json, strict)
+        _print_report(report, as_json)
+
+    params = [inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Annotated[Path, typer.Argument(help="The published file")])]
+    for p in loader_params:
+        required = p.default is inspect.Parameter.empty
+        params.append(inspect.Parameter(
+            p.name, inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[hints[p.name], typer.Option(help=kind.options.get(p.name, ""))],
+            default=... if required else p.default))
+    params += [
+        inspect.Parameter("dry_run", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+            bool, typer.Option("--dry-run", help="Validate and report without writing")]),
+        inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+            bool, typer.Option("--json", help="Print the report as JSON")]),
+        inspect.Parameter("strict", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+            bool, typer.Option("--strict", help="Refuse the whole file if any row is rejected")]),
+    ]
+    command.__signature__ = inspect.Signature(params)
+    command.__doc__ = kind.help
+    return command
+
+
+def _register_kinds() -> None:
+    from loaders import KINDS
+
+    for name, kind in KINDS.items():
+        load_cli.command(name, help=kind.help)(_kind_command(name, kind))
+
+
+@load_cli.command("manifest")
+def load_manifest(
+    manifest: Annotated[Path, typer.Argument(help="TOML or YAML manifest naming files, kinds, options")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report without writing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
+) -> None:
+    """Load every file a manifest names, in order (each file in its own transaction)."""
+    from loaders.manifest import read_manifest
+
+    ready()
+    try:
+        entries = read_manifest(manifest)
+    except ValueError as error:
+        _fail(f"{manifest}: {error}")
+    reports = []
+    for entry in entries:
+        report = _run_load(entry.kind, entry.path, entry.options, dry_run, as_json, entry.strict)
+        reports.append(report)
+        if not as_json:
+            _print_report(report, False)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in reports], default=str, indent=2))
+
+
+@cli.command("serve")
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default KINDMAP_PORT or 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (default KINDMAP_HOST or 127.0.0.1)")] = None,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = api_settings()
+    uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
+                port=port or settings.port, log_config=None)
+
+
+@cli.command("demo")
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port (default KINDMAP_PORT or 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (default KINDMAP_HOST or 127.0.0.1)")] = None,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading")] = True,
+) -> None:
+    """Start the database, migrate, load the bundled real sample (data/sample/), then serve."""
+    from loaders.manifest import SAMPLE_MANIFEST, read_manifest
+
+    ready()
+    for entry in read_manifest(SAMPLE_MANIFEST):
+        report = _run_load(entry.kind, entry.path, entry.options, False, False, entry.strict)
+        typer.echo(f"{entry.kind} {entry.path.name}: {report.status}; "
+                   f"new {report.new}, changed {report.changed}, rejected {report.rejected}")
+    if serve_after:
+        serve(port=port, host=host)
+
+
+def main() -> None:
+    configure_logging()
+    _register_kinds()
+    cli()

@@ -1,0 +1,59 @@
+"""Manifests: a TOML or YAML list of files to load, so a deployment rebuilds with one command.
+
+    base = "../shared/data"          # optional; paths are relative to it (itself relative to
+                                     # the manifest's folder)
+    [[load]]
+    kind = "boundaries"
+    path = "boundaries/lad_dec2023_uk_buc.topojson"
+    level = "ltla"                   # every other key is an option of that kind
+    vintage = "2023-12"
+"""
+from __future__ import annotations
+
+import inspect
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+SAMPLE_MANIFEST = Path(__file__).resolve().parent.parent / "data" / "sample" / "manifest.toml"
+
+
+@dataclass
+class Entry:
+    kind: str
+    path: Path
+    options: dict = field(default_factory=dict)
+    strict: bool = False
+
+
+def read_manifest(path: Path) -> list[Entry]:
+    """The entries of a manifest, checked against the loaders' own options (ValueError if wrong)."""
+    from loaders import KINDS
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"cannot read manifest: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("load"), list):
+        raise ValueError("a manifest needs a list of [[load]] entries")
+    base = (path.parent / document.get("base", ".")).resolve()
+    entries = []
+    for number, item in enumerate(document["load"], start=1):
+        item = dict(item)
+        kind = item.pop("kind", None)
+        if kind not in KINDS:
+            raise ValueError(f"entry {number}: unknown kind {kind!r}; known: {sorted(KINDS)}")
+        if "path" not in item:
+            raise ValueError(f"entry {number}: no path")
+        file = base / item.pop("path")
+        strict = bool(item.pop("strict", False))
+        accepted = list(inspect.signature(KINDS[kind].load).parameters)[2:]
+        unknown = sorted(set(item) - set(accepted))
+        if unknown:
+            raise ValueError(f"entry {number} ({kind}): unknown options {unknown}; accepted: {accepted}")
+        entries.append(Entry(kind, file, item, strict))
+    return entries

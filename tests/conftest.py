@@ -1,0 +1,77 @@
+"""Every test runs against a real PostGIS: a fresh, migrated database in the local cluster.
+
+KINDMAP_TEST_DATABASE_URL points the tests at another PostGIS instead (it is dropped and
+re-migrated, so never point it at data you want to keep). KINDMAP_TEST_DB names the database
+in the local cluster (default kindmap_test), so parallel runs can keep apart.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import localdb, migrate
+from app.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SAMPLE = ROOT / "data" / "sample"
+DATA_TABLES = ["place_status", "places", "areas", "spending", "indicators", "area_lookups",
+               "authority_codes", "centroids", "import_runs", "sources"]
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("KINDMAP_TEST_DATABASE_URL")
+    if not url:
+        name = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
+        localdb.start()
+        localdb.drop_database(name)
+        localdb.ensure_database(database=name)
+        url = localdb.url(database=name)
+    else:
+        migrate.downgrade(url, "base")
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    """An empty database (all data tables truncated) for one test."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    return engine
+
+
+@pytest.fixture
+def load(db):
+    """load(kind, path, **options) → LoadReport, through the real pipeline."""
+    from loaders import KINDS
+    from loaders.pipeline import run
+
+    def _load(kind: str, path, dry_run: bool = False, strict: bool = False, **options):
+        spec = KINDS[kind]
+        return run(db, kind, spec.load, spec.source, Path(path), options, dry_run=dry_run, strict=strict)
+
+    return _load
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present beside the repository")
+    return SHARED_DATA
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
