@@ -230,3 +230,7 @@ def main() -> None:
     configure_logging()
     _register_kinds()
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -131,6 +131,13 @@ class LoadContext:
     def note(self, message: str) -> None:
         self.report.notes.append(message)
 
+    def use_source(self, source: SourceInfo) -> None:
+        """Record this load against ``source`` instead of the kind's default (generic formats
+        such as places-csv learn their publisher and licence from options)."""
+        self.conn.execute(text("UPDATE import_runs SET source_id = :source WHERE id = :run"),
+                          {"source": _upsert_source(self.conn, source), "run": self.run_id})
+        self.report.source = source.key
+
     # -- writing ---------------------------------------------------------------------------
     def upsert(self, target: Target, batches: Iterable[pd.DataFrame] | pd.DataFrame,
                checks: dict[str, str] | None = None) -> dict[str, int]:
@@ -295,14 +302,18 @@ def run(engine: Engine, kind: str, loader: Loader, source: SourceInfo, path: Pat
     return report
 
 
-def _begin_run(conn: Connection, kind: str, source: SourceInfo, path: Path, sha256: str,
-               options: dict) -> int:
-    source_id = conn.execute(text("""
+def _upsert_source(conn: Connection, source: SourceInfo) -> int:
+    return conn.execute(text("""
         INSERT INTO sources (key, title, publisher, licence, url)
         VALUES (:key, :title, :publisher, :licence, :url)
         ON CONFLICT (key) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,
             licence = EXCLUDED.licence, url = EXCLUDED.url
         RETURNING id"""), asdict(source)).scalar_one()
+
+
+def _begin_run(conn: Connection, kind: str, source: SourceInfo, path: Path, sha256: str,
+               options: dict) -> int:
+    source_id = _upsert_source(conn, source)
     return conn.execute(text("""
         INSERT INTO import_runs (source_id, kind, file_name, file_sha256, options)
         VALUES (:source_id, :kind, :file_name, :sha256, CAST(:options AS jsonb)) RETURNING id"""),

@@ -75,3 +75,20 @@ def shared_data() -> Path:
 def scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()
+
+
+@pytest.fixture(scope="module")
+def sample_loaded(engine):
+    """The bundled demo sample (LAD and CTYUA boundaries, the 2016 libraries) in a clean database."""
+    from loaders import KINDS
+    from loaders.pipeline import run
+
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    for kind, name, options in [
+        ("boundaries", "lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
+        ("boundaries", "ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
+        ("libraries-taskforce", "libraries_england_taskforce_2016_geocoded.csv", {}),
+    ]:
+        run(engine, kind, KINDS[kind].load, KINDS[kind].source, SAMPLE / name, options)
+    return engine

@@ -1,0 +1,37 @@
+# The two commands: `make demo` (set up, load the real sample, serve) and `make test`.
+# Both go through `make setup`, which is idempotent and installs only what is missing.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db
+
+setup: os-packages $(STAMP)
+
+os-packages:
+	@scripts/os-packages.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/kindmap demo
+
+test: setup
+	$(BIN)/kindmap db start
+	$(BIN)/pytest
+
+serve: setup
+	$(BIN)/kindmap serve
+
+db-start: setup
+	$(BIN)/kindmap db start
+
+db-stop:
+	$(BIN)/kindmap db stop
+
+# Removes the project-local cluster and its data (it is rebuilt by the next `make demo`).
+clean-db: db-stop
+	rm -rf .kindmap

@@ -1,0 +1,120 @@
+"""One FastAPI dependency per query parameter: parsed, validated, described for OpenAPI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query
+
+from app.errors import ApiError
+from app.settings import api_settings
+from models import AREA_LEVELS
+from models.categories import CATEGORIES, STATUSES
+
+
+@dataclass(frozen=True)
+class BBox:
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+
+
+def bbox(
+    bbox: Annotated[str | None, Query(
+        description="Only features intersecting this box: `minLon,minLat,maxLon,maxLat` in WGS84 "
+                    "(CRS84), e.g. `-0.9,52.5,-0.4,52.8`.")] = None,
+) -> BBox | None:
+    if bbox is None:
+        return None
+    parts = bbox.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ApiError(400, f"bbox must be four numbers separated by commas, got {bbox!r}", "bbox")
+    if len(values) != 4:
+        raise ApiError(400, f"bbox must have 4 numbers (2D), got {len(values)}", "bbox")
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise ApiError(400, "bbox is outside longitude -180..180 / latitude -90..90", "bbox")
+    if minx > maxx or miny > maxy:
+        raise ApiError(400, "bbox minimum must not exceed its maximum", "bbox")
+    return BBox(minx, miny, maxx, maxy)
+
+
+def limit(
+    limit: Annotated[int | None, Query(
+        description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT).")] = None,
+) -> int:
+    settings = api_settings()
+    if limit is None:
+        return settings.default_limit
+    if not 1 <= limit <= settings.max_limit:
+        raise ApiError(400, f"limit must be between 1 and {settings.max_limit}, got {limit}", "limit")
+    return limit
+
+
+def offset(
+    offset: Annotated[int, Query(description="Features to skip before the first returned (paging).")] = 0,
+) -> int:
+    if offset < 0:
+        raise ApiError(400, f"offset must not be negative, got {offset}", "offset")
+    return offset
+
+
+def _choices(name: str, raw: str | None, allowed) -> list[str] | None:
+    if raw is None:
+        return None
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise ApiError(400, f"{name} {unknown or raw!r} unknown; allowed: {', '.join(allowed)}", name)
+    return values
+
+
+def category(
+    category: Annotated[str | None, Query(
+        description="Places: one or more categories, comma-separated: " + ", ".join(CATEGORIES))] = None,
+) -> list[str] | None:
+    return _choices("category", category, CATEGORIES)
+
+
+def status(
+    status: Annotated[str | None, Query(
+        description="Places: one or more statuses, comma-separated: " + ", ".join(STATUSES))] = None,
+) -> list[str] | None:
+    return _choices("status", status, STATUSES)
+
+
+def source(
+    source: Annotated[str | None, Query(
+        description="Places: one or more source keys, comma-separated (e.g. dcms-libraries-2016, osm).")] = None,
+) -> list[str] | None:
+    return [v.strip() for v in source.split(",") if v.strip()] if source else None
+
+
+def level(
+    level: Annotated[str | None, Query(
+        description="Areas: one or more levels, comma-separated: " + ", ".join(AREA_LEVELS))] = None,
+) -> list[str] | None:
+    return _choices("level", level, AREA_LEVELS)
+
+
+def vintage(
+    vintage: Annotated[str | None, Query(description="Areas: boundary vintage, e.g. 2023-12.")] = None,
+) -> list[str] | None:
+    return [vintage] if vintage else None
+
+
+def code(
+    code: Annotated[str | None, Query(description="Areas: one or more GSS codes, comma-separated.")] = None,
+) -> list[str] | None:
+    return [v.strip() for v in code.split(",") if v.strip()] if code else None
+
+
+def output_format(
+    f: Annotated[str | None, Query(description="Output format: json (the default; GeoJSON for items).")] = None,
+) -> str:
+    if f not in (None, "json", "geojson"):
+        raise ApiError(400, f"f must be json or geojson, got {f!r}", "f")
+    return "json"

@@ -1,0 +1,58 @@
+"""Problem details (RFC 9457) for every error the API returns: never a stack trace."""
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+
+log = structlog.get_logger(__name__)
+
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error the client can act on, with the parameter it concerns."""
+
+    def __init__(self, status: int, detail: str, parameter: str | None = None, title: str | None = None):
+        self.status, self.detail, self.parameter = status, detail, parameter
+        self.title = title or {400: "Bad request", 404: "Not found", 503: "Service unavailable"}.get(
+            status, "Error")
+
+
+def problem(status: int, title: str, detail: str, instance: str, parameter: str | None = None) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
+    if parameter:
+        body["parameter"] = parameter
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError):
+        return problem(error.status, error.title, error.detail, request.url.path, error.parameter)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        first = error.errors()[0]
+        parameter = str(first["loc"][-1]) if first.get("loc") else None
+        return problem(400, "Bad request", f"{parameter}: {first['msg']}", request.url.path, parameter)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        return problem(error.status_code, str(error.detail), str(error.detail), request.url.path)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_down(request: Request, error: Exception):
+        log.warning("database.unavailable", path=request.url.path, error=str(error).splitlines()[0])
+        return problem(503, "Service unavailable", "the database is not reachable or timed out",
+                       request.url.path)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception):
+        log.exception("request.failed", path=request.url.path)
+        return problem(500, "Internal server error", "an unexpected error was logged", request.url.path)

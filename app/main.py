@@ -1,0 +1,49 @@
+"""create_app(): the kindmap API — lifespan (connection pool), middleware, routers."""
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine
+
+from app import errors
+from app.db import api_engine
+from app.logging import configure_logging
+from app.routers import health, ogc_features
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The app; ``engine`` defaults to the configured database (tests pass their own)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = engine or api_engine()
+        yield
+        app.state.engine.dispose()
+
+    configure_logging()
+    app = FastAPI(
+        title="kindmap",
+        version="0.1.0",
+        description="Third places (libraries, community and youth centres, village halls…), the "
+                    "public-health and local-authority spending that keeps them, and the gaps. "
+                    "Served as OGC API – Features (GeoJSON).",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
+        return response
+
+    app.include_router(health.router)
+    app.include_router(ogc_features.router)
+    return app
