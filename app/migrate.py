@@ -3,6 +3,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from geoalchemy2 import alembic_helpers
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,3 +21,10 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(config(url), revision)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """What autogenerate compares: our tables, not PostGIS's own (spatial_ref_sys…)."""
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

@@ -4,17 +4,11 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
 from app.db import database_url
+from app.migrate import include_object
 from models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or database_url()
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS's own tables (spatial_ref_sys, tiger…) are not ours to manage.
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:
