@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench
 
 setup: os-packages $(STAMP)
 
@@ -35,3 +35,8 @@ db-stop:
 # Removes the project-local cluster and its data (it is rebuilt by the next `make demo`).
 clean-db: db-stop
 	rm -rf .kindmap
+
+# The API against the bare-SQL floor in the same run (needs the demo sample loaded).
+bench: setup
+	$(BIN)/kindmap demo --no-serve
+	$(BIN)/python -m bench.items

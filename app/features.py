@@ -31,7 +31,7 @@ class ItemsQuery:
     filters: dict[str, list[str] | None]
 
 
-def _where(collection: Collection, query: ItemsQuery) -> tuple[str, dict]:
+def where_clause(collection: Collection, query: ItemsQuery) -> tuple[str, dict]:
     clauses, params = ["true"], {}
     if query.bbox:
         clauses.append(f"ST_Intersects({collection.geometry}, "
@@ -44,7 +44,7 @@ def _where(collection: Collection, query: ItemsQuery) -> tuple[str, dict]:
     return " AND ".join(clauses), params
 
 
-def _feature_sql(collection: Collection, where: str) -> str:
+def feature_sql(collection: Collection, where: str) -> str:
     properties = ", ".join(f"'{name}', {expr}" for name, expr in collection.properties.items())
     return sql("items").format(id=collection.id_column, geometry=collection.geometry,
                                properties=properties, table=collection.table, where=where,
@@ -53,8 +53,8 @@ def _feature_sql(collection: Collection, where: str) -> str:
 
 def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str) -> str:
     """A GeoJSON FeatureCollection page with next/prev links; no COUNT(*) is run."""
-    where, params = _where(collection, query)
-    rows = conn.execute(text(_feature_sql(collection, where)),
+    where, params = where_clause(collection, query)
+    rows = conn.execute(text(feature_sql(collection, where)),
                         {**params, "limit": query.limit + 1, "offset": query.offset,
                          "precision": COORDINATE_DECIMALS}).scalars().all()
     more = len(rows) > query.limit
@@ -71,7 +71,7 @@ def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url:
 
 
 def item(conn: Connection, collection: Collection, feature_id: int) -> str | None:
-    statement = _feature_sql(collection, f"{collection.id_column} = :fid")
+    statement = feature_sql(collection, f"{collection.id_column} = :fid")
     return conn.execute(text(statement), {"fid": feature_id, "limit": 1, "offset": 0,
                                           "precision": COORDINATE_DECIMALS}).scalar()
 
