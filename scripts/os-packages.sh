@@ -20,7 +20,8 @@ version=${version:-15}
 [ -x "/usr/lib/postgresql/$version/bin/initdb" ] || missing+=("postgresql-$version")
 [ -f "/usr/share/postgresql/$version/extension/postgis.control" ] || missing+=("postgresql-$version-postgis-3")
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
-command -v runuser >/dev/null || missing+=("util-linux")
+# As root, the server runs as the postgres user through runuser (util-linux).
+if [ "$(id -u)" -eq 0 ]; then command -v runuser >/dev/null || missing+=("util-linux"); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
