@@ -21,7 +21,6 @@ is recognised by its header and goes to ``authority_codes`` instead.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -176,16 +175,7 @@ def load_authority_codes(ctx: LoadContext, path: Path, frame: pd.DataFrame) -> N
     """mySociety: each council's MHCLG E-code ↔ its GSS code (and any former GSS codes)."""
     require_columns(frame, MYSOCIETY_REQUIRED, path)
     # The run was opened under the kind's default (ONS) source: record mySociety instead.
-    ctx.execute("""
-        WITH src AS (
-            INSERT INTO sources (key, title, publisher, licence, url)
-            VALUES (:key, :title, :publisher, :licence, :url)
-            ON CONFLICT (key) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,
-                licence = EXCLUDED.licence, url = EXCLUDED.url
-            RETURNING id)
-        UPDATE import_runs SET source_id = (SELECT id FROM src) WHERE id = :run""",
-                **asdict(MYSOCIETY))
-    ctx.report.source = MYSOCIETY.key
+    ctx.use_source(MYSOCIETY)
     ctx.read(len(frame))
     ecodes = frame["ecode"].str.strip()
     gss = frame["gss-code"].str.strip()
