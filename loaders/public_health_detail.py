@@ -24,8 +24,8 @@ import pandas as pd
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
-from loaders.revenue_outturn import AUTHORITY_CODES, SPENDING, known_ons_codes, pounds
 from loaders.sources import OGL
+from loaders.spending_common import ECODE, SPENDING, known_ons_codes, pounds, upsert_authority_codes
 from loaders.workbooks import excel_row, read_workbook
 
 SOURCE = SourceInfo(
@@ -133,7 +133,6 @@ NOT_AVAILABLE = {
 }
 
 DATA_SHEET = re.compile(r"\b(RA|RO3)[ _]LA[ _]Data[ _](\d{4})-(\d{2})\b", re.IGNORECASE)
-ECODE = re.compile(r"E\d{4}")
 GSS_CODE = re.compile(r"[ENSW]\d{8}")
 # Authorities with public health duties (unitaries, metropolitan districts, London boroughs,
 # counties). Rows of other authorities are kept only if they report some public health amount.
@@ -349,9 +348,7 @@ def with_ons_codes(ctx: LoadContext, sheet: DataSheet, rows: pd.DataFrame, year:
                  f"{rows.loc[malformed, 'gss'].iloc[0]!r} for {rows.loc[malformed, 'name'].iloc[0]}); "
                  f"ignored (such an authority, if stored, is looked up in authority_codes)")
     if printed.any():
-        ctx.upsert(AUTHORITY_CODES, pd.DataFrame({"ecode": rows.loc[printed, "ecode"],
-                                                  "gss_code": rows.loc[printed, "gss"],
-                                                  "name": rows.loc[printed, "name"], "year": year}))
+        upsert_authority_codes(ctx, rows.loc[printed].rename(columns={"gss": "gss_code"}), year)
     rows = rows.assign(gss=rows["gss"].where(printed, ""))
     unmapped = rows["store"] & (rows["gss"] == "")
     known = known_ons_codes(ctx, sorted(rows.loc[unmapped, "ecode"]), year)

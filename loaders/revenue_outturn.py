@@ -19,11 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import text
 
 from loaders.errors import LoadError
-from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
+from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.sources import OGL
+from loaders.spending_common import (ECODE, SPENDING, known_ons_codes, pounds,
+                                     upsert_authority_codes)
 from loaders.workbooks import excel_row, read_workbook
 
 SOURCE = SourceInfo(
@@ -66,35 +67,10 @@ ONS_CODE_CORRECTIONS = {
 # row of the Isles of Scilly and of Dorset Police. Stored as NULL, not zero.
 NO_FIGURE = {"…"}
 
-ECODE = re.compile(r"E\d{4}")
 YEAR = re.compile(r"\b(20\d\d)-(\d\d)\b")
-THOUSAND = Decimal(1000)
-PENNY = Decimal("0.01")
 IDENTITY_COLUMNS = {"ecode": "E-code", "gss": "ONS Code", "name": "Local authority", "class": "Class"}
 REQUIRED_IDENTITY = ("ecode", "name", "class")
 
-SPENDING = Target(
-    table="spending",
-    stage={"dataset": "text", "area_code": "text", "financial_year": "text", "service": "text",
-           "basis": "text", "measure": "text", "amount_gbp": "numeric", "source_line": "text"},
-    key=("dataset", "area_code", "financial_year", "service", "basis", "measure"),
-)
-
-# first/last year widen to cover every year the pair is seen in; the name is the latest year's.
-_EXISTING = "(SELECT a.{column} FROM authority_codes a WHERE a.ecode = s.ecode AND a.gss_code = s.gss_code)"
-AUTHORITY_CODES = Target(
-    table="authority_codes",
-    stage={"ecode": "text", "gss_code": "text", "name": "text", "year": "integer"},
-    key=("ecode", "gss_code"),
-    columns={
-        "ecode": "s.ecode",
-        "gss_code": "s.gss_code",
-        "name": f"CASE WHEN s.year >= COALESCE({_EXISTING.format(column='last_year')}, s.year) "
-                f"THEN s.name ELSE {_EXISTING.format(column='name')} END",
-        "first_year": f"LEAST(s.year, {_EXISTING.format(column='first_year')})",
-        "last_year": f"GREATEST(s.year, {_EXISTING.format(column='last_year')})",
-    },
-)
 
 
 def load(ctx: LoadContext, path: Path, *, year: str | None = None) -> None:
@@ -110,7 +86,8 @@ def load(ctx: LoadContext, path: Path, *, year: str | None = None) -> None:
     rows = authority_rows(ctx, grid, header, england, identity, services, sheet)
     loaded = with_ons_codes(ctx, rows, int(financial_year[:4]), path.name)
     reconcile(ctx, grid, england, identity, services, rows, loaded)
-    upsert_authority_codes(ctx, loaded, int(financial_year[:4]))
+    printed = loaded[loaded["gss_from_file"]].rename(columns={"gss": "gss_code"})
+    upsert_authority_codes(ctx, printed, int(financial_year[:4]))
     ctx.upsert(SPENDING, spending_rows(loaded, services, financial_year))
 
 
@@ -296,9 +273,6 @@ def thousands(value, column: str) -> Decimal | None:
     raise ValueError(f"not an amount: {value!r}", column)
 
 
-def pounds(amount: Decimal | None) -> Decimal | None:
-    """£ thousand → £ to the penny (the .xlsx cells carry fractions of a penny)."""
-    return None if amount is None else (amount * THOUSAND).quantize(PENNY)
 
 
 # -- checking against the published totals ---------------------------------------------------
@@ -363,27 +337,6 @@ def with_ons_codes(ctx: LoadContext, rows: pd.DataFrame, year: int, file: str) -
                    f"authority_codes has none; load first an RS workbook that prints it (2015-16 "
                    f"and later print ONS codes) or an authority-codes lookup", column="E-code")
     return rows[rows["gss"] != ""]
-
-
-def known_ons_codes(ctx: LoadContext, ecodes: list[str], year: int) -> dict[str, str]:
-    """E-code → ONS code from authority_codes, preferring the pair seen nearest to ``year``."""
-    if not ecodes:
-        return {}
-    # Pairs with years (seen in a workbook) before pairs without (other lookups); then the pair
-    # seen nearest to the year.
-    found = ctx.conn.execute(text("""
-        SELECT DISTINCT ON (ecode) ecode, gss_code FROM authority_codes
-        WHERE ecode = ANY(:ecodes)
-        ORDER BY ecode, first_year IS NULL, GREATEST(first_year - :year, :year - last_year, 0),
-                 last_year DESC, gss_code"""), {"ecodes": ecodes, "year": year})
-    return dict(found.all())
-
-
-def upsert_authority_codes(ctx: LoadContext, rows: pd.DataFrame, year: int) -> None:
-    """The E-code ↔ ONS code pairs the workbook itself prints (not those looked up)."""
-    seen = rows[rows["gss_from_file"]]
-    ctx.upsert(AUTHORITY_CODES, pd.DataFrame({"ecode": seen["ecode"], "gss_code": seen["gss"],
-                                              "name": seen["name"], "year": year}))
 
 
 def spending_rows(rows: pd.DataFrame, services: dict[int, tuple[int, str]],

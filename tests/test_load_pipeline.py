@@ -1,5 +1,4 @@
 """The pipeline's promises: one transaction, idempotent reloads, provenance, clear errors."""
-import shutil
 
 import pytest
 
