@@ -1,13 +1,24 @@
-"""Public library lists: the DCMS Libraries Taskforce 2016 dataset (geocoded CSV)."""
+"""Public library lists.
+
+* ``libraries-taskforce``: the DCMS Libraries Taskforce 2016 dataset (geocoded CSV) → places.
+* ``libraries-basic``: the DCMS/ACE basic dataset (status per year 2016–2023, no coordinates),
+  matched to located libraries already in ``places`` → ``place_status`` history and the place's
+  current status.
+* ``os-buildings``: OS OpenMap Local library building footprints (BNG WKT) → one place per
+  building (a point on its surface), matched to the nearest known library.
+"""
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 import pandas as pd
+import shapely
 
 from loaders.errors import LoadError
-from loaders.pipeline import Kind, LoadContext, SourceInfo
-from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
+from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
+from loaders.places import PLACE_COLUMNS, PLACES, attributes_of, check_vocabulary, point_ewkt, valid_lonlat
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
 
@@ -27,6 +38,20 @@ TASKFORCE_ATTRIBUTES = ["authority_id", "address", "postcode", "statutory2010", 
                         "type", "closed", "replacement", "notes", "hours", "staffhours", "url", "email"]
 
 
+# The link a later vintage (libraries-basic) leaves on a place it matched: attributes.basic_2023.
+# While a place is linked, its current status, operator and closed year come from that later
+# vintage, so reloading the 2016 list neither reverts them nor drops the link (and stays a no-op).
+_EXISTING = "(SELECT p.{col} FROM places p WHERE p.source = s.source AND p.source_ref = s.source_ref)"
+_LINKED = "(" + _EXISTING.format(col="attributes -> 'basic_2023'") + " IS NOT NULL)"
+TASKFORCE_PLACES = Target(
+    table=PLACES.table, stage=PLACES.stage, key=PLACES.key, touch=PLACES.touch,
+    columns={**PLACES.destination(),
+             **{col: f"CASE WHEN {_LINKED} THEN {_EXISTING.format(col=col)} ELSE s.{col} END"
+                for col in ("status", "operator_type", "closed_year")},
+             "attributes": f"CASE WHEN {_LINKED} THEN s.attributes || jsonb_build_object('basic_2023', "
+                           + _EXISTING.format(col="attributes -> 'basic_2023'") + ") ELSE s.attributes END"})
+
+
 def load_taskforce(ctx: LoadContext, path: Path) -> None:
     """Every library in the 2016 list, open or closed, with its closure year and operator."""
     frame = read_csv(path, TASKFORCE_REQUIRED)
@@ -43,7 +68,7 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
     attributes = frame[TASKFORCE_ATTRIBUTES].astype(object)
     for flag in ("statutory2010", "statutory2016", "replacement"):
         attributes[flag] = attributes[flag].map({"t": True, "f": False})
-    upsert_places(ctx, pd.DataFrame({
+    places = pd.DataFrame({
         "name": frame["name"].str.strip(),
         "category": "library",
         "status": frame["closed"].str.strip().map(TASKFORCE_STATUS),
@@ -54,10 +79,393 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
         "source_ref": frame["id"].str.strip(),
         "attributes": attributes_of(attributes, TASKFORCE_ATTRIBUTES),
         "geom": point_ewkt(frame["_lon"], frame["_lat"]),
-    }))
+    })
+    check_vocabulary(places)
+    ctx.upsert(TASKFORCE_PLACES, places)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# libraries-basic: Public libraries in England basic dataset (DCMS / Arts Council England), 2023
+# ---------------------------------------------------------------------------------------------
+
+DCMS_LIBRARIES_BASIC_2023 = SourceInfo(
+    "dcms-libraries-basic-2023", "Public libraries in England: basic dataset (status and operation "
+    "per year 2016, 2019, 2021, 2022, 2023)", "DCMS / Arts Council England; Libraries Hacked", OGL,
+    "https://github.com/LibrariesHacked/librarydata-db")
+
+BASIC_YEARS = {2016: "operation_16", 2019: "operation_19", 2021: "operation_21",
+               2022: "operation_22", 2023: "operation_23"}
+BASIC_REQUIRED = ["reporting", "name", "address1", "authority", "postcode", "uprn", "type",
+                  *BASIC_YEARS.values(), "closed", "opened"]
+# Every operation code in the published file (compared case-insensitively: the file has 'c', 'La',
+# 'closed' beside 'C', 'LA', 'Closed') → (status, operator) for that year. None: the dataset gives
+# no status that year — "Facility Not Open" (the library did not exist yet) or "[Unknown]" — and
+# no place_status row is written for it. Operator codes follow the Taskforce's (LAL/CRL/CL/ICL);
+# LAU is a local-authority-run unstaffed service point. A closure says nothing of the operator.
+BASIC_OPERATION = {
+    "la": ("open", "council"),
+    "lau": ("open", "council"),
+    "cr": ("open", "community_supported"),
+    "c": ("open", "community"),
+    "icl": ("open", "independent_community"),
+    "closed": ("closed", "unknown"),
+    "temporary closure": ("temporarily_closed", "unknown"),
+    "facility not open": None,
+    "[unknown]": None,
+}
+# Only static service points are matched: the located lists (2016 Taskforce) hold static libraries;
+# a mobile, prison library or archive sharing a library's postcode is not that library.
+BASIC_MATCHABLE_TYPES = {"static library", "static local history library"}
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+# Words that say "library" rather than which library; dropped before names are compared.
+GENERIC_WORDS = {"library", "libraries", "lib", "community", "centre", "center", "hub", "the", "and",
+                 "branch", "information", "service", "services", "local", "public", "of", "point",
+                 "st", "saint"}
+NAME_SCORE_SAME_POSTCODE = 0.5   # same postcode: names need only broadly agree …
+NAME_SCORE_SAME_DISTRICT = 0.85  # … same postcode district (e.g. EX16): names must agree closely
+UNLOCATED_SAMPLE = 10
+LIBRARY_SOURCES_EXCLUDED = ("os-openmap-local",)  # buildings, not library records
+
+BASIC_STAGE = Target(table="libraries_basic", key=("row",), stage={
+    "row": "int", "name": "text", "pc": "text", "district": "text"})
+PLACE_STATUS = Target(table="place_status", key=("place_id", "year"), stage={
+    "place_id": "bigint", "year": "int", "status": "text", "operator_type": "text"})
+BASIC_LINKS = Target(table="basic_links", key=("place_id",), stage={
+    "place_id": "bigint", "status": "text", "operator_type": "text", "closed_year": "int",
+    "link": "jsonb"})
+
+
+def normal_postcode(value: str) -> str | None:
+    code = re.sub(r"[^A-Z0-9]", "", str(value).upper())
+    return code if POSTCODE.match(code) else None
+
+
+def _name_words(name: str) -> str:
+    words = re.findall(r"[a-z0-9]+", str(name or "").lower().replace("&", " and "))
+    return " ".join(w for w in words if w not in GENERIC_WORDS)
+
+
+def name_score(a: str, b: str) -> float:
+    """1.0 for the same name once generic words are dropped; ≥ 0.9 when one name's words are all
+    in the other ('Bingley' / 'Bingley Library'); otherwise difflib's ratio."""
+    a, b = _name_words(a), _name_words(b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    words_a, words_b = set(a.split()), set(b.split())
+    return max(ratio, 0.9) if words_a <= words_b or words_b <= words_a else ratio
+
+
+def _operation(frame: pd.DataFrame) -> dict[int, pd.Series]:
+    """Each year's (status, operator) per row; an unknown code refuses the file."""
+    out = {}
+    for year, column in BASIC_YEARS.items():
+        codes = frame[column].str.strip().str.lower()
+        unknown = ~codes.isin(list(BASIC_OPERATION))
+        if unknown.any():
+            index = frame.index[unknown][0]
+            raise LoadError(f"unknown operation code {frame.at[index, column]!r} (known, any case: "
+                            f"{sorted(BASIC_OPERATION)})", location=csv_row(index), column=column)
+        out[year] = codes.map(BASIC_OPERATION)
+    return out
+
+
+def _taskforce_2016(attributes: dict, source: str) -> tuple[str, str] | None:
+    """The 2016 status a place from the Taskforce list carries (its own vintage)."""
+    if source != DCMS_LIBRARIES_2016.key:
+        return None
+    closed, kind = (attributes or {}).get("closed", ""), (attributes or {}).get("type", "")
+    if closed in TASKFORCE_STATUS and kind in TASKFORCE_OPERATOR:
+        return TASKFORCE_STATUS[closed], TASKFORCE_OPERATOR[kind]
+    return None
+
+
+def _match(candidates: pd.DataFrame, basic: pd.DataFrame) -> list[dict]:
+    """One-to-one matches: best name score first, exact postcode before postcode district.
+
+    Tier 1 (same postcode): accepted when the names score ≥ 0.5, or when the postcode holds just
+    this one library on each side (renamed libraries: 'Cherry Tree Library' / 'Livesey').
+    Tier 2 (same district, rows and places left over): names must score ≥ 0.85.
+    Ties go to the closer full name, then to the pair whose 2016 statuses agree, then to the row
+    open in 2016, then file order.
+    """
+    if candidates.empty:
+        return []
+    candidates = candidates.copy()
+    candidates["score"] = [name_score(a, b) for a, b in zip(candidates["name_b"], candidates["name_p"])]
+    # Between equal scores, the closer full name wins ('Chatteris Library' over 'Chatteris
+    # Community Hub', both 'chatteris' once generic words are dropped).
+    candidates["raw"] = [difflib.SequenceMatcher(None, " ".join(str(a or "").lower().split()),
+                                                 " ".join(str(b or "").lower().split())).ratio()
+                         for a, b in zip(candidates["name_b"], candidates["name_p"])]
+    same = candidates[candidates["same_pc"]]
+    per_row = same.groupby("row").size()
+    per_place = same.groupby("place_id").size()
+    candidates["unique"] = (candidates["same_pc"] & candidates["row"].map(per_row).eq(1)
+                            & candidates["place_id"].map(per_place).eq(1))
+    status16 = basic["_ops"].map(lambda ops: ops[2016][0] if ops[2016] else None)
+    existed16 = basic["_ops"].map(lambda ops: ops[2016] is not None)
+    candidates["agree16"] = [p16 is not None and p16[0] == status16.get(r)
+                             for p16, r in zip(candidates["p16"], candidates["row"])]
+    candidates["existed16"] = candidates["row"].map(existed16).fillna(False)
+    order = ["score", "raw", "agree16", "existed16", "row", "place_id"]
+    ascending = [False, False, False, False, True, True]
+    tiers = [
+        ("postcode", candidates[candidates["same_pc"] & ((candidates["score"] >= NAME_SCORE_SAME_POSTCODE)
+                                                         | candidates["unique"])]),
+        ("postcode district", candidates[~candidates["same_pc"]
+                                         & (candidates["score"] >= NAME_SCORE_SAME_DISTRICT)]),
+    ]
+    used_rows, used_places, matches = set(), set(), []
+    for method, pairs in tiers:
+        for pair in pairs.sort_values(order, ascending=ascending).itertuples():
+            if pair.row in used_rows or pair.place_id in used_places:
+                continue
+            used_rows.add(pair.row)
+            used_places.add(pair.place_id)
+            matches.append({"row": pair.row, "place_id": pair.place_id, "method": method,
+                            "score": round(float(pair.score), 3), "p16": pair.p16})
+    return matches
+
+
+def load_basic(ctx: LoadContext, path: Path) -> None:
+    """Status per year for each library in the basic dataset that matches a located library."""
+    frame = read_csv(path, BASIC_REQUIRED)
+    ctx.read(len(frame))
+    operations = _operation(frame)
+    frame["_ops"] = [dict(zip(BASIC_YEARS, ops)) for ops in zip(*operations.values())]
+    frame["_row"] = frame.index + 2  # the published row number (row 1 is the header)
+    frame["_pc"] = frame["postcode"].map(normal_postcode)
+    frame["_closed"] = to_year(frame["closed"])
+    matchable = frame["type"].str.strip().str.lower().isin(BASIC_MATCHABLE_TYPES)
+
+    # Stage the matchable rows; candidate places share their postcode district (set-based, SQL).
+    rows = frame[matchable & frame["_pc"].notna()]
+    stage = ctx.stage(BASIC_STAGE, pd.DataFrame({
+        "row": rows["_row"], "name": rows["name"].str.strip(), "pc": rows["_pc"],
+        "district": rows["_pc"].str[:-3]}))
+    candidates = pd.DataFrame(ctx.conn.exec_driver_sql(f"""
+        WITH p AS (
+            SELECT id, name, source, attributes,
+                   upper(regexp_replace(coalesce(attributes ->> 'postcode', attributes ->> 'addr:postcode', ''),
+                                        '[^A-Za-z0-9]', '', 'g')) AS pc
+            FROM places
+            WHERE category = 'library' AND source NOT IN ({", ".join(f"'{x}'" for x in LIBRARY_SOURCES_EXCLUDED)}))
+        SELECT b.row, b.name AS name_b, p.id AS place_id, p.name AS name_p, p.source, p.attributes,
+               p.pc = b.pc AS same_pc
+        FROM {stage} b JOIN p ON length(p.pc) >= 5 AND left(p.pc, length(p.pc) - 3) = b.district
+        """).mappings().all(), columns=["row", "name_b", "place_id", "name_p", "source", "attributes",
+                                        "same_pc"])
+    if not candidates.empty:
+        candidates["p16"] = [_taskforce_2016(a, s) for a, s in zip(candidates["attributes"], candidates["source"])]
+    basic = frame.set_index("_row")
+    matches = _match(candidates, basic)
+    records = basic[["name", "authority", "postcode", "uprn", "type", "_ops", "_closed"]].to_dict("index")
+
+    # place_status: every year the row states, for its matched place. 2016 is the Taskforce
+    # list's own status where the place comes from it (its vintage), else the basic dataset's.
+    statuses, links = [], []
+    for match in matches:
+        row = records[match["row"]]
+        years = dict(row["_ops"])
+        if match["p16"] is not None:
+            years[2016] = match["p16"]
+        for year, value in years.items():
+            if value is not None:
+                statuses.append({"place_id": match["place_id"], "year": year,
+                                 "status": value[0], "operator_type": value[1]})
+        stated = [(y, v) for y, v in sorted(years.items()) if v is not None]
+        current = stated[-1][1][0] if stated else None
+        operated = [v[1] for _, v in stated if v[0] == "open"]
+        closed = row["_closed"]
+        links.append({
+            "place_id": match["place_id"], "status": current,
+            "operator_type": operated[-1] if operated else None,
+            "closed_year": None if pd.isna(closed) else int(closed),
+            "link": {"row": int(match["row"]), "name": row["name"].strip(),
+                     "authority": row["authority"].strip(), "postcode": row["postcode"].strip(),
+                     "uprn": row["uprn"].strip() or None, "type": row["type"].strip(),
+                     "match": match["method"], "name_score": match["score"],
+                     "status_year": stated[-1][0] if stated else None}})
+    status_frame = pd.DataFrame(statuses, columns=list(PLACE_STATUS.stage))
+    check_vocabulary(status_frame.assign(category="library"))
+    status_stage = ctx.stage(PLACE_STATUS, status_frame)
+    ctx.merge(PLACE_STATUS, status_stage)
+    link_frame = pd.DataFrame(links, columns=list(BASIC_LINKS.stage))
+    link_frame["closed_year"] = link_frame["closed_year"].astype("Int64")
+    link_stage = ctx.stage(BASIC_LINKS, link_frame)
+
+    # Years this loader writes, for places it linked before or links now, that it no longer states.
+    years = ", ".join(str(y) for y in BASIC_YEARS)
+    removed = ctx.execute(f"""
+        DELETE FROM place_status ps
+        WHERE ps.year IN ({years})
+          AND (ps.place_id IN (SELECT place_id FROM {link_stage})
+               OR ps.place_id IN (SELECT id FROM places WHERE attributes -> 'basic_2023' IS NOT NULL))
+          AND NOT EXISTS (SELECT 1 FROM {status_stage} s WHERE s.place_id = ps.place_id AND s.year = ps.year)""")
+    # Places linked by an earlier load and not matched now: back to what they were before.
+    unlinked = ctx.execute(f"""
+        UPDATE places p SET
+            status = p.attributes -> 'basic_2023' -> 'previous' ->> 'status',
+            operator_type = p.attributes -> 'basic_2023' -> 'previous' ->> 'operator_type',
+            closed_year = CAST(p.attributes -> 'basic_2023' -> 'previous' ->> 'closed_year' AS int),
+            attributes = p.attributes - 'basic_2023', import_run_id = :run, updated_at = now()
+        WHERE p.attributes -> 'basic_2023' IS NOT NULL
+          AND p.id NOT IN (SELECT place_id FROM {link_stage})""")
+    # Matched places: current status from the latest year stated; the link, and what the place
+    # said before it (restored if the match goes), in attributes.basic_2023.
+    updated = ctx.execute(f"""
+        WITH u AS (
+            SELECT p.id,
+                   coalesce(l.status, p.status) AS status,
+                   coalesce(l.operator_type, p.operator_type) AS operator_type,
+                   CASE WHEN coalesce(l.status, p.status) = 'closed'
+                        THEN coalesce(l.closed_year, p.closed_year) END AS closed_year,
+                   p.attributes || jsonb_build_object('basic_2023', l.link || jsonb_build_object(
+                       'previous', coalesce(p.attributes -> 'basic_2023' -> 'previous', jsonb_build_object(
+                           'status', p.status, 'operator_type', p.operator_type,
+                           'closed_year', p.closed_year)))) AS attributes
+            FROM places p JOIN {link_stage} l ON l.place_id = p.id)
+        UPDATE places p SET status = u.status, operator_type = u.operator_type,
+            closed_year = u.closed_year, attributes = u.attributes, import_run_id = :run, updated_at = now()
+        FROM u
+        WHERE p.id = u.id AND (p.status, p.operator_type, p.closed_year, p.attributes)
+              IS DISTINCT FROM (u.status, u.operator_type, u.closed_year, u.attributes)""")
+    ctx.report.tables["place_status"]["removed"] = removed
+    ctx.report.tables["places"] = {"matched": len(matches), "updated": updated, "unlinked": unlinked}
+    ctx.report.changed += removed + updated + unlinked
+
+    # Reconciliation: every row is accounted for.
+    matched_rows = {m["row"] for m in matches}
+    method_counts = pd.Series([m["method"] for m in matches], dtype=object).value_counts().to_dict()
+    unlocated = frame[matchable & ~frame["_row"].isin(matched_rows)]
+    both = [(m["p16"], records[m["row"]]["_ops"][2016]) for m in matches]
+    both = [(a, b) for a, b in both if a is not None and b is not None]
+    agree, compared = sum(1 for a, b in both if a[0] == b[0]), len(both)
+    ctx.report.reconciliation.update({
+        "rows read": len(frame),
+        "static libraries (matchable)": int(matchable.sum()),
+        "not matched: not a static library (mobile, prison, archive…)": int((~matchable).sum()),
+        "matched by postcode": method_counts.get("postcode", 0),
+        "matched by postcode district + name": method_counts.get("postcode district", 0),
+        "static libraries that could not be located": len(unlocated),
+        "of which no usable postcode": int(unlocated["_pc"].isna().sum()),
+        "of which not open in 2016 (opened later, so not in the 2016 list)":
+            int(unlocated["operation_16"].str.strip().str.lower().eq("facility not open").sum()),
+        "2016 status agrees with the Taskforce list (matched, both stated)": f"{agree} of {compared}",
+    })
+    if len(unlocated):
+        sample = "; ".join(f"row {r['_row']} {r['name'].strip()!r} ({r['postcode'].strip()})"
+                           for r in unlocated.head(UNLOCATED_SAMPLE).to_dict("records"))
+        ctx.note(f"{len(unlocated)} static libraries could not be located (no library in places with "
+                 f"their postcode, or their postcode district and a close name); they are not errors in "
+                 f"the file and are left out. First {min(len(unlocated), UNLOCATED_SAMPLE)}: {sample}")
+
+
+# ---------------------------------------------------------------------------------------------
+# os-buildings: OS OpenMap Local "Important Buildings" classified Library (BNG polygons as WKT)
+# ---------------------------------------------------------------------------------------------
+
+OS_OPENMAP_LOCAL = SourceInfo(
+    "os-openmap-local", "OS OpenMap - Local: Important Buildings, classification Library",
+    "Ordnance Survey (Contains OS data © Crown copyright and database right)", OGL,
+    "https://www.ordnancesurvey.co.uk/products/os-open-map-local")
+
+OS_REQUIRED = ["WKT", "fid", "id", "building_theme", "classification", "distinctive_name", "feature_code"]
+OS_ATTRIBUTES = ["fid", "building_theme", "classification", "feature_code", "distinctive_name"]
+BNG_BOUNDS = (0, 0, 700_000, 1_300_000)  # the extent of the British National Grid
+DEFAULT_MATCH_METRES = 150.0
+
+OS_STAGE = Target(table="os_buildings", key=("source_ref",), stage={
+    "row": "int", "name": "text", "source_ref": "text", "attributes": "jsonb", "wkt": "text"})
+OS_PLACES = Target(
+    table=PLACES.table, stage=PLACE_COLUMNS, key=PLACES.key, touch=PLACES.touch,
+    columns={"name": "s.name", "category": "'library'",
+             # OS maps a building classified Library; that it is open is the map's claim, not a
+             # dated status (places.status has no 'unknown').
+             "status": "'open'", "opened_year": "CAST(NULL AS int)", "closed_year": "CAST(NULL AS int)",
+             "operator_type": "'unknown'", "source": f"'{OS_OPENMAP_LOCAL.key}'",
+             "source_ref": "s.source_ref", "attributes": "s.attributes",
+             "geom": "ST_Transform(s.point, 4326)"})
+
+
+def load_os_buildings(ctx: LoadContext, path: Path, max_distance: float = DEFAULT_MATCH_METRES) -> None:
+    """One place per building footprint, at a point on its surface, matched to the nearest
+    library from another source whose point lies within ``max_distance`` metres of the building."""
+    if not 0 < max_distance <= 10_000:
+        raise LoadError(f"must be between 0 and 10000 metres, not {max_distance!r}", column="--max-distance")
+    frame = read_csv(path, OS_REQUIRED)
+    ctx.read(len(frame))
+    wkt = frame["WKT"].str.strip()
+    geoms = shapely.from_wkt(wkt.astype(object).where(wkt != "", None).to_numpy(), on_invalid="ignore")
+    ok = pd.Series(True, index=frame.index)
+    for index, geom in zip(frame.index, geoms):
+        reason = None
+        if not frame.at[index, "id"].strip():
+            reason, column = "no OS id", "id"
+        elif geom is None:
+            reason, column = f"unreadable WKT {frame.at[index, 'WKT'][:40]!r}", "WKT"
+        elif geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+            reason, column = f"{geom.geom_type}{' (empty)' if geom.is_empty else ''} is not a building footprint", "WKT"
+        elif not shapely.box(*BNG_BOUNDS).contains(geom):
+            reason, column = "coordinates outside the British National Grid (EPSG:27700 expected)", "WKT"
+        if reason:
+            ctx.reject(csv_row(index), reason, column=column)
+            ok[index] = False
+    frame = frame[ok]
+    names = frame["distinctive_name"].str.strip()
+    stage = ctx.stage(OS_STAGE, pd.DataFrame({
+        "row": frame.index + 2, "name": names.astype(object).where(names != "", None),
+        "source_ref": frame["id"].str.strip(), "attributes": attributes_of(frame, OS_ATTRIBUTES),
+        "wkt": frame["WKT"].str.strip()}))
+    invalid = ctx.conn.exec_driver_sql(
+        f"SELECT count(*) FROM {stage} WHERE NOT ST_IsValid(ST_GeomFromText(wkt, 27700))").scalar()
+    if invalid:
+        ctx.report.repairs["invalid footprints made valid (ST_MakeValid)"] = invalid
+    points = f"{stage}_points"
+    excluded = ", ".join(f"'{x}'" for x in LIBRARY_SOURCES_EXCLUDED)
+    ctx.execute(f"""
+        CREATE TEMP TABLE {points} ON COMMIT DROP AS
+        WITH b AS (
+            SELECT s.*, ST_CollectionExtract(ST_MakeValid(ST_GeomFromText(s.wkt, 27700)), 3) AS footprint
+            FROM {stage} s)
+        SELECT b.name, b.source_ref, ST_PointOnSurface(b.footprint) AS point,
+               b.attributes || CASE WHEN m.distance <= :max_distance THEN jsonb_build_object(
+                   'matched_place_id', m.id, 'matched_source', m.source,
+                   'match_distance_m', round(CAST(m.distance AS numeric), 1)) ELSE CAST('{{}}' AS jsonb) END
+                   AS attributes
+        FROM b LEFT JOIN LATERAL (
+            SELECT p.id, p.source, ST_Distance(p.geom_27700, b.footprint) AS distance
+            FROM places p
+            WHERE p.category = 'library' AND p.source NOT IN ({excluded})
+            ORDER BY p.geom_27700 <-> b.footprint
+            LIMIT 1) m ON true""", max_distance=max_distance)
+    ctx.merge(OS_PLACES, points)
+    matched, places_matched, inside = ctx.conn.exec_driver_sql(f"""
+        SELECT count(*) FILTER (WHERE p.attributes ? 'matched_place_id'),
+               count(DISTINCT p.attributes ->> 'matched_place_id'),
+               count(*) FILTER (WHERE ST_Within(point, ST_GeomFromText(s.wkt, 27700)))
+        FROM {points} p JOIN {stage} s USING (source_ref)""").one()
+    ctx.report.reconciliation.update({
+        "buildings read": len(frame) + int((~ok).sum()), "buildings loaded": len(frame),
+        f"buildings matched to a known library within {max_distance:g} m": matched,
+        "distinct libraries matched": places_matched,
+        "points inside their footprint": inside})
+    ctx.note(f"{matched} of {len(frame)} buildings matched a library from another source within "
+             f"{max_distance:g} m (distance from the footprint; 0 when the library's point is inside)")
 
 
 KINDS = {
     "libraries-taskforce": Kind(load_taskforce, DCMS_LIBRARIES_2016,
                                 "DCMS Libraries Taskforce 2016 CSV (lat/lng) → places"),
+    "libraries-basic": Kind(load_basic, DCMS_LIBRARIES_BASIC_2023,
+                            "Public libraries in England basic dataset CSV (status per year 2016–2023), "
+                            "matched to located libraries → place_status and current status"),
+    "os-buildings": Kind(load_os_buildings, OS_OPENMAP_LOCAL,
+                         "OS OpenMap Local library buildings CSV (WKT, EPSG:27700) → places, matched "
+                         "to the nearest known library", {
+                             "max_distance": f"Match radius in metres (default {DEFAULT_MATCH_METRES:g})"}),
 }

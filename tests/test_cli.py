@@ -49,6 +49,9 @@ def test_db_url_prefers_the_configured_database(database_url):
 
 
 def test_every_command_has_help(database_url):
+    from loaders import KINDS
+
     for command in (["--help"], ["db", "--help"], ["load", "--help"], ["serve", "--help"],
-                    ["demo", "--help"], ["load", "boundaries", "--help"], ["load", "manifest", "--help"]):
+                    ["demo", "--help"], ["load", "manifest", "--help"],
+                    *(["load", kind, "--help"] for kind in KINDS)):
         assert "Usage" in kindmap(*command, database_url=database_url).stdout
