@@ -164,10 +164,14 @@ def _kind_command(kind_name: str, kind) -> typing.Callable:
     return command
 
 
-def _register_kinds() -> None:
+def register_kinds() -> None:
+    """One ``kindmap load <kind>`` command per loader kind (idempotent)."""
     from loaders import KINDS
 
+    registered = {c.name for c in load_cli.registered_commands}
     for name, kind in KINDS.items():
+        if name in registered:
+            continue
         load_cli.command(name, help=kind.help)(_kind_command(name, kind))
 
 
@@ -228,7 +232,7 @@ def demo(
 
 def main() -> None:
     configure_logging()
-    _register_kinds()
+    register_kinds()
     cli()
 
 

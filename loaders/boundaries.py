@@ -94,7 +94,9 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
         "name": "s.name",
         "parent_codes": "s.parent_codes",
         "geom": f"ST_Multi(ST_CollectionExtract(ST_MakeValid({geom}), 3))",
-    }, params={"level": level, "vintage": vintage})
+    }, params={"level": level, "vintage": vintage},
+        # Parents the file does not carry may have come from a lookup: keep them.
+        update={"parent_codes": "areas.parent_codes || EXCLUDED.parent_codes"})
     stage = ctx.stage(target, batches())
     not_polygonal = ctx.conn.exec_driver_sql(
         f"SELECT feature, GeometryType(geom) FROM {stage} "

@@ -125,7 +125,10 @@ GENERIC_WORDS = {"library", "libraries", "lib", "community", "centre", "center",
 NAME_SCORE_SAME_POSTCODE = 0.5   # same postcode: names need only broadly agree …
 NAME_SCORE_SAME_DISTRICT = 0.85  # … same postcode district (e.g. EX16): names must agree closely
 UNLOCATED_SAMPLE = 10
-LIBRARY_SOURCES_EXCLUDED = ("os-openmap-local",)  # buildings, not library records
+# The 2023 basic dataset continues the 2016 Taskforce list: it is matched to that list only, so
+# it never rewrites other sources' records (GM lists, OSM) and the result does not depend on
+# which other lists were loaded before it.
+LIBRARY_SOURCES_MATCHED = ("dcms-libraries-2016",)
 
 BASIC_STAGE = Target(table="libraries_basic", key=("row",), stage={
     "row": "int", "name": "text", "pc": "text", "district": "text"})
@@ -253,7 +256,7 @@ def load_basic(ctx: LoadContext, path: Path) -> None:
                    upper(regexp_replace(coalesce(attributes ->> 'postcode', attributes ->> 'addr:postcode', ''),
                                         '[^A-Za-z0-9]', '', 'g')) AS pc
             FROM places
-            WHERE category = 'library' AND source NOT IN ({", ".join(f"'{x}'" for x in LIBRARY_SOURCES_EXCLUDED)}))
+            WHERE category = 'library' AND source IN ({", ".join(f"'{x}'" for x in LIBRARY_SOURCES_MATCHED)}))
         SELECT b.row, b.name AS name_b, p.id AS place_id, p.name AS name_p, p.source, p.attributes,
                p.pc = b.pc AS same_pc
         FROM {stage} b JOIN p ON length(p.pc) >= 5 AND left(p.pc, length(p.pc) - 3) = b.district
@@ -426,7 +429,6 @@ def load_os_buildings(ctx: LoadContext, path: Path, max_distance: float = DEFAUL
     if invalid:
         ctx.report.repairs["invalid footprints made valid (ST_MakeValid)"] = invalid
     points = f"{stage}_points"
-    excluded = ", ".join(f"'{x}'" for x in LIBRARY_SOURCES_EXCLUDED)
     ctx.execute(f"""
         CREATE TEMP TABLE {points} ON COMMIT DROP AS
         WITH b AS (
@@ -438,11 +440,16 @@ def load_os_buildings(ctx: LoadContext, path: Path, max_distance: float = DEFAUL
                    'match_distance_m', round(CAST(m.distance AS numeric), 1)) ELSE CAST('{{}}' AS jsonb) END
                    AS attributes
         FROM b LEFT JOIN LATERAL (
-            SELECT p.id, p.source, ST_Distance(p.geom_27700, b.footprint) AS distance
-            FROM places p
-            WHERE p.category = 'library' AND p.source NOT IN ({excluded})
-            ORDER BY p.geom_27700 <-> b.footprint
-            LIMIT 1) m ON true""", max_distance=max_distance)
+            -- The KNN index finds the nearest few; ties (co-located records) then go to the
+            -- lowest id, so a reload matches the same library.
+            SELECT * FROM (
+                SELECT p.id, p.source, ST_Distance(p.geom_27700, b.footprint) AS distance
+                FROM places p
+                WHERE p.category = 'library' AND p.source <> :own
+                ORDER BY p.geom_27700 <-> b.footprint
+                LIMIT 8) nearest
+            ORDER BY distance, id
+            LIMIT 1) m ON true""", max_distance=max_distance, own=OS_OPENMAP_LOCAL.key)
     ctx.merge(OS_PLACES, points)
     matched, places_matched, inside = ctx.conn.exec_driver_sql(f"""
         SELECT count(*) FILTER (WHERE p.attributes ? 'matched_place_id'),

@@ -55,6 +55,8 @@ AUTHORITY_CODES = dict(
     table="authority_codes",
     stage={"ecode": "text", "gss_code": "text", "name": "text"},
     key=("ecode", "gss_code"),
+    # A name a revenue workbook printed (with the years it was seen) outranks the lookup's.
+    update={"name": "COALESCE(authority_codes.name, EXCLUDED.name)"},
 )
 
 

@@ -55,6 +55,9 @@ class Target:
     key: tuple[str, ...]
     columns: dict[str, str] = field(default_factory=dict)
     touch: str | None = None  # a timestamp column set to now() when a row changes
+    # How an existing row's column is updated: SQL over the row (``<table>.col``) and the incoming
+    # values (``EXCLUDED.col``); default EXCLUDED.col. E.g. merge JSON instead of replacing it.
+    update: dict[str, str] = field(default_factory=dict)
     params: dict = field(default_factory=dict)  # bind parameters the expressions use
 
     def destination(self) -> dict[str, str]:
@@ -175,6 +178,9 @@ class LoadContext:
                 with cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)") as copy:
                     copy.write(buffer.getvalue())
                 bar.update(len(batch))
+        # Autovacuum never analyses temporary tables: without statistics the planner guesses,
+        # and a spatial join against the stage can go from a second to minutes.
+        self.conn.execute(text(f"ANALYZE {stage}"))
         return stage
 
     def merge(self, target: Target, stage: str) -> dict[str, int]:
@@ -189,11 +195,14 @@ class LoadContext:
             raise LoadError(f"{duplicate[-1]} rows share the key {dict(zip(target.key, duplicate[:-1]))} "
                             f"of {target.table}; each must appear once")
         updatable = [c for c in cols if c not in target.key]
-        sets = [f"{c} = EXCLUDED.{c}" for c in updatable] + ["import_run_id = EXCLUDED.import_run_id"]
+        new_values = [target.update.get(c, f"EXCLUDED.{c}") for c in updatable]
+        sets = [f"{c} = {v}" for c, v in zip(updatable, new_values)]
+        sets.append("import_run_id = EXCLUDED.import_run_id")
         if target.touch:
             sets.append(f"{target.touch} = now()")
+        # Only rows that would really change are updated (and counted): reloads stay no-ops.
         differs = (f"WHERE ({', '.join(f'{target.table}.{c}' for c in updatable)}) IS DISTINCT FROM "
-                   f"({', '.join(f'EXCLUDED.{c}' for c in updatable)})") if updatable else ""
+                   f"({', '.join(new_values)})") if updatable else ""
         conflict = (f"DO UPDATE SET {', '.join(sets)} {differs}" if updatable else "DO NOTHING")
         sql = f"""
             WITH up AS (
@@ -205,6 +214,9 @@ class LoadContext:
                    (SELECT count(*) FROM {stage})
             FROM up"""
         new, changed, staged = self.conn.execute(text(sql), {"run": self.run_id, **target.params}).one()
+        if new or changed:
+            # Later steps of the same load query this table; give the planner its new contents.
+            self.conn.execute(text(f"ANALYZE {target.table}"))
         counts = {"staged": staged, "new": new, "changed": changed, "unchanged": staged - new - changed}
         totals = self.report.tables.setdefault(target.table, {k: 0 for k in counts})
         for k, v in counts.items():
