@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,8 @@ import shapely
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import PLACE_COLUMNS, PLACES, attributes_of, check_vocabulary, point_ewkt, valid_lonlat
+from loaders.places import (PLACES, attributes_of, check_vocabulary, point_ewkt,
+                            upsert_places, valid_lonlat)
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
 
@@ -41,16 +43,12 @@ TASKFORCE_ATTRIBUTES = ["authority_id", "address", "postcode", "statutory2010", 
 # The link a later vintage (libraries-basic) leaves on a place it matched: attributes.basic_2023.
 # While a place is linked, its current status, operator and closed year come from that later
 # vintage, so reloading the 2016 list neither reverts them nor drops the link (and stays a no-op).
-_EXISTING = "(SELECT p.{col} FROM places p WHERE p.source = s.source AND p.source_ref = s.source_ref)"
-_LINKED = "(" + _EXISTING.format(col="attributes -> 'basic_2023'") + " IS NOT NULL)"
-TASKFORCE_PLACES = Target(
-    table=PLACES.table, stage=PLACES.stage, key=PLACES.key, touch=PLACES.touch,
-    columns={**PLACES.destination(),
-             **{col: f"CASE WHEN {_LINKED} THEN {_EXISTING.format(col=col)} ELSE s.{col} END"
-                for col in ("status", "operator_type", "closed_year")},
-             "attributes": f"CASE WHEN {_LINKED} THEN s.attributes || jsonb_build_object('basic_2023', "
-                           + _EXISTING.format(col="attributes -> 'basic_2023'") + ") ELSE s.attributes END"})
-
+_LINKED = "places.attributes ? 'basic_2023'"
+TASKFORCE_PLACES = replace(PLACES, update={
+    **{col: f"CASE WHEN {_LINKED} THEN places.{col} ELSE EXCLUDED.{col} END"
+       for col in ("status", "operator_type", "closed_year")},
+    "attributes": f"CASE WHEN {_LINKED} THEN EXCLUDED.attributes || jsonb_build_object("
+                  "'basic_2023', places.attributes -> 'basic_2023') ELSE EXCLUDED.attributes END"})
 
 def load_taskforce(ctx: LoadContext, path: Path) -> None:
     """Every library in the 2016 list, open or closed, with its closure year and operator."""
@@ -80,8 +78,7 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
         "attributes": attributes_of(attributes, TASKFORCE_ATTRIBUTES),
         "geom": point_ewkt(frame["_lon"], frame["_lat"]),
     })
-    check_vocabulary(places)
-    ctx.upsert(TASKFORCE_PLACES, places)
+    upsert_places(ctx, places, target=TASKFORCE_PLACES)
 
 
 
@@ -384,15 +381,13 @@ DEFAULT_MATCH_METRES = 150.0
 
 OS_STAGE = Target(table="os_buildings", key=("source_ref",), stage={
     "row": "int", "name": "text", "source_ref": "text", "attributes": "jsonb", "wkt": "text"})
-OS_PLACES = Target(
-    table=PLACES.table, stage=PLACE_COLUMNS, key=PLACES.key, touch=PLACES.touch,
-    columns={"name": "s.name", "category": "'library'",
-             # OS maps a building classified Library; that it is open is the map's claim, not a
-             # dated status (places.status has no 'unknown').
-             "status": "'open'", "opened_year": "CAST(NULL AS int)", "closed_year": "CAST(NULL AS int)",
-             "operator_type": "'unknown'", "source": f"'{OS_OPENMAP_LOCAL.key}'",
-             "source_ref": "s.source_ref", "attributes": "s.attributes",
-             "geom": "ST_Transform(s.point, 4326)"})
+OS_PLACES = replace(PLACES, columns={
+    "name": "s.name", "category": "'library'",
+    # OS maps a building classified Library; that it is open is the map's claim, not a dated
+    # status (places.status has no 'unknown').
+    "status": "'open'", "opened_year": "CAST(NULL AS int)", "closed_year": "CAST(NULL AS int)",
+    "operator_type": "'unknown'", "source": f"'{OS_OPENMAP_LOCAL.key}'",
+    "source_ref": "s.source_ref", "attributes": "s.attributes", "geom": "ST_Transform(s.point, 4326)"})
 
 
 def load_os_buildings(ctx: LoadContext, path: Path, max_distance: float = DEFAULT_MATCH_METRES) -> None:

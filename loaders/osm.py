@@ -35,7 +35,7 @@ import pyogrio
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
-from loaders.place_lists import upsert_point_places
+from loaders.places import upsert_places
 from loaders.readers import feature, vector_info
 from loaders.sources import ODBL
 from models.categories import CATEGORIES
@@ -313,7 +313,7 @@ def load_pbf(ctx: LoadContext, path: Path) -> None:
                 tags = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["all_tags"]]
                 yield _places(ctx, refs, tags, frame["wkb"], [f"{layer} {r}" for r in refs])
 
-        upsert_point_places(ctx, batches(), srid=4326)
+        upsert_places(ctx, batches(), srid=4326)
         ctx.note("features read after the tag pre-filter: "
                  + ", ".join(f"{layer} {n}" for layer, n in counts.items()))
 
@@ -368,7 +368,7 @@ def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None) -> None
                      and v != ""} for props in frame["properties"]]
             yield _places(ctx, refs, tags, frame["wkb"], [feature(i) for i in frame.index])
 
-    upsert_point_places(ctx, batches(), srid=4326)
+    upsert_places(ctx, batches(), srid=4326)
 
 
 def load(ctx: LoadContext, path: Path, layer: str | None = None) -> None:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
-from loaders.places import PLACES, attributes_of, check_vocabulary, point_ewkt, valid_lonlat
+from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from loaders.readers import csv_row, epsg_of, feature, iter_features, read_csv, to_number, vector_info
 from models.categories import CATEGORIES
 
@@ -37,43 +36,6 @@ ID_FIELDS = ["id", "uid", "identifier", "urn", "unique_reference_number", "ref",
 LON_FIELDS = ["lon", "lng", "long", "longitude", "x"]
 LAT_FIELDS = ["lat", "latitude", "y"]
 WGS84_BY_DEFAULT = {"GeoJSON", "TopoJSON", "GeoJSONSeq"}
-
-_GEOM = "CASE WHEN ST_IsValid({g}) THEN {g} ELSE ST_MakeValid({g}) END"
-
-
-def point_target(srid: int):
-    """PLACES, with any geometry reduced to its point on surface (in its own CRS) before 4326."""
-    geom = _GEOM.format(g=f"ST_SetSRID(s.geom, {int(srid)})")
-    return replace(PLACES, columns={**PLACES.columns,
-                                    "geom": f"ST_Transform(ST_PointOnSurface({geom}), 4326)"})
-
-
-def upsert_point_places(ctx: LoadContext, batches: Iterable[pd.DataFrame], srid: int) -> dict[str, int]:
-    """upsert_places for points, polygons or collections: each becomes ST_PointOnSurface in PostGIS.
-
-    ``geom`` may be hex WKB/EWKB or EWKT; ``srid`` is the CRS of the file.
-    """
-    def checked():
-        for batch in batches:
-            check_vocabulary(batch)
-            yield batch
-
-    target = point_target(srid)
-    stage = ctx.stage(target, checked())
-    for ref, kind in ctx.conn.exec_driver_sql(
-            f"DELETE FROM {stage} WHERE geom IS NULL OR ST_IsEmpty(geom) "
-            "RETURNING source_ref, GeometryType(geom)").all():
-        ctx.reject(ref, f"empty geometry ({kind})")
-    for kind, count, invalid in ctx.conn.exec_driver_sql(
-            f"SELECT GeometryType(geom), count(*), count(*) FILTER (WHERE NOT ST_IsValid(geom)) "
-            f"FROM {stage} GROUP BY 1 ORDER BY 1").all():
-        if kind != "POINT":
-            ctx.note(f"{count} {kind.lower()} geometries placed at their point on surface")
-        if invalid:
-            name = "invalid geometries made valid (ST_MakeValid)"
-            ctx.report.repairs[name] = ctx.report.repairs.get(name, 0) + invalid
-    return ctx.merge(target, stage)
-
 
 # -- options -----------------------------------------------------------------------------------
 def _use_source(ctx: LoadContext, source: str, title: str | None, publisher: str | None,
@@ -222,7 +184,7 @@ def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = N
     used = {name, ident, lon, lat, category_field}
     geom = ("SRID=" + str(srid) + ";POINT(" + frame["_lon"].map(repr) + " " + frame["_lat"].map(repr) + ")"
             if srid != 4326 else point_ewkt(frame["_lon"], frame["_lat"]))
-    upsert_point_places(ctx, [_places(frame, categories, names, refs, source,
+    upsert_places(ctx, [_places(frame, categories, names, refs, source,
                                       [c for c in fields if c not in used], geom)], srid=srid)
 
 
@@ -265,7 +227,7 @@ def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None 
             yield _places(frame, categories, names, refs, source,
                           [c for c in frame.columns if c not in used and c != "wkb"], frame["wkb"])
 
-    upsert_point_places(ctx, batches(), srid=srid)
+    upsert_places(ctx, batches(), srid=srid)
 
 
 _COMMON = {

@@ -1,12 +1,14 @@
 """The shared way every places loader writes: one staging layout, one merge into ``places``.
 
 A loader normalises its publisher's rows to the columns of ``PLACE_COLUMNS`` (geometry as
-EWKT/hex EWKB in ``geom``) and calls ``upsert_places``; the category, status and operator
-vocabularies are enforced by the database (models/categories.py).
+EWKT/hex EWKB in ``geom``: points, or polygons that become their point on surface) and calls
+``upsert_places``; the category, status and operator vocabularies are enforced by the database
+(models/categories.py).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pandas as pd
 
@@ -23,8 +25,7 @@ PLACES = Target(
     table="places",
     stage=PLACE_COLUMNS,
     key=("source", "source_ref"),
-    columns={**{c: f"s.{c}" for c in PLACE_COLUMNS if c != "geom"},
-             "geom": "ST_Transform(s.geom, 4326)"},
+    columns={c: f"s.{c}" for c in PLACE_COLUMNS},
     touch="updated_at",
 )
 
@@ -64,9 +65,35 @@ def check_vocabulary(frame: pd.DataFrame) -> None:
             raise ValueError(f"{column} values {sorted(unknown)} are not in the vocabulary")
 
 
-def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFrame) -> dict[str, int]:
+def _located(srid: int | None) -> str:
+    """SQL for the staged geometry as a WGS84 point: polygons (building footprints, OSM areas)
+    at ST_PointOnSurface — always inside, unlike a centroid — after repair if invalid."""
+    geom = "s.geom" if srid is None else f"ST_SetSRID(s.geom, {int(srid)})"
+    valid = f"CASE WHEN ST_IsValid({geom}) THEN {geom} ELSE ST_MakeValid({geom}) END"
+    return f"ST_Transform(ST_PointOnSurface({valid}), 4326)"
+
+
+def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFrame,
+                  srid: int | None = None, target: Target = PLACES) -> dict[str, int]:
+    """Stage and merge places. ``srid`` is the file's CRS when ``geom`` carries none (plain WKB);
+    ``target`` may change how existing rows are updated (see libraries-taskforce)."""
     def checked():
         for batch in [batches] if isinstance(batches, pd.DataFrame) else batches:
             check_vocabulary(batch)
             yield batch
-    return ctx.upsert(PLACES, checked())
+
+    target = replace(target, columns={**target.columns, "geom": _located(srid)})
+    stage = ctx.stage(target, checked())
+    for ref, kind in ctx.conn.exec_driver_sql(
+            f"DELETE FROM {stage} WHERE geom IS NULL OR ST_IsEmpty(geom) "
+            "RETURNING source_ref, GeometryType(geom)").all():
+        ctx.reject(ref, f"empty geometry ({kind})")
+    for kind, count, invalid in ctx.conn.exec_driver_sql(
+            f"SELECT GeometryType(geom), count(*), count(*) FILTER (WHERE NOT ST_IsValid(geom)) "
+            f"FROM {stage} GROUP BY 1 ORDER BY 1").all():
+        if kind != "POINT":
+            ctx.note(f"{count} {kind.lower()} geometries placed at their point on surface")
+        if invalid:
+            name = "invalid geometries made valid (ST_MakeValid)"
+            ctx.report.repairs[name] = ctx.report.repairs.get(name, 0) + invalid
+    return ctx.merge(target, stage)
