@@ -72,6 +72,22 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def damaged_copy(good: Path, damage: str, directory: Path, column: tuple[bytes, bytes] = (b"", b"")) -> Path:
+    """A copy of a real published file with one kind of damage, for the refusal tests:
+    empty, header only, truncated (cut mid-row), binary, or missing column (``column`` renamed)."""
+    data = good.read_bytes()
+    damaged = {
+        "empty": lambda: b"",
+        "header only": lambda: data.splitlines(True)[0],
+        "truncated": lambda: data[: len(data) // 2],
+        "binary": lambda: bytes(range(256)) * 100,
+        "missing column": lambda: data.replace(column[0], column[1], 1),
+    }[damage]()
+    bad = directory / f"damaged{good.suffix}"
+    bad.write_bytes(damaged)
+    return bad
+
+
 def scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()

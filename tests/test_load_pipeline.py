@@ -3,7 +3,7 @@
 import pytest
 
 from loaders.errors import LoadError
-from tests.conftest import SAMPLE, scalar
+from tests.conftest import SAMPLE, damaged_copy, scalar
 
 LIBRARIES = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"
 LAD = SAMPLE / "lad_dec2023_uk_buc.topojson"
@@ -76,16 +76,7 @@ def test_bad_row_rejected_with_location(load, db, tmp_path):
 def test_bad_file_changes_nothing(load, db, tmp_path, damage):
     load("libraries-taskforce", LIBRARIES)
     before = scalar(db, "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM places p")
-    bad = tmp_path / "bad.csv"
-    data = LIBRARIES.read_bytes()
-    if damage == "missing column":
-        bad.write_bytes(data.replace(b"name,id,authority_id", b"title,id,authority_id", 1))
-    elif damage == "empty":
-        bad.write_bytes(b"")
-    elif damage == "truncated":
-        bad.write_bytes(data[: len(data) // 2])  # cut mid-row: the tail row is incomplete
-    else:
-        bad.write_bytes(bytes(range(256)) * 100)
+    bad = damaged_copy(LIBRARIES, damage, tmp_path, (b"name,id,authority_id", b"title,id,authority_id"))
     with pytest.raises(LoadError) as error:
         load("libraries-taskforce", bad)
     assert str(bad) in str(error.value)

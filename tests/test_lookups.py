@@ -4,7 +4,7 @@ import csv
 import pytest
 
 from loaders.errors import LoadError
-from tests.conftest import SAMPLE, scalar
+from tests.conftest import SAMPLE, damaged_copy, scalar
 
 LAD = SAMPLE / "lad_dec2023_uk_buc.topojson"
 
@@ -116,18 +116,8 @@ def test_bad_file_changes_nothing(load, db, lookups, tmp_path, damage):
     good = lookups / "ltla23_to_utla23_apr2023.csv"
     load("lookup", good)
     before = scalar(db, "SELECT md5(string_agg(l::text, ',' ORDER BY id)) FROM area_lookups l")
-    data = good.read_bytes()
-    bad = tmp_path / "bad.csv"
-    if damage == "not a lookup":
-        bad = lookups.parent / "population" / "lsoa21_population_mid2022.csv"
-    elif damage == "missing column":
-        bad.write_bytes(data.replace(b"UTLA23CD", b"UPPER", 1))
-    elif damage == "empty":
-        bad.write_bytes(b"")
-    elif damage == "header only":
-        bad.write_bytes(data.splitlines(True)[0])
-    else:
-        bad.write_bytes(data[: len(data) // 2])
+    bad = (lookups.parent / "population" / "lsoa21_population_mid2022.csv" if damage == "not a lookup"
+           else damaged_copy(good, damage, tmp_path, (b"UTLA23CD", b"UPPER")))
     with pytest.raises(LoadError) as error:
         load("lookup", bad)
     if damage == "truncated":

@@ -4,7 +4,7 @@ import csv
 import pytest
 
 from loaders.errors import LoadError
-from tests.conftest import scalar
+from tests.conftest import damaged_copy, scalar
 
 
 @pytest.fixture(scope="module")
@@ -123,18 +123,8 @@ def test_bad_file_changes_nothing(load, db, files, tmp_path, kind, damage):
     state = ("SELECT (SELECT count(*) FROM indicators) || '/' || (SELECT count(*) FROM centroids) "
              "|| '/' || (SELECT count(*) FROM import_runs)")
     before = scalar(db, state)
-    data = good.read_bytes()
-    bad = tmp_path / "bad.csv"
-    if damage == "wrong file":
-        bad = files["lsoa_utla"]
-    elif damage == "missing column":
-        bad.write_bytes(data.replace(b"index_domain", b"domain", 1))
-    elif damage == "empty":
-        bad.write_bytes(b"")
-    elif damage == "header only":
-        bad.write_bytes(data.splitlines(True)[0])
-    else:
-        bad.write_bytes(data[: len(data) // 2])
+    bad = (files["lsoa_utla"] if damage == "wrong file"
+           else damaged_copy(good, damage, tmp_path, (b"index_domain", b"domain")))
     with pytest.raises(LoadError) as error:
         load(kind, bad)
     if damage == "truncated":
