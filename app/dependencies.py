@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query
 
@@ -44,21 +44,15 @@ def bbox(
 
 def limit(
     limit: Annotated[int | None, Query(
+        ge=1, le=api_settings().max_limit,
         description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT).")] = None,
 ) -> int:
-    settings = api_settings()
-    if limit is None:
-        return settings.default_limit
-    if not 1 <= limit <= settings.max_limit:
-        raise ApiError(400, f"limit must be between 1 and {settings.max_limit}, got {limit}", "limit")
-    return limit
+    return api_settings().default_limit if limit is None else limit
 
 
 def offset(
-    offset: Annotated[int, Query(description="Features to skip before the first returned (paging).")] = 0,
+    offset: Annotated[int, Query(ge=0, description="Features to skip before the first returned (paging).")] = 0,
 ) -> int:
-    if offset < 0:
-        raise ApiError(400, f"offset must not be negative, got {offset}", "offset")
     return offset
 
 
@@ -113,8 +107,7 @@ def code(
 
 
 def output_format(
-    f: Annotated[str | None, Query(description="Output format: json (the default; GeoJSON for items).")] = None,
+    f: Annotated[Literal["json", "geojson"] | None, Query(
+        description="Output format: json (the default; GeoJSON for items).")] = None,
 ) -> str:
-    if f not in (None, "json", "geojson"):
-        raise ApiError(400, f"f must be json or geojson, got {f!r}", "f")
     return "json"

@@ -22,11 +22,45 @@ class ApiError(Exception):
             status, "Error")
 
 
-def problem(status: int, title: str, detail: str, instance: str, parameter: str | None = None) -> JSONResponse:
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "parameter": {"type": "string", "description": "The request parameter at fault"},
+    },
+}
+
+
+def problem_response(description: str) -> dict:
+    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
+
+
+# Every route can answer these; they are documented on all of them.
+PROBLEM_RESPONSES = {
+    400: problem_response("A bad parameter: the body's `parameter` names it"),
+    404: problem_response("No such collection or feature"),
+    503: problem_response("The database is not reachable or timed out"),
+}
+
+
+def problem(status: int, title: str, detail: str, instance: str, parameter: str | None = None,
+            headers: dict | None = None) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
     if parameter:
         body["parameter"] = parameter
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def without_validation_422(schema: dict) -> dict:
+    """FastAPI documents 422 for invalid parameters; kindmap answers 400 problem+json instead."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    return schema
 
 
 def install(app: FastAPI) -> None:
@@ -42,7 +76,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
-        return problem(error.status_code, str(error.detail), str(error.detail), request.url.path)
+        return problem(error.status_code, str(error.detail), str(error.detail), request.url.path,
+                       headers=getattr(error, "headers", None))  # e.g. Allow on a 405
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

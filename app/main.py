@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
 from app import errors
@@ -44,6 +45,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                  ms=round((time.perf_counter() - started) * 1000, 1))
         return response
 
-    app.include_router(health.router)
-    app.include_router(ogc_features.router)
+    app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
+
+    def openapi() -> dict:
+        if not app.openapi_schema:
+            app.openapi_schema = errors.without_validation_422(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app
