@@ -48,3 +48,8 @@ def test_bad_manifests_are_refused(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
         read_manifest(path)
+
+
+def test_readme_lists_every_kind():
+    readme = (ROOT / "README.md").read_text()
+    assert [kind for kind in KINDS if f"`{kind}`" not in readme] == []
