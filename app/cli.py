@@ -29,15 +29,21 @@ def _fail(message: str, code: int = 2) -> typing.NoReturn:
     raise typer.Exit(code)
 
 
+def _start_local() -> None:
+    """Start the project-local cluster unless KINDMAP_DATABASE_URL names another database."""
+    if database_settings().database_url:
+        return
+    try:
+        localdb.start()
+    except localdb.LocalDbError as error:
+        _fail(str(error))
+
+
 def ready() -> str:
     """Make the database usable: start the local cluster unless one is configured, migrate."""
     from app import db, migrate
 
-    if not database_settings().database_url:
-        try:
-            localdb.start()
-        except localdb.LocalDbError as error:
-            _fail(str(error))
+    _start_local()
     url = db.database_url()
     migrate.upgrade(url)
     return url
@@ -48,10 +54,7 @@ def db_start() -> None:
     """Initialise (first time) and start the project-local PostGIS under .kindmap/pg/."""
     if database_settings().database_url:
         _fail("KINDMAP_DATABASE_URL is set: kindmap uses that database and starts none of its own")
-    try:
-        localdb.start()
-    except localdb.LocalDbError as error:
-        _fail(str(error))
+    _start_local()
     typer.echo(f"running: {localdb.url()}")
 
 
@@ -86,8 +89,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     """Run the Alembic migrations up to REVISION (default: head), starting the database if needed."""
     from app import db, migrate
 
-    if not database_settings().database_url:
-        localdb.start()
+    _start_local()
     migrate.upgrade(db.database_url(), revision)
     typer.echo(f"database at {revision}")
 
