@@ -1,0 +1,35 @@
+"""The project-local cluster: initialised, started, stopped — also where postgres cannot reach."""
+import os
+import shutil
+import socket
+
+import psycopg
+import pytest
+
+from app import localdb
+from app.settings import DatabaseSettings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback concerns runs as root")
+def test_cluster_lives_outside_a_folder_postgres_cannot_reach(tmp_path):
+    private = tmp_path / "home"
+    private.mkdir(mode=0o700)  # like a clone under /root: the postgres user cannot traverse it
+    settings = DatabaseSettings(pg_dir=private / ".kindmap" / "pg", pg_port=free_port())
+    try:
+        localdb.start(settings)
+        assert (private / ".kindmap" / "pg").is_symlink()
+        assert localdb.data_dir(settings).is_relative_to("/var/tmp")
+        with psycopg.connect(localdb.url(settings).replace("+psycopg", "")) as conn:
+            assert conn.execute("SELECT postgis_lib_version()").fetchone()[0]
+        assert localdb.running(settings)
+    finally:
+        localdb.stop(settings)
+        outside = localdb.data_dir(settings).parent
+        assert not localdb.running(settings)
+        shutil.rmtree(outside, ignore_errors=True)
