@@ -56,10 +56,15 @@ def offset(
     return offset
 
 
+def _list(raw: str | None) -> list[str] | None:
+    """A comma-separated parameter as its non-blank values (None when absent)."""
+    return [v.strip() for v in raw.split(",") if v.strip()] if raw else None
+
+
 def _choices(name: str, raw: str | None, allowed) -> list[str] | None:
     if raw is None:
         return None
-    values = [v.strip() for v in raw.split(",") if v.strip()]
+    values = _list(raw) or []
     unknown = [v for v in values if v not in allowed]
     if unknown or not values:
         raise ApiError(400, f"{name} {unknown or raw!r} unknown; allowed: {', '.join(allowed)}", name)
@@ -84,7 +89,7 @@ def source(
     source: Annotated[str | None, Query(
         description="Places: one or more source keys, comma-separated (e.g. dcms-libraries-2016, osm).")] = None,
 ) -> list[str] | None:
-    return [v.strip() for v in source.split(",") if v.strip()] if source else None
+    return _list(source)
 
 
 def level(
@@ -103,7 +108,7 @@ def vintage(
 def code(
     code: Annotated[str | None, Query(description="Areas: one or more GSS codes, comma-separated.")] = None,
 ) -> list[str] | None:
-    return [v.strip() for v in code.split(",") if v.strip()] if code else None
+    return _list(code)
 
 
 def output_format(

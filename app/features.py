@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -78,10 +77,8 @@ def item(conn: Connection, collection: Collection, feature_id: int) -> str | Non
 
 def extent(conn: Connection, collection: Collection) -> list[float] | None:
     box = conn.execute(text(sql("extent").format(table=collection.table)),
-                       {"table": collection.table}).scalar()
-    if not box:
-        return None
-    return [float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", box)]
+                       {"table": collection.table}).first()
+    return list(box) if box else None
 
 
 def _link(rel: str, href: str, title: str) -> dict:

@@ -8,6 +8,7 @@ is always a MultiPolygon.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +32,7 @@ PARENT_FIELDS = [  # (pattern over field names, parent level)
 SOURCE = SourceInfo("ons-boundaries", "ONS Open Geography Portal boundaries",
                     "Office for National Statistics", OGL, "https://geoportal.statistics.gov.uk/")
 
-AREAS = dict(
+AREAS = Target(
     table="areas",
     stage={"code": "text", "name": "text", "parent_codes": "jsonb", "geom": "geometry",
            "feature": "int"},
@@ -89,7 +90,7 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
             })
 
     geom = f"ST_Transform(ST_SetSRID(s.geom, {srid}), 4326)"
-    target = Target(**AREAS, columns={
+    target = replace(AREAS, columns={
         "level": "CAST(:level AS text)", "code": "s.code", "vintage": "CAST(:vintage AS text)",
         "name": "s.name",
         "parent_codes": "s.parent_codes",

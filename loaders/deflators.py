@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
-from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
+from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.sources import OGL
 from loaders.statistics import INDICATORS
 from loaders.workbooks import excel_row, read_workbook
@@ -185,7 +185,7 @@ def load(ctx: LoadContext, path: Path, sheet: str | None = None) -> None:
     indicator = "gdp_deflator_" + table.base.replace("-", "_")
     rows.insert(0, "area_code", UNITED_KINGDOM)
     rows.insert(1, "indicator", indicator)
-    ctx.upsert(Target(**INDICATORS), rows[list(INDICATORS["stage"])])
+    ctx.upsert(INDICATORS, rows)
     others = [t.sheet for t in tables if t is not table]
     ctx.note(f"sheet {table.sheet!r} (released {table.released or 'undated'}): {indicator}, "
              f"{rows['period'].iloc[0]} … {rows['period'].iloc[-1]} ({len(rows)} outturn years)"

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
-from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
+from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.readers import csv_row, to_number
 from loaders.statistics import GSS_CODE, INDICATORS, period_option
 
@@ -235,7 +235,7 @@ def load(ctx: LoadContext, path: Path, period: str, code_field: str | None = Non
                       for p in chosen], ignore_index=True)
     if rows.empty:
         raise LoadError("no usable rows in the file (every row rejected)", file=str(path))
-    ctx.upsert(Target(**INDICATORS), rows[list(INDICATORS["stage"])])
+    ctx.upsert(INDICATORS, rows)
     nulls = int(rows["value"].isna().sum())
     ctx.note(f"{int(keep.sum())} areas × {len(chosen)} indicators for period {period} "
              f"({indicators[chosen[0]]} … {indicators[chosen[-1]]}), code column {code_name!r}"

@@ -45,13 +45,13 @@ GSS_CODE = re.compile(r"[EWSNKLM]\d{8}")
 ECODE = re.compile(r"E\d{4}")
 MYSOCIETY_REQUIRED = ["ecode", "gss-code", "official-name", "former-gss-codes"]
 
-LOOKUPS = dict(
+LOOKUPS = Target(
     table="area_lookups",
     stage={"lookup": "text", "code": "text", "level": "text", "parent_code": "text",
            "parent_level": "text"},
     key=("lookup", "code", "parent_level"),
 )
-AUTHORITY_CODES = dict(
+AUTHORITY_CODES = Target(
     table="authority_codes",
     stage={"ecode": "text", "gss_code": "text", "name": "text"},
     key=("ecode", "gss_code"),
@@ -142,9 +142,8 @@ def load(ctx: LoadContext, path: Path, lookup: str | None = None) -> None:
         piece = piece[~piece["code"].duplicated()]
         pieces.append(piece.assign(lookup=name, level=level, parent_level=parent_level))
     staged = pd.concat(pieces, ignore_index=True)
-    target = Target(**LOOKUPS)
-    stage = ctx.stage(target, staged)
-    ctx.merge(target, stage)
+    stage = ctx.stage(LOOKUPS, staged)
+    ctx.merge(LOOKUPS, stage)
 
     # The lookup is the published whole: links it no longer lists are removed.
     removed = ctx.execute(f"""
@@ -205,7 +204,7 @@ def load_authority_codes(ctx: LoadContext, path: Path, frame: pd.DataFrame) -> N
         raise LoadError("no council has both an E-code and a GSS code", file=str(path))
     ctx.note(f"{int(without.sum())} councils without an E-code (Scottish, Welsh, NI, county/GLA "
              f"rows) skipped; {len(former)} links to former GSS codes added")
-    ctx.upsert(Target(**AUTHORITY_CODES), staged)
+    ctx.upsert(AUTHORITY_CODES, staged)
 
 
 KINDS = {

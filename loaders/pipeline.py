@@ -142,19 +142,9 @@ class LoadContext:
         self.report.source = source.key
 
     # -- writing ---------------------------------------------------------------------------
-    def upsert(self, target: Target, batches: Iterable[pd.DataFrame] | pd.DataFrame,
-               checks: dict[str, str] | None = None) -> dict[str, int]:
-        """Stage every batch with COPY, then merge into ``target.table`` in one statement.
-
-        ``checks`` name SQL predicates over the staged row ``s`` whose matches are counted into
-        the report as repairs (e.g. ``{"invalid geometry made valid": "NOT ST_IsValid(s.geom)"}``).
-        """
-        stage = self.stage(target, batches)
-        for name, predicate in (checks or {}).items():
-            count = self.conn.execute(text(f"SELECT count(*) FROM {stage} s WHERE {predicate}")).scalar_one()
-            if count:
-                self.report.repairs[name] = self.report.repairs.get(name, 0) + count
-        return self.merge(target, stage)
+    def upsert(self, target: Target, batches: Iterable[pd.DataFrame] | pd.DataFrame) -> dict[str, int]:
+        """Stage every batch with COPY, then merge into ``target.table`` in one statement."""
+        return self.merge(target, self.stage(target, batches))
 
     def stage(self, target: Target, batches: Iterable[pd.DataFrame] | pd.DataFrame) -> str:
         self._stages += 1

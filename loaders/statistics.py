@@ -20,6 +20,7 @@ Indicator names (``indicators.indicator``), all in one place:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -42,15 +43,17 @@ ONS_CENTROIDS = SourceInfo("ons-centroids", "Population-weighted centroids",
 
 GSS_CODE = r"[EWSNK]\d{8}"
 
-INDICATORS = dict(
+INDICATORS = Target(
     table="indicators",
     stage={"area_code": "text", "indicator": "text", "period": "text", "value": "double precision"},
     key=("area_code", "indicator", "period"),
 )
-CENTROIDS = dict(
+CENTROIDS = Target(
     table="centroids",
     stage={"code": "text", "name": "text", "geom": "geometry"},
     key=("code", "kind", "vintage"),
+    columns={"code": "s.code", "kind": "CAST(:kind AS text)", "vintage": "CAST(:vintage AS text)",
+             "name": "s.name", "geom": "s.geom"},
 )
 
 # IoD domain names as published (2019 and 2025 wording) → indicator prefix.
@@ -129,7 +132,7 @@ def upsert_indicators(ctx: LoadContext, frames: list[pd.DataFrame]) -> None:
     rows = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     if rows.empty:
         raise LoadError("no usable values in the file")
-    ctx.upsert(Target(**INDICATORS), rows[list(INDICATORS["stage"])])
+    ctx.upsert(INDICATORS, rows)
 
 
 def indicator_rows(codes: pd.Series, indicator: str, period: str, values: pd.Series) -> pd.DataFrame:
@@ -240,10 +243,7 @@ def load_centroids(ctx: LoadContext, path: Path, centroid_kind: str = "populatio
         "name": frame[name].str.strip().replace("", None) if name else None,
         "geom": "SRID=4326;POINT(" + lons.map(repr) + " " + lats.map(repr) + ")",
     })
-    ctx.upsert(Target(**CENTROIDS, columns={
-        "code": "s.code", "kind": "CAST(:kind AS text)", "vintage": "CAST(:vintage AS text)",
-        "name": "s.name", "geom": "s.geom"}, params={"kind": centroid_kind.strip(), "vintage": vintage}),
-        staged)
+    ctx.upsert(replace(CENTROIDS, params={"kind": centroid_kind.strip(), "vintage": vintage}), staged)
 
 
 KINDS = {

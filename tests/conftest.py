@@ -95,16 +95,20 @@ def scalar(engine, sql: str, **params):
 
 @pytest.fixture(scope="module")
 def sample_loaded(engine):
-    """The bundled demo sample (LAD and CTYUA boundaries, the 2016 libraries) in a clean database."""
-    from loaders import KINDS
-    from loaders.pipeline import run
+    """The bundled demo sample (data/sample/manifest.toml) in a clean database."""
+    from loaders.manifest import SAMPLE_MANIFEST
 
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
-    for kind, name, options in [
-        ("boundaries", "lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
-        ("boundaries", "ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
-        ("libraries-taskforce", "libraries_england_taskforce_2016_geocoded.csv", {}),
-    ]:
-        run(engine, kind, KINDS[kind].load, KINDS[kind].source, SAMPLE / name, options)
+    load_manifest(engine, SAMPLE_MANIFEST)
     return engine
+
+
+def load_manifest(engine, manifest: Path) -> list:
+    """Every entry of a manifest through the real pipeline, as `kindmap load manifest` does."""
+    from loaders import KINDS
+    from loaders.manifest import read_manifest
+    from loaders.pipeline import run
+
+    return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
+                strict=e.strict) for e in read_manifest(manifest)]

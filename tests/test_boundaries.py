@@ -2,6 +2,7 @@
 import geopandas as gpd
 import pyogrio
 import pytest
+from sqlalchemy import text
 
 from loaders.errors import LoadError
 from tests.conftest import SAMPLE, scalar
@@ -13,7 +14,6 @@ def boundaries(shared_data):
 
 
 def codes(db, level, vintage):
-    from sqlalchemy import text
     with db.connect() as conn:
         return set(conn.execute(text("SELECT code FROM areas WHERE level = :l AND vintage = :v"),
                                 {"l": level, "v": vintage}).scalars())
@@ -41,7 +41,6 @@ def test_areas_match_an_independent_geopandas_computation(load, db, boundaries):
     load("boundaries", boundaries / "rgn_dec2023_en_buc.geojson", level="region", vintage="2023-12")
     frame = gpd.read_file(boundaries / "rgn_dec2023_en_buc.geojson").to_crs(27700)
     frame["area"] = frame.geometry.make_valid().area
-    from sqlalchemy import text
     with db.connect() as conn:
         stored = dict(conn.execute(text("SELECT code, ST_Area(geom_27700) FROM areas")).all())
     for code, area in zip(frame["AREACD"], frame["area"]):

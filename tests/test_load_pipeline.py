@@ -1,6 +1,8 @@
 """The pipeline's promises: one transaction, idempotent reloads, provenance, clear errors."""
+import hashlib
 
 import pytest
+from sqlalchemy import text
 
 from loaders.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
@@ -29,14 +31,11 @@ def test_reload_is_a_noop(load, db):
 
 def test_every_row_knows_its_import_run(load, db):
     load("libraries-taskforce", LIBRARIES)
-    row = None
-    from sqlalchemy import text
     with db.connect() as conn:
         row = conn.execute(text("""
             SELECT r.file_sha256, r.rows_read, r.rows_new, s.publisher, s.licence, r.started_at
             FROM places p JOIN import_runs r ON r.id = p.import_run_id JOIN sources s ON s.id = r.source_id
             LIMIT 1""")).one()
-    import hashlib
     assert row.file_sha256 == hashlib.sha256(LIBRARIES.read_bytes()).hexdigest()
     assert (row.rows_read, row.rows_new) == (3238, 3238)
     assert "Open Government Licence" in row.licence and row.started_at is not None

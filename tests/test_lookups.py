@@ -2,6 +2,7 @@
 import csv
 
 import pytest
+from sqlalchemy import text
 
 from loaders.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
@@ -43,7 +44,6 @@ def test_parent_codes_filled_for_loaded_areas_and_on_reload(load, db, lookups):
     assert load("lookup", lookups / "ltla23_to_utla23_apr2023.csv").status.startswith("no-op")
     # areas loaded after the lookup get their parents when the lookup is loaded again
     with db.begin() as conn:
-        from sqlalchemy import text
         conn.execute(text("UPDATE areas SET parent_codes = '{}'"))
     again = load("lookup", lookups / "ltla23_to_utla23_apr2023.csv")
     assert again.status == "loaded" and again.new == 0 and again.changed == 318

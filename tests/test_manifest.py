@@ -3,19 +3,13 @@ import pytest
 
 from loaders import KINDS
 from loaders.manifest import SAMPLE_MANIFEST, read_manifest
-from loaders.pipeline import run
-from tests.conftest import ROOT, scalar
+from tests.conftest import ROOT, load_manifest, scalar
 
 SHARED_MANIFEST = ROOT / "data" / "manifests" / "shared-data.toml"
 
 
-def load_all(engine, manifest):
-    return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
-                strict=e.strict) for e in read_manifest(manifest)]
-
-
 def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_data):
-    first = load_all(db, SHARED_MANIFEST)
+    first = load_manifest(db, SHARED_MANIFEST)
     assert all(r.status == "loaded" for r in first), [(r.file, r.status) for r in first]
     assert {r.kind for r in first} == set(KINDS)  # every kind of loader is exercised
     # Published figures, across sources loaded together:
@@ -25,7 +19,7 @@ def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_da
                       "AND service = 'public_health' AND financial_year = '2014-15'") == 2737
     assert scalar(db, "SELECT count(*) FROM places WHERE source = 'dcms-libraries-2016'") == 3238
     assert scalar(db, "SELECT count(*) FROM places WHERE source = 'osm' AND category = 'library'") == 4
-    second = load_all(db, SHARED_MANIFEST)
+    second = load_manifest(db, SHARED_MANIFEST)
     assert [(r.file, r.new, r.changed) for r in second if r.new or r.changed] == []
 
 

@@ -5,6 +5,7 @@ from collections import Counter
 import pyogrio
 import pytest
 from shapely.geometry import Point
+from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.osm import TAG_MAP, classify, osm_config
@@ -24,7 +25,6 @@ def export(shared_data):
 
 
 def rows(db, sql, **params):
-    from sqlalchemy import text
     with db.connect() as conn:
         return conn.execute(text(sql), params).all()
 

@@ -2,6 +2,7 @@
 import pyogrio
 import pytest
 from shapely.geometry import Point
+from sqlalchemy import text
 
 from loaders.errors import LoadError
 from tests.conftest import SAMPLE, scalar
@@ -32,7 +33,6 @@ def worship(load, path, **options):
 
 
 def rows(db, sql, **params):
-    from sqlalchemy import text
     with db.connect() as conn:
         return conn.execute(text(sql), params).all()
 
