@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
+os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+
 import pytest
 from sqlalchemy import text
 
@@ -18,7 +21,7 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["area_hierarchy", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 

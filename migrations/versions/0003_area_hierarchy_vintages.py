@@ -4,13 +4,13 @@ Vintages become 'YYYY-MM' everywhere (a bare year is December of that year) and 
 them so; area_lookups keeps the vintage of census small-area codes and the names it prints.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
