@@ -122,7 +122,6 @@ def load_manifest(engine, manifest: Path) -> list:
                 strict=e.strict) for e in read_manifest(manifest)]
 
 
-
 def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
     """(kind, path under root, options) loaded one after another into an emptied database."""
     with engine.begin() as conn:
