@@ -63,14 +63,15 @@ def filename(collection: Collection, fmt: str) -> str:
     return f"{collection.id}.{EXTENSIONS[fmt]}"
 
 
-def rows_sql(collection: Collection, query: ItemsQuery, geometry: str) -> tuple[str, dict]:
-    """One row per feature: id, one column per property (objects as JSON text), then ``geometry``."""
+def rows_sql(collection: Collection, query: ItemsQuery, geometry) -> tuple[str, dict]:
+    """One row per feature: id, one column per property (objects as JSON text), then the column
+    ``geometry(collection)`` returns, for spatial collections."""
     where_sql, params = where(collection, query.selection)
     columns = [f"{collection.id_column} AS id"] + [
         f"{p.sql}{'' if p.queryable else '::text'} AS {quote(name)}"
         for name, p in chosen_properties(collection, query).items()]
-    if collection.geometry is not None and geometry:
-        columns.append(geometry)
+    if collection.geometry is not None:
+        columns.append(geometry(collection))
     statement = sql("rows").format(columns=", ".join(columns), table=collection.table, where=where_sql,
                                    order_by=order_by(collection, query))
     return statement, {**params, **page_params(query)}
@@ -78,8 +79,8 @@ def rows_sql(collection: Collection, query: ItemsQuery, geometry: str) -> tuple[
 
 def csv_stream(engine: Engine, collection: Collection, query: ItemsQuery) -> Iterator[bytes]:
     """CSV by COPY: GDAL and spreadsheets read the `WKT` column as the geometry."""
-    wkt = f'ST_AsText({crs_.output(collection, query.crs)}, {query.crs.decimals}) AS "WKT"'
-    statement, params = rows_sql(collection, query, wkt)
+    statement, params = rows_sql(collection, query, lambda c: (
+        f'ST_AsText({crs_.output(c, query.crs)}, {query.crs.decimals}) AS "WKT"'))
     with engine.connect() as conn:
         compiled = text(statement).bindparams(**params).compile(dialect=conn.dialect)
         cursor = conn.connection.driver_connection.cursor()
@@ -103,8 +104,7 @@ def geojsonseq_stream(engine: Engine, collection: Collection, query: ItemsQuery)
 def geopackage(engine: Engine, collection: Collection, query: ItemsQuery) -> bytes:
     """A GeoPackage written by GDAL; coordinates in `crs` (GeoPackage keeps x = longitude)."""
     srid = query.crs.srid
-    statement, params = rows_sql(collection, query,
-                                 f"ST_AsBinary({crs_.column(collection, srid)}) AS geometry")
+    statement, params = rows_sql(collection, query, lambda c: f"ST_AsBinary({crs_.column(c, srid)}) AS geometry")
     with engine.connect() as conn:
         frame = pd.read_sql_query(text(statement), conn, params=params)
     if collection.geometry is not None:
