@@ -1,18 +1,9 @@
 """HTTP caching and the API description: strong ETags that change when the data change, 304s,
 gzip, and an OpenAPI document whose version, types and claims agree with the landing page."""
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.db import make_engine
-from app.main import create_app
-from tests.test_api import assert_problem
-
-
-@pytest.fixture(scope="module")
-def client(sample_loaded, database_url):
-    with TestClient(create_app(make_engine(database_url))) as client:
-        yield client
+from tests.test_api import assert_problem, client  # noqa: F401  (client: fixture)
 
 
 @pytest.mark.parametrize("path", ["/collections/places/items?limit=5", "/collections/places/items/1",

@@ -2,22 +2,13 @@
 (latitude first) and EPSG:27700, checked against pyproj and geopandas."""
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from pyproj import Transformer
 
-from app.db import make_engine
-from app.main import create_app
-from tests.test_api import LIBRARIES, assert_problem
+from tests.test_api import LIBRARIES, assert_problem, client  # noqa: F401  (client: fixture)
 from tests.test_filters import published, refs  # noqa: F401  (fixture and helper)
 
 BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
 EPSG_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
-
-
-@pytest.fixture(scope="module")
-def client(sample_loaded, database_url):
-    with TestClient(create_app(make_engine(database_url))) as client:
-        yield client
 
 
 def by_ref(client, **params) -> dict:

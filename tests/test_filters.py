@@ -6,21 +6,12 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from shapely import wkt
 
-from app.db import make_engine
-from app.main import create_app
 from tests.conftest import scalar
-from tests.test_api import LIBRARIES, assert_problem
+from tests.test_api import LIBRARIES, assert_problem, client  # noqa: F401  (client: fixture)
 
 RUTLAND_ISH = "POLYGON((-0.9 52.5, -0.4 52.5, -0.4 52.8, -0.9 52.8, -0.9 52.5))"
-
-
-@pytest.fixture(scope="module")
-def client(sample_loaded, database_url):
-    with TestClient(create_app(make_engine(database_url))) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,8 @@ import json
 import pandas as pd
 import pyogrio
 import pytest
-from fastapi.testclient import TestClient
 
-from app.db import make_engine
-from app.main import create_app
-from tests.test_api import LIBRARIES, assert_problem
-
-
-@pytest.fixture(scope="module")
-def client(sample_loaded, database_url):
-    with TestClient(create_app(make_engine(database_url))) as client:
-        yield client
+from tests.test_api import LIBRARIES, assert_problem, client  # noqa: F401  (client: fixture)
 
 
 @pytest.fixture(scope="module")

@@ -3,23 +3,14 @@ in the tile (its 64-unit buffer included); filters select as in items; an empty 
 import morecantile
 import pyogrio
 import pytest
-from fastapi.testclient import TestClient
 from shapely.geometry import box
 
-from app.db import make_engine
-from app.main import create_app
 from app.tiles import BUFFER, EXTENT
-from tests.test_api import assert_problem
+from tests.test_api import assert_problem, client  # noqa: F401  (client: fixture)
 from tests.test_filters import published  # noqa: F401  (fixture)
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 MANCHESTER = (-2.2426, 53.4808)
-
-
-@pytest.fixture(scope="module")
-def client(sample_loaded, database_url):
-    with TestClient(create_app(make_engine(database_url))) as client:
-        yield client
 
 
 def decoded(client, tmp_path, collection, z, x, y, **params):
