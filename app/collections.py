@@ -9,11 +9,13 @@ CQL2, the OpenAPI parameters and the ETags all read this registry, so adding a f
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from models import AREA_LEVELS
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 from models.spending import BASES
+from models.vintages import normalise_vintage
 
 SCALAR_TYPES = ("string", "integer", "number")
 
@@ -26,6 +28,7 @@ class Property:
     enum: tuple[str, ...] | None = None      # its vocabulary, when it has one
     filter: bool = False                     # also a plain query parameter: ?name=a,b
     sortable: bool = True                    # usable in sortby (scalar types only)
+    normalise: Callable[[str], str] | None = None  # a filter value's canonical spelling (ValueError: 400)
 
     @property
     def queryable(self) -> bool:
@@ -121,7 +124,9 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "name": Property("t.name", description="Name"),
             "level": Property("t.level", enum=tuple(AREA_LEVELS), filter=True,
                               description="Level: region, utla, ltla, lsoa, …"),
-            "vintage": Property("t.vintage", filter=True, description="Boundary vintage, e.g. 2023-12"),
+            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage,
+                                description="Boundary vintage YYYY-MM, e.g. 2023-12; a bare year "
+                                            "means December (2021 = 2021-12)"),
             "parent_codes": Property("t.parent_codes", "object", "Codes of containing areas by level",
                                      sortable=False),
         },

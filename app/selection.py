@@ -50,6 +50,11 @@ def where(collection: Collection, chosen: Selection) -> tuple[str, dict]:
         if prop is None:
             raise ApiError(400, f"{name!r} is not a filter of {collection.id}; filters: "
                            f"{', '.join(collection.filters) or 'none'}", name)
+        if prop.normalise:
+            try:
+                values = [prop.normalise(v) for v in values]
+            except ValueError as error:
+                raise ApiError(400, f"{name}: {error}", name) from None
         unknown = [v for v in values if prop.enum and v not in prop.enum]
         if unknown or not values:
             allowed = f"; allowed: {', '.join(prop.enum)}" if prop.enum else ""

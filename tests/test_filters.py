@@ -154,3 +154,9 @@ def test_queryables_are_json_schema_from_the_registry(client):
     assert schema["properties"]["geometry"]["format"] == "geometry-point"
     assert "attributes" not in schema["properties"]
     assert "geometry" not in client.get("/collections/indicators/queryables").json()["properties"]
+
+
+def test_a_filter_value_is_normalised_by_the_registry(client):
+    as_year = client.get("/collections/areas/items", params={"vintage": "2023", "level": "region"}).json()
+    assert as_year["numberMatched"] == 9 and {f["properties"]["vintage"] for f in as_year["features"]} == {"2023-12"}
+    assert_problem(client.get("/collections/areas/items", params={"vintage": "2023-13"}), 400, "vintage")

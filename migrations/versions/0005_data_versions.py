@@ -1,13 +1,13 @@
 """data_versions: a change counter per served table, bumped by statement triggers (ETags)
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
