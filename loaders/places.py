@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import text
 
 from loaders.pipeline import LoadContext, Target
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
+from models.places import STATUS_YEARS
+
+SQL = Path(__file__).resolve().parent / "sql"
 
 PLACE_COLUMNS = {
     "name": "text", "category": "text", "status": "text", "opened_year": "int",
@@ -96,4 +101,15 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
         if invalid:
             name = "invalid geometries made valid (ST_MakeValid)"
             ctx.report.repairs[name] = ctx.report.repairs.get(name, 0) + invalid
-    return ctx.merge(target, stage)
+    counts = ctx.merge(target, stage)
+    places_changed(ctx)
+    return counts
+
+
+def places_changed(ctx: LoadContext) -> None:
+    """What every load that changes places or their status runs last, in its transaction:
+    place_years follows the stored history (one set-based statement, a difference merge)."""
+    removed, written = ctx.conn.execute(text((SQL / "place_years.sql").read_text()), {
+        "first": STATUS_YEARS[0], "last": STATUS_YEARS[-1]}).one()
+    if removed or written:
+        ctx.report.tables["place_years"] = {"written": written, "removed": removed}

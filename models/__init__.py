@@ -4,9 +4,9 @@ from models.base import Base
 from models.centroids import Centroid
 from models.indicators import Indicator
 from models.lookups import AreaLookup, AuthorityCode
-from models.places import Place, PlaceStatus
+from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
+__all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus", "PlaceYear",
            "Source", "Spending"]
