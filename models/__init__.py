@@ -10,10 +10,5 @@ from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-<<<<<<< HEAD
-__all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus", "PlaceYear",
-           "Source", "Spending"]
-=======
 __all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator",
-           "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]
->>>>>>> main
+           "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source", "Spending"]
