@@ -8,7 +8,7 @@
 --     was open; a place with no dated statement has its current status; nothing is said before
 --     its opening year or before a closure whose year is unknown.
 -- Statements before :first count at :first (a closure in 2008 means closed in 2010).
--- The result is merged as a difference, so a load that changes nothing changes no row here.
+-- loaders/places.py merges the result as a difference (a load that changes nothing changes no row).
 WITH years AS (
     SELECT generate_series(CAST(:first AS int), CAST(:last AS int)) AS year),
 statements AS (
@@ -46,16 +46,5 @@ resolved AS (
                 WHEN first_stated IS NULL THEN current
                 WHEN first_stated = 'open' OR closed_year > year THEN 'open'
            END AS status
-    FROM carried),
-removed AS (
-    DELETE FROM place_years py
-    WHERE NOT EXISTS (SELECT 1 FROM resolved r
-                      WHERE r.place_id = py.place_id AND r.year = py.year AND r.status IS NOT NULL)
-    RETURNING 1),
-upserted AS (
-    INSERT INTO place_years (year, place_id, status)
-    SELECT year, place_id, status FROM resolved WHERE status IS NOT NULL
-    ON CONFLICT (year, place_id) DO UPDATE SET status = EXCLUDED.status
-        WHERE place_years.status IS DISTINCT FROM EXCLUDED.status
-    RETURNING 1)
-SELECT (SELECT count(*) FROM removed) AS removed, (SELECT count(*) FROM upserted) AS written
+    FROM carried)
+SELECT year, place_id, status FROM resolved WHERE status IS NOT NULL
