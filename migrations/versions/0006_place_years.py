@@ -1,13 +1,13 @@
 """place_years: every place's resolved status for each year 2010–2025
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005'
-down_revision = '0003'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
