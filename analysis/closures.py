@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from analysis.sql import sql
+from models.places import STATUS_YEARS
 
-# The years place_years resolves (contract C1: models.places.STATUS_YEARS, 2010–2025).
-YEARS = range(2010, 2026)
+YEARS = STATUS_YEARS  # the years place_years resolves (contract C1)
 DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 ENGLAND = "E92000001"
 

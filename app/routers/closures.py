@@ -37,6 +37,15 @@ EXAMPLE = {
 }
 
 
+def _categories(raw: str) -> tuple[str, ...]:
+    values = dep._list(raw) or []
+    unknown = [v for v in values if v not in CATEGORIES]
+    if unknown or not values:
+        raise ApiError(400, f"categories {unknown or raw!r} unknown; allowed: {', '.join(CATEGORIES)}",
+                       "categories")
+    return tuple(values)
+
+
 def _year(name: str, year: int) -> int:
     if year not in measure.YEARS:
         raise ApiError(400, f"{name}: year {year} is outside the status history "
@@ -77,7 +86,7 @@ def closures(
     _year("from", from_year), _year("to", to_year)
     if from_year >= to_year:
         raise ApiError(400, f"to ({to_year}) must be a later year than from ({from_year})", "to")
-    params = measure.ClosuresParams(tuple(dep._choices("categories", categories, CATEGORIES)),
+    params = measure.ClosuresParams(_categories(categories),
                                     from_year, to_year, radius_m, area.strip() if area else None)
     with request.app.state.engine.begin() as conn:
         if params.area and not measure.area_known(conn, params.area):
