@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from app import errors
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import health, ogc_features
+from app.routers import health, ogc_features, spending
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +47,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:

@@ -1,0 +1,339 @@
+"""Spending per head per upper-tier authority and year: nominal, real, change since a base year.
+
+Parameters in, plain rows and dicts out (no HTTP here). What the figures mean is in
+docs/analysis/spending.md; in short:
+
+* **Area basis.** Figures are per *comparable unit*: one 2023 upper-tier authority (UTLA), or
+  several where a reorganisation split or merged authorities so that no earlier authority matches
+  a 2023 one (``REORGANISATIONS``). A unit's amount is the net current expenditure of the UTLA (or
+  its abolished predecessors) plus that of every lower-tier district inside it on the same line,
+  as stored; authorities covering no single unit (GLA, police, fire, parks, combined authorities)
+  count only towards England.
+* **Per head** divides by the mid-year population of the unit's 2021 LSOAs, one fixed year (the
+  newest loaded: mid-2022) for every financial year.
+* **Real terms**: amount × deflator(prices) / deflator(year), HM Treasury GDP deflators as loaded
+  (the newest table, priced in its newest year unless asked).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from loaders.public_health_detail import LINES, MEMO, ROLLUP, TOTAL
+
+SQL = Path(__file__).resolve().parent / "sql"
+ENGLAND = "E92000001"
+UNITED_KINGDOM = "K02000001"
+BASES = ("outturn", "budget")
+
+
+@cache
+def sql(name: str) -> str:
+    """A spending query with the shared district → UTLA relation spliced in."""
+    return (SQL / f"{name}.sql").read_text().replace(
+        "{district_utla}", (SQL / "spending_district_utla.sql").read_text())
+
+
+class SpendingQueryError(ValueError):
+    """A parameter the data cannot answer; ``status`` 400 (bad value) or 404 (nothing such)."""
+
+    def __init__(self, status: int, parameter: str, detail: str):
+        super().__init__(detail)
+        self.status, self.parameter, self.detail = status, parameter, detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Authorities whose boundaries changed between 2013 and 2023 (Structural Changes Orders; the
+# mySociety lookup's end-date / replaced-by columns agree, tests/test_spending.py checks).
+
+@dataclass(frozen=True)
+class Reorganisation:
+    took_effect: str  # 1 April of this year
+    predecessors: tuple[str, ...]  # abolished upper-tier codes whose spending is stored
+    successors: tuple[str, ...]  # 2023 UTLAs now covering their area
+    note: str
+
+    @property
+    def unit(self) -> str:
+        return "+".join(sorted(self.successors))
+
+
+REORGANISATIONS = (
+    Reorganisation("2019-04-01", ("E06000028", "E06000029", "E10000009"), ("E06000058", "E06000059"),
+                   "Bournemouth and Poole UAs and Dorset County Council (with its districts) became "
+                   "Bournemouth, Christchurch and Poole and Dorset in April 2019; Christchurch moved "
+                   "from the county to BCP, so neither successor matches a predecessor: the two are "
+                   "compared as one unit"),
+    Reorganisation("2020-04-01", ("E10000002",), ("E06000060",),
+                   "Buckinghamshire County Council and its four districts became the Buckinghamshire "
+                   "unitary authority in April 2020 (same area)"),
+    Reorganisation("2021-04-01", ("E10000021",), ("E06000061", "E06000062"),
+                   "Northamptonshire County Council was split into North and West Northamptonshire "
+                   "in April 2021: the two are compared as one unit"),
+    Reorganisation("2023-04-01", ("E10000006",), ("E06000063", "E06000064"),
+                   "Cumbria County Council was split into Cumberland and Westmorland and Furness in "
+                   "April 2023: the two are compared as one unit"),
+    Reorganisation("2023-04-01", ("E10000023",), ("E06000065",),
+                   "North Yorkshire County Council and its seven districts became the North "
+                   "Yorkshire unitary authority in April 2023 (same area; York stays apart)"),
+    Reorganisation("2023-04-01", ("E10000027",), ("E06000066",),
+                   "Somerset County Council and its four districts became the Somerset unitary "
+                   "authority in April 2023 (same area)"),
+)
+
+
+def unit_members() -> tuple[list[str], list[str]]:
+    """(2023 UTLA code, its unit key) for every UTLA in a multi-authority or renamed unit."""
+    pairs = [(code, r.unit) for r in REORGANISATIONS for code in r.successors]
+    return [c for c, _ in pairs], [u for _, u in pairs]
+
+
+def predecessor_units() -> tuple[list[str], list[str]]:
+    pairs = [(code, r.unit) for r in REORGANISATIONS for code in r.predecessors]
+    return [c for c, _ in pairs], [u for _, u in pairs]
+
+
+def reorganisation_of(unit: str) -> Reorganisation | None:
+    return next((r for r in REORGANISATIONS if r.unit == unit), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Services: a name a user asks for → the stored lines it sums, and where each basis is published.
+
+# RO3 outturn carries the public health lines (2013-14, 2022-23), RA budgets every year between;
+# the RS summary only a total per service (outturn 2013-14 … 2016-17). RO3 first: its total is
+# the sum of its own lines.
+LINE_DATASETS = {"outturn": ("RO3",), "budget": ("RA",)}
+PUBLIC_HEALTH_DATASETS = {"outturn": ("RO3", "RS"), "budget": ("RA",)}
+ZERO_TO_FIVE = ("ph_children_0_5_mandated", "ph_children_0_5_other")
+TRANSFER_BREAK = (
+    "Children's 0-5 public health services (health visiting, Family Nurse Partnership) were "
+    "commissioned by NHS England until 30 September 2015 and by local authorities from 1 October "
+    "2015: 2015-16 holds half a year of them, 2016-17 on a full year. Totals across that break "
+    "are not comparable; public_health_excl_0_5 subtracts the two 0-5 lines (where the lines are "
+    "published: RO3 outturn, RA budgets).")
+BREAK_YEARS = {"2015-16": "part year: 0-5 children's services from 1 October 2015",
+               "2016-17": "first full year of 0-5 children's services"}
+
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    description: str
+    terms: dict[str, int]  # stored service key → +1 / -1
+    datasets: dict[str, tuple[str, ...]]  # basis → datasets, preferred first
+    zero_to_five_break: bool = False
+    lines: tuple[str, ...] = field(default=())
+
+    def bases(self) -> list[str]:
+        return [b for b in BASES if b in self.datasets]
+
+
+def _line_services() -> dict[str, Service]:
+    fine = {key for key in LINES.values() if key != TOTAL}
+    coarse = {ROLLUP.get(key, key) for key in fine if key not in MEMO}
+    services = {}
+    for key in sorted(coarse):
+        parts = sorted({key} | {f for f, c in ROLLUP.items() if c == key})
+        services[key] = Service(
+            key, "public health line " + key + (f" (with its later finer lines {', '.join(parts[1:])})"
+                                                 if len(parts) > 1 else ""),
+            dict.fromkeys(parts, 1), LINE_DATASETS, zero_to_five_break=key == "ph_misc")
+    for key in sorted(fine - coarse):
+        services[key] = Service(key, "public health line " + key + (
+            f" (part of {ROLLUP[key]})" if key in ROLLUP else " (memo: already inside the lines)"),
+            {key: 1}, LINE_DATASETS)
+    return services
+
+
+@cache
+def services() -> dict[str, Service]:
+    named = {
+        "public_health": Service(
+            "public_health", "Public health, total net current expenditure (RS line 390; RO3/RA "
+            "TOTAL PUBLIC HEALTH)", {TOTAL: 1}, PUBLIC_HEALTH_DATASETS, zero_to_five_break=True),
+        "public_health_excl_0_5": Service(
+            "public_health_excl_0_5", "Public health total less the two children's 0-5 lines: "
+            "comparable across the October 2015 transfer", {TOTAL: 1} | dict.fromkeys(ZERO_TO_FIVE, -1),
+            LINE_DATASETS),
+        "cultural": Service(
+            "cultural", "Cultural and related services (RS line 509: culture and heritage, "
+            "recreation and sport, open spaces, tourism, libraries)", {"cultural_related": 1},
+            {"outturn": ("RS",)}),
+    }
+    return named | _line_services()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+
+def financial_year(value: str, parameter: str) -> str:
+    """'2013' or '2013-14' → '2013-14' (the year starting in April 2013)."""
+    value = value.strip()
+    start = value[:4]
+    if not start.isdigit() or not 1990 <= int(start) <= 2100 or (
+            len(value) != 4 and value != f"{start}-{(int(start) + 1) % 100:02d}"):
+        raise SpendingQueryError(400, parameter, f"{parameter} {value!r} is not a financial year "
+                                                 "like 2013 or 2013-14")
+    return f"{start}-{(int(start) + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class Prices:
+    deflator: str  # indicator name, e.g. gdp_deflator_2023_24
+    year: str  # the financial year whose prices real figures are in
+    index: float
+
+
+def prices(conn: Connection, year: str | None) -> Prices:
+    """The newest loaded HMT deflator table, priced in ``year`` (default: its newest year)."""
+    rows = conn.execute(text(sql("spending_deflator")), {"area": UNITED_KINGDOM, "year": year}).all()
+    if not rows:
+        raise SpendingQueryError(404, "real", "no GDP deflators are loaded (kindmap load deflators …)")
+    deflator, chosen, index = rows[0]
+    if chosen is None:
+        raise SpendingQueryError(400, "prices", f"prices {year!r}: {deflator} has no value for that year")
+    return Prices(deflator, chosen, index)
+
+
+def population_period(conn: Connection) -> str:
+    period = conn.execute(text("SELECT max(period) FROM indicators WHERE indicator = 'population'")).scalar()
+    if period is None:
+        raise SpendingQueryError(404, "area", "no population is loaded (kindmap load population …)")
+    return period
+
+
+def unit_of(conn: Connection, area: str) -> str:
+    """The comparable unit holding ``area``: a 2023 UTLA, an abolished predecessor, a district
+    (its UTLA's unit) or England."""
+    if area == ENGLAND:
+        return ENGLAND
+    predecessors = dict(zip(*predecessor_units()))
+    if area in predecessors:
+        return predecessors[area]
+    utla = conn.execute(text(sql("spending_area")), {"code": area}).scalar()
+    if utla is None:
+        raise SpendingQueryError(404, "area", f"area {area!r} is not an English upper-tier authority, "
+                                              "district or England (E92000001) known to the lookups")
+    return dict(zip(*unit_members())).get(utla, utla)
+
+
+# ---------------------------------------------------------------------------------------------
+# The series
+
+@dataclass(frozen=True)
+class SpendingQuery:
+    service: Service
+    basis: str
+    from_year: str
+    to_year: str
+    area: str | None = None  # any code unit_of accepts; None = every unit
+    real: bool = True
+    prices: str | None = None
+
+
+def series_rows(conn: Connection, query: SpendingQuery) -> tuple[list[dict], Prices | None, str]:
+    """One row per unit and financial year (England first), with nominal, per-head and real
+    figures and the change since ``from_year``."""
+    if query.basis not in query.service.datasets:
+        raise SpendingQueryError(400, "basis", f"{query.service.key} is published as "
+                                               f"{' and '.join(query.service.bases())} only")
+    if query.from_year > query.to_year:
+        raise SpendingQueryError(400, "from", f"from {query.from_year} is after to {query.to_year}")
+    unit = unit_of(conn, query.area) if query.area else None
+    price = prices(conn, query.prices) if query.real else None
+    period = population_period(conn)
+    members, member_units = unit_members()
+    predecessors, predecessor_unit = predecessor_units()
+    rows = conn.execute(text(sql("spending_series")), {
+        "keys": list(query.service.terms), "signs": list(query.service.terms.values()),
+        "basis": query.basis, "datasets": list(query.service.datasets[query.basis]),
+        "from_year": query.from_year, "to_year": query.to_year,
+        "unit_member": members, "unit_key": member_units,
+        "pred_code": predecessors, "pred_unit": predecessor_unit,
+        "population_period": period,
+        "deflator": price.deflator if price else None, "prices": price.year if price else None,
+        "unit": unit,
+    }).mappings().all()
+    if not rows:
+        raise SpendingQueryError(404, "from", f"no {query.service.key} {query.basis} figures are loaded "
+                                              f"for {query.from_year} … {query.to_year}")
+    return [_row(r, query) for r in rows], price, period
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _change(value, base) -> tuple[float | None, float | None]:
+    if value is None or base is None:
+        return None, None
+    return float(value - base), (float((value - base) / base * 100) if base else None)
+
+
+def _row(r, query: SpendingQuery) -> dict:
+    row = {
+        "unit": r["unit"], "utlas": r["utlas"], "financial_year": r["financial_year"],
+        "dataset": r["dataset"], "basis": query.basis, "population": _number(r["population"]),
+        "amount_gbp": _number(r["amount"]), "per_head_gbp": _number(r["per_head"]),
+    }
+    row["change_per_head_gbp"], row["change_per_head_pct"] = _change(r["per_head"], r["base_per_head"])
+    if query.real:
+        row["deflator"] = _number(r["deflator"])
+        row["real_amount_gbp"], row["real_per_head_gbp"] = _number(r["real_amount"]), _number(r["real_per_head"])
+        row["real_change_per_head_gbp"], row["real_change_per_head_pct"] = _change(
+            r["real_per_head"], r["base_real_per_head"])
+    crosses = query.service.zero_to_five_break and query.from_year < "2015-16" <= r["financial_year"]
+    row["series_break"] = BREAK_YEARS.get(r["financial_year"]) if query.service.zero_to_five_break else None
+    row["comparable_with_from"] = not crosses
+    row["authorities"] = sorted(r["authorities"] or [])
+    row["missing_returns"] = sorted(r["missing"] or [])
+    return row
+
+
+def unit_names(conn: Connection, units: set[str]) -> dict[str, str]:
+    """Unit key → name: the 2023 UTLA names joined by ' + '."""
+    codes = sorted({c for u in units for c in u.split("+")})
+    names = dict(conn.execute(text(sql("spending_names")), {"codes": codes}).all())
+    names[ENGLAND] = names.get(ENGLAND, "England")
+    return {u: " + ".join(names.get(c, c) for c in u.split("+")) for u in units}
+
+
+def spending(conn: Connection, query: SpendingQuery) -> dict:
+    """The JSON document of GET /spending: what was summed, the prices, then one entry per unit."""
+    rows, price, period = series_rows(conn, query)
+    names = unit_names(conn, {r["unit"] for r in rows})
+    units: dict[str, dict] = {}
+    for row in rows:
+        key = row.pop("unit")
+        unit = units.get(key)
+        if unit is None:
+            reorganisation = reorganisation_of(key)
+            unit = units[key] = {
+                "unit": key, "name": names[key], "utlas": row["utlas"],
+                "predecessors": list(reorganisation.predecessors) if reorganisation else [],
+                "boundary_note": reorganisation.note if reorganisation else None,
+                "population": row["population"], "years": []}
+        for moved in ("utlas", "population"):
+            row.pop(moved)
+        unit["years"].append(row)
+    service = query.service
+    return {
+        "service": {"key": service.key, "description": service.description,
+                    "stored_lines": service.terms, "basis": query.basis,
+                    "datasets": list(service.datasets[query.basis]),
+                    "series_break": TRANSFER_BREAK if service.zero_to_five_break else None},
+        "from": query.from_year, "to": query.to_year,
+        "population": {"indicator": "population", "period": period,
+                       "note": f"every year is divided by the same mid-{period} population (the "
+                               "only population year loaded is used as a fixed denominator) of "
+                               "the unit's 2021 LSOAs"},
+        "prices": None if price is None else {
+            "deflator": price.deflator, "prices_of": price.year, "index": price.index,
+            "note": "real = nominal × deflator(prices_of) / deflator(year); HM Treasury GDP "
+                    "deflators at market prices"},
+        "units": list(units.values()),
+    }
