@@ -16,6 +16,7 @@ docs/analysis/spending.md; in short:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,11 +31,13 @@ UNITED_KINGDOM = "K02000001"
 BASES = ("outturn", "budget")
 
 
+INCLUDE = re.compile(r"\{\{(\w+)\}\}")
+
+
 @cache
 def sql(name: str) -> str:
-    """A spending query with the shared district → UTLA relation spliced in."""
-    return (SQL / f"{name}.sql").read_text().replace(
-        "{district_utla}", (SQL / "spending_district_utla.sql").read_text())
+    """analysis/sql/<name>.sql with every ``{{other}}`` replaced by other.sql (shared CTEs)."""
+    return INCLUDE.sub(lambda m: sql(m.group(1)), (SQL / f"{name}.sql").read_text())
 
 
 class SpendingQueryError(ValueError):
@@ -199,26 +202,27 @@ def prices(conn: Connection, year: str | None) -> Prices:
     return Prices(deflator, chosen, index)
 
 
-def population_period(conn: Connection) -> str:
+def unit_parameters(conn: Connection) -> dict:
+    """The bound parameters of spending_units.sql: the population year and the reorganisations."""
     period = conn.execute(text("SELECT max(period) FROM indicators WHERE indicator = 'population'")).scalar()
     if period is None:
         raise SpendingQueryError(404, "area", "no population is loaded (kindmap load population …)")
-    return period
+    members, member_units = unit_members()
+    predecessors, predecessor_unit = predecessor_units()
+    return {"population_period": period, "unit_member": members, "unit_key": member_units,
+            "pred_code": predecessors, "pred_unit": predecessor_unit}
 
 
-def unit_of(conn: Connection, area: str) -> str:
+def unit_of(conn: Connection, area: str, units: dict) -> str:
     """The comparable unit holding ``area``: a 2023 UTLA, an abolished predecessor, a district
     (its UTLA's unit) or England."""
     if area == ENGLAND:
         return ENGLAND
-    predecessors = dict(zip(*predecessor_units()))
-    if area in predecessors:
-        return predecessors[area]
-    utla = conn.execute(text(sql("spending_area")), {"code": area}).scalar()
-    if utla is None:
+    unit = conn.execute(text(sql("spending_area")), units | {"code": area}).scalar()
+    if unit is None:
         raise SpendingQueryError(404, "area", f"area {area!r} is not an English upper-tier authority, "
                                               "district or England (E92000001) known to the lookups")
-    return dict(zip(*unit_members())).get(utla, utla)
+    return unit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,25 +247,25 @@ def series_rows(conn: Connection, query: SpendingQuery) -> tuple[list[dict], Pri
                                                f"{' and '.join(query.service.bases())} only")
     if query.from_year > query.to_year:
         raise SpendingQueryError(400, "from", f"from {query.from_year} is after to {query.to_year}")
-    unit = unit_of(conn, query.area) if query.area else None
-    price = prices(conn, query.prices) if query.real else None
-    period = population_period(conn)
-    members, member_units = unit_members()
-    predecessors, predecessor_unit = predecessor_units()
-    rows = conn.execute(text(sql("spending_series")), {
-        "keys": list(query.service.terms), "signs": list(query.service.terms.values()),
-        "basis": query.basis, "datasets": list(query.service.datasets[query.basis]),
-        "from_year": query.from_year, "to_year": query.to_year,
-        "unit_member": members, "unit_key": member_units,
-        "pred_code": predecessors, "pred_unit": predecessor_unit,
-        "population_period": period,
-        "deflator": price.deflator if price else None, "prices": price.year if price else None,
-        "unit": unit,
-    }).mappings().all()
+    rows, price, units = _execute(conn, "spending_series", query)
     if not rows:
         raise SpendingQueryError(404, "from", f"no {query.service.key} {query.basis} figures are loaded "
                                               f"for {query.from_year} … {query.to_year}")
-    return [_row(r, query) for r in rows], price, period
+    return [_row(r, query) for r in rows], price, units["population_period"]
+
+
+def _execute(conn: Connection, name: str, query: SpendingQuery, **extra) -> tuple[list, Prices | None, dict]:
+    units = unit_parameters(conn)
+    unit = unit_of(conn, query.area, units) if query.area else None
+    price = prices(conn, query.prices) if query.real else None
+    rows = conn.execute(text(sql(name)), units | extra | {
+        "keys": list(query.service.terms), "signs": list(query.service.terms.values()),
+        "basis": query.basis, "datasets": list(query.service.datasets[query.basis]),
+        "from_year": query.from_year, "to_year": query.to_year,
+        "deflator": price.deflator if price else None, "prices": price.year if price else None,
+        "unit": unit,
+    }).mappings().all()
+    return rows, price, units
 
 
 def _number(value) -> float | None:
@@ -302,24 +306,9 @@ def unit_names(conn: Connection, units: set[str]) -> dict[str, str]:
     return {u: " + ".join(names.get(c, c) for c in u.split("+")) for u in units}
 
 
-def spending(conn: Connection, query: SpendingQuery) -> dict:
-    """The JSON document of GET /spending: what was summed, the prices, then one entry per unit."""
-    rows, price, period = series_rows(conn, query)
-    names = unit_names(conn, {r["unit"] for r in rows})
-    units: dict[str, dict] = {}
-    for row in rows:
-        key = row.pop("unit")
-        unit = units.get(key)
-        if unit is None:
-            reorganisation = reorganisation_of(key)
-            unit = units[key] = {
-                "unit": key, "name": names[key], "utlas": row["utlas"],
-                "predecessors": list(reorganisation.predecessors) if reorganisation else [],
-                "boundary_note": reorganisation.note if reorganisation else None,
-                "population": row["population"], "years": []}
-        for moved in ("utlas", "population"):
-            row.pop(moved)
-        unit["years"].append(row)
+def _header(query: SpendingQuery, price: Prices | None, period: str) -> dict:
+    """What every spending document states first: the service summed, the years, the population
+    and the prices."""
     service = query.service
     return {
         "service": {"key": service.key, "description": service.description,
@@ -335,5 +324,82 @@ def spending(conn: Connection, query: SpendingQuery) -> dict:
             "deflator": price.deflator, "prices_of": price.year, "index": price.index,
             "note": "real = nominal × deflator(prices_of) / deflator(year); HM Treasury GDP "
                     "deflators at market prices"},
-        "units": list(units.values()),
     }
+
+
+def deprivation(conn: Connection) -> dict[str, dict]:
+    """Unit → its IMD score, rank and tenth (authority_deprivation.sql); empty without IoD."""
+    if conn.execute(text("SELECT 1 FROM indicators WHERE indicator = 'imd_average_score' LIMIT 1")).first() is None:
+        return {}
+    rows = conn.execute(text(sql("authority_deprivation")),
+                        unit_parameters(conn) | {"iod_period": iod_period(conn)}).mappings()
+    return {r["unit"]: {"imd_score": r["imd_score"], "imd_rank": r["imd_rank"], "imd_tenth": r["imd_tenth"],
+                        "districts": r["districts"], "districts_scored": r["districts_scored"]}
+            for r in rows}
+
+
+def spending(conn: Connection, query: SpendingQuery) -> dict:
+    """The JSON document of GET /spending: what was summed, the prices, then one entry per unit."""
+    rows, price, period = series_rows(conn, query)
+    names = unit_names(conn, {r["unit"] for r in rows})
+    deprived = deprivation(conn)
+    units: dict[str, dict] = {}
+    for row in rows:
+        key = row.pop("unit")
+        unit = units.get(key)
+        if unit is None:
+            reorganisation = reorganisation_of(key)
+            unit = units[key] = {
+                "unit": key, "name": names[key], "utlas": row["utlas"],
+                "predecessors": list(reorganisation.predecessors) if reorganisation else [],
+                "boundary_note": reorganisation.note if reorganisation else None,
+                "population": row["population"], "deprivation": deprived.get(key), "years": []}
+        for moved in ("utlas", "population"):
+            row.pop(moved)
+        unit["years"].append(row)
+    return _header(query, price, period) | {"units": list(units.values())}
+
+
+DEPRIVATION_NOTE = (
+    "Units (2023 upper-tier authorities; split or merged ones together) ranked by the "
+    "population-weighted mean of their districts' IMD average score (IoD {period} LAD summaries; "
+    "weights: mid-{population} population of each district's 2021 LSOAs; a unitary authority's "
+    "own published score), most deprived first, cut into ten groups of equal count (1 = most "
+    "deprived). Per head = the group's amount / the population of its units with a figure that year.")
+
+
+def iod_period(conn: Connection) -> str:
+    period = conn.execute(text(
+        "SELECT max(period) FROM indicators WHERE indicator = 'imd_average_score'")).scalar()
+    if period is None:
+        raise SpendingQueryError(404, "group", "no IoD LAD summaries are loaded (kindmap load imd …)")
+    return period
+
+
+def by_deprivation(conn: Connection, query: SpendingQuery) -> dict:
+    """The spending series per tenth of units by deprivation (GET /spending?group=imd_tenth)."""
+    period = iod_period(conn)
+    rows, price, units = _execute(conn, "spending_by_tenth", query, iod_period=period)
+    if not rows:
+        raise SpendingQueryError(404, "from", f"no {query.service.key} {query.basis} figures are loaded "
+                                              f"for {query.from_year} … {query.to_year}")
+    tenths: dict[int, dict] = {}
+    for r in rows:
+        tenth = tenths.setdefault(r["imd_tenth"], {
+            "imd_tenth": r["imd_tenth"], "imd_score_min": r["imd_score_min"],
+            "imd_score_max": r["imd_score_max"], "years": []})
+        year = {"financial_year": r["financial_year"], "dataset": r["dataset"], "units": r["units"],
+                "units_missing": r["units_missing"], "population": _number(r["population"]),
+                "amount_gbp": _number(r["amount"]), "per_head_gbp": _number(r["per_head"])}
+        year["change_per_head_gbp"], year["change_per_head_pct"] = _change(r["per_head"], r["base_per_head"])
+        if query.real:
+            year["real_amount_gbp"], year["real_per_head_gbp"] = (_number(r["real_amount"]),
+                                                                  _number(r["real_per_head"]))
+            year["real_change_per_head_gbp"], year["real_change_per_head_pct"] = _change(
+                r["real_per_head"], r["base_real_per_head"])
+        tenth["years"].append(year)
+    return _header(query, price, units["population_period"]) | {
+        "deprivation": {"indicator": "imd_average_score", "period": period,
+                        "note": DEPRIVATION_NOTE.format(period=period,
+                                                        population=units["population_period"])},
+        "tenths": list(tenths.values())}

@@ -21,6 +21,7 @@ LOADS = [  # what /spending reads, in the order the manifest loads it
     ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
     ("lookup", "lookups/la_all_codes_drkane.csv", {}),
     ("population", "population/lsoa21_population_mid2022.csv", {}),
+    ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("revenue-outturn", "spending/raw/RS_2016-17_data_by_LA.xlsx", {}),
     ("revenue-outturn", "spending/raw/RS_2013-14_by_LA_revised_28-Jan-2015.xls", {}),
     ("public-health-detail", f"{RO3}/RO3_2022-23_data_by_LA.ods", {}),
@@ -187,6 +188,25 @@ def test_missing_return_is_null_not_zero(client):
     assert birmingham["amount_gbp"] is None and birmingham["missing_returns"] == ["E08000025"]
 
 
+def test_authorities_in_tenths_by_deprivation(client, shared_data):
+    iod = pd.read_csv(shared_data / "deprivation/iod2025_lad24_summaries.csv")
+    iod = iod[iod["index_domain"] == "Index of Multiple Deprivation"].set_index("area_code")
+    blackpool = unit(client, area="E06000009", to=2013)["deprivation"]  # a unitary: its own score
+    assert blackpool["imd_score"] == pytest.approx(iod.at["E06000009", "average_score"])
+    assert blackpool["imd_tenth"] == 1
+    document = client.get("/spending", params={"group": "imd_tenth", "to": 2013}).json()
+    tenths = document["tenths"]
+    assert [t["imd_tenth"] for t in tenths] == list(range(1, 11))
+    assert sum(t["years"][0]["units"] for t in tenths) == 150
+    assert all(a["imd_score_min"] >= b["imd_score_max"] for a, b in zip(tenths, tenths[1:]))
+    units = client.get("/spending", params={"to": 2013}).json()["units"]
+    assert sum(t["years"][0]["amount_gbp"] for t in tenths) == pytest.approx(
+        sum(u["years"][0]["amount_gbp"] for u in units if u["unit"] != ENGLAND))
+    frame = pd.read_csv(io.StringIO(client.get("/spending", params={
+        "group": "imd_tenth", "f": "csv", "to": 2013}).text))
+    assert len(frame) == 10 and frame["per_head_gbp"].notna().all()
+
+
 def test_csv(client):
     response = client.get("/spending", params={"service": "cultural", "f": "csv"})
     assert response.headers["content-type"].startswith("text/csv")
@@ -206,6 +226,8 @@ def test_csv(client):
     ({"prices": "1900-01"}, 400, "prices"),
     ({"real": "perhaps"}, 400, "real"),
     ({"from": 2030, "to": 2031}, 404, "from"),
+    ({"group": "imd_tenth", "area": "E08000009"}, 400, "group"),
+    ({"group": "region"}, 400, "group"),
 ])
 def test_bad_parameters_are_problems_naming_them(client, params, status, parameter):
     response = client.get("/spending", params=params)
@@ -217,6 +239,7 @@ def test_bad_parameters_are_problems_naming_them(client, params, status, paramet
 def test_openapi_describes_spending(client):
     operation = client.get("/openapi.json").json()["paths"]["/spending"]["get"]
     described = {p["name"]: p.get("description") for p in operation["parameters"]}
-    assert set(described) == {"area", "service", "basis", "from", "to", "real", "prices", "f"}
+    assert set(described) == {"area", "service", "basis", "from", "to", "real", "prices", "group",
+                              "f"}
     assert all(described.values())
     assert {"200", "400", "404"} <= set(operation["responses"])

@@ -1,9 +1,5 @@
--- The English 2023 upper-tier authority holding :code: the UTLA itself, or the UTLA a district
--- (current or abolished) lies in.
-WITH district_utla AS (
-{district_utla}
-)
-SELECT utla FROM area_hierarchy WHERE utla = :code AND utla LIKE 'E%'
-UNION
-SELECT utla FROM district_utla WHERE code = :code
+-- The comparable unit holding :code: a 2023 UTLA, an abolished predecessor or a district
+-- (current or abolished) lying in one.
+WITH {{spending_units}}
+SELECT unit FROM authority WHERE code = :code
 LIMIT 1

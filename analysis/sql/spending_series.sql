@@ -5,44 +5,10 @@
 --   :keys, :signs          stored service keys and their sign (+1, or -1 to subtract a line)
 --   :basis, :datasets      outturn/budget; the datasets to read, in order of preference per year
 --   :from_year, :to_year   financial years, e.g. '2013-14', '2022-23'
---   :unit_member, :unit_key  2023 UTLA code → its comparable unit (UTLAs not listed: their own code)
---   :pred_code, :pred_unit   abolished authority code → the unit its area now lies in
---   :population_period     the population indicator's period (e.g. '2022')
+--   :population_period, :unit_member, :unit_key, :pred_code, :pred_unit   see spending_units.sql
 --   :deflator, :prices     deflator indicator (e.g. gdp_deflator_2023_24) and the price year
 --   :unit                  one unit key, 'E92000001' for England, or NULL for every unit
-WITH
-district_utla AS (
-{district_utla}
-),
--- Mid-year population of every 2023 UTLA in England, from its 2021 LSOAs.
-utla AS (
-    SELECT h.utla AS code, sum(i.value) AS population
-    FROM area_hierarchy h
-    JOIN indicators i ON i.area_code = h.code AND i.indicator = 'population'
-                     AND i.period = :population_period
-    WHERE h.level = 'lsoa' AND h.vintage = '2021-12' AND h.utla LIKE 'E%'
-    GROUP BY h.utla
-),
-unit_of AS (
-    SELECT u.code, COALESCE(m.unit, u.code) AS unit, u.population
-    FROM utla u
-    LEFT JOIN unnest(CAST(:unit_member AS text[]), CAST(:unit_key AS text[])) AS m(code, unit)
-           ON m.code = u.code
-),
-units AS (
-    SELECT unit, array_agg(code ORDER BY code) AS utlas, sum(population) AS population
-    FROM unit_of GROUP BY unit
-),
--- Every spending code that belongs to one unit: the UTLA itself, an abolished predecessor, or a
--- lower-tier district inside it (its spending on the same line counts for the area).
-authority AS (
-    SELECT code, unit FROM unit_of
-    UNION
-    SELECT p.code, p.unit
-    FROM unnest(CAST(:pred_code AS text[]), CAST(:pred_unit AS text[])) AS p(code, unit)
-    UNION
-    SELECT d.code, u.unit FROM district_utla d JOIN unit_of u ON u.code = d.utla
-),
+WITH {{spending_units}},
 lines AS (
     SELECT s.dataset, s.financial_year, s.area_code, k.sign * s.amount_gbp AS amount,
            s.amount_gbp IS NULL AS missing

@@ -35,6 +35,10 @@ CSV_COLUMNS = ["unit", "name", "financial_year", "dataset", "basis", "population
                "real_amount_gbp", "real_per_head_gbp", "real_change_per_head_gbp",
                "real_change_per_head_pct", "series_break", "comparable_with_from", "authorities",
                "missing_returns"]
+TENTH_COLUMNS = ["imd_tenth", "imd_score_min", "imd_score_max", "financial_year", "dataset", "units",
+                 "units_missing", "population", "amount_gbp", "per_head_gbp", "change_per_head_gbp",
+                 "change_per_head_pct", "real_amount_gbp", "real_per_head_gbp",
+                 "real_change_per_head_gbp", "real_change_per_head_pct"]
 
 
 def spending_query(
@@ -71,15 +75,16 @@ def spending_query(
 
 
 def as_csv(document: dict) -> str:
+    """One row per unit (or tenth) and year."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    grouped = "tenths" in document
+    writer = csv.DictWriter(out, TENTH_COLUMNS if grouped else CSV_COLUMNS, extrasaction="ignore",
+                            lineterminator="\n")
     writer.writeheader()
-    for unit in document["units"]:
-        for year in unit["years"]:
-            writer.writerow(year | {"unit": unit["unit"], "name": unit["name"],
-                                    "population": unit["population"],
-                                    "authorities": " ".join(year["authorities"]),
-                                    "missing_returns": " ".join(year["missing_returns"])})
+    for entry in document["tenths" if grouped else "units"]:
+        for year in entry["years"]:
+            writer.writerow(entry | year | {key: " ".join(year[key]) for key in
+                                            ("authorities", "missing_returns") if key in year})
     return out.getvalue()
 
 
@@ -99,11 +104,18 @@ def as_csv(document: dict) -> str:
 def spending(
     request: Request,
     query: analysis.SpendingQuery = Depends(spending_query),
+    group: Annotated[Literal["imd_tenth"] | None, Query(
+        description="imd_tenth: instead of one entry per unit, the units summed in tenths by "
+                    "deprivation (IMD average score of the newest IoD LAD summaries, "
+                    "population-weighted over a unit's districts; 1 = most deprived). Not with "
+                    "`area`.")] = None,
     f: Annotated[Literal["json", "csv"], Query(description="Output format.")] = "json",
 ) -> Response:
+    if group and query.area:
+        raise ApiError(400, "group sums every unit: leave out area", "group")
     with request.app.state.engine.connect() as conn:
         try:
-            document = analysis.spending(conn, query)
+            document = (analysis.by_deprivation if group else analysis.spending)(conn, query)
         except analysis.SpendingQueryError as error:
             raise ApiError(error.status, error.detail, error.parameter)
     if f == "csv":
