@@ -15,7 +15,11 @@ def database_url() -> str:
 
 def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     settings = database_settings()
-    connect_args: dict = {"connect_timeout": settings.connect_timeout_s}
+    # Client-side bounds as well as the server's statement timeout: keepalives and a TCP user
+    # timeout drop a connection whose peer has vanished, instead of waiting for the kernel's hours.
+    connect_args: dict = {"connect_timeout": settings.connect_timeout_s, "keepalives": 1,
+                          "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 2,
+                          "tcp_user_timeout": settings.tcp_user_timeout_ms}
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,

@@ -1,15 +1,40 @@
 """One FastAPI dependency per query parameter: parsed, validated, described for OpenAPI."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from app.errors import ApiError
 from app.settings import api_settings
 from models import AREA_LEVELS
 from models.categories import CATEGORIES, STATUSES
+
+
+INTEGER = re.compile(r"-?[0-9]{1,18}")
+NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")
+
+
+def _ascii_integer(value):
+    """Plain ASCII digits only: Python and pydantic also read '1_000', ' 12 ', '+5', '12.0' and
+    other scripts' digits as numbers, which no client means to send."""
+    if isinstance(value, str) and not INTEGER.fullmatch(value):
+        raise ValueError(f"not a whole number: {value!r}")
+    return value
+
+
+# The type of every integer query parameter: strict grammar, so PostgreSQL always holds it.
+Integer = Annotated[int, BeforeValidator(_ascii_integer)]
+
+
+def number(name: str, raw: str) -> float:
+    """A decimal number in plain ASCII (optionally with an exponent), else 400 naming ``name``."""
+    if not NUMBER.fullmatch(raw.strip()):
+        raise ApiError(400, f"{name}: not a number: {raw!r}", name)
+    return float(raw)
 
 
 @dataclass(frozen=True)
@@ -27,11 +52,7 @@ def bbox(
 ) -> BBox | None:
     if bbox is None:
         return None
-    parts = bbox.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise ApiError(400, f"bbox must be four numbers separated by commas, got {bbox!r}", "bbox")
+    values = [number("bbox", p) for p in bbox.split(",")]
     if len(values) != 4:
         raise ApiError(400, f"bbox must have 4 numbers (2D), got {len(values)}", "bbox")
     minx, miny, maxx, maxy = values
@@ -43,7 +64,7 @@ def bbox(
 
 
 def limit(
-    limit: Annotated[int | None, Query(
+    limit: Annotated[Integer | None, Query(
         ge=1, le=api_settings().max_limit,
         description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT).")] = None,
 ) -> int:
@@ -51,7 +72,8 @@ def limit(
 
 
 def offset(
-    offset: Annotated[int, Query(ge=0, description="Features to skip before the first returned (paging).")] = 0,
+    offset: Annotated[Integer, Query(ge=0, le=api_settings().max_offset,
+                                     description="Features to skip before the first returned (paging).")] = 0,
 ) -> int:
     return offset
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 log = structlog.get_logger(__name__)
@@ -18,7 +19,8 @@ class ApiError(Exception):
 
     def __init__(self, status: int, detail: str, parameter: str | None = None, title: str | None = None):
         self.status, self.detail, self.parameter = status, detail, parameter
-        self.title = title or {400: "Bad request", 404: "Not found", 503: "Service unavailable"}.get(
+        self.title = title or {400: "Bad request", 404: "Not found", 414: "URI too long",
+                                503: "Service unavailable"}.get(
             status, "Error")
 
 
@@ -89,5 +91,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
-        log.exception("request.failed", path=request.url.path)
+        # Formatted off the event loop, so one failing request never stalls the others.
+        await run_in_threadpool(log.error, "request.failed", path=request.url.path, exc_info=error)
         return problem(500, "Internal server error", "an unexpected error was logged", request.url.path)

@@ -13,14 +13,17 @@ def configure_logging() -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
     # Alembic narrates every migration step at INFO; keep its warnings only.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    renderer = (structlog.processors.JSONRenderer() if settings.log_json
-                else structlog.dev.ConsoleRenderer(colors=False))
+    # Tracebacks are plain text: a rich traceback with local variables runs to hundreds of KB and
+    # seconds of rendering, which an error handler on the event loop must never spend.
+    renderers = ([structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+                 if settings.log_json else
+                 [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)])
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
-            renderer,
+            *renderers,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),

@@ -6,19 +6,23 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
 from app import errors
+from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
 from app.routers import health, ogc_features, spending
+from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The app; ``engine`` defaults to the configured database (tests pass their own)."""
+def create_app(engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
+    """The app; ``engine`` and ``settings`` default to the configured ones (tests pass their own)."""
+    settings = settings or api_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -35,6 +39,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                     "Served as OGC API – Features (GeoJSON).",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     errors.install(app)
 
     @app.middleware("http")
@@ -44,6 +49,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         log.info("request", method=request.method, path=request.url.path, status=response.status_code,
                  ms=round((time.perf_counter() - started) * 1000, 1))
         return response
+
+    # Outermost last: CORS headers reach every answer, the guard's refusals included.
+    app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST"], allow_headers=["*"],
+                       expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)

@@ -29,6 +29,9 @@ class DatabaseSettings(BaseSettings):
     pg_database: str = Field("kindmap", description="Database name in the project-local cluster.")
     statement_timeout_ms: int = Field(30000, description="Per-statement timeout for API queries.")
     connect_timeout_s: int = Field(5, description="Seconds before a connection attempt gives up.")
+    tcp_user_timeout_ms: int = Field(
+        5000, description="Milliseconds unacknowledged data may wait before the connection to the "
+        "database is dropped (libpq tcp_user_timeout; with TCP keepalives this bounds a lost network).")
 
 
 class ApiSettings(BaseSettings):
@@ -38,6 +41,27 @@ class ApiSettings(BaseSettings):
     port: int = Field(8000, description="Port of the API server.")
     default_limit: int = Field(100, description="Features per page when no limit is given.")
     max_limit: int = Field(10000, description="Largest limit a client may ask for.")
+    max_offset: int = Field(1_000_000_000, description="Largest offset a client may ask for.")
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1,[::1]",
+        description="Host header values served, comma-separated (links and redirects are built from "
+        "it); `*` serves any host. Add the public name when deployed behind a proxy.")
+    cors_origins: str = Field(
+        "*", description="Origins a browser may call the API from, comma-separated; `*` for any, "
+        "empty for none.")
+    request_timeout_s: float = Field(
+        30.0, description="Deadline of a whole request: past it the API answers 503 (e.g. while the "
+        "database hangs).")
+    health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
+    max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
+
+    def allowed_host_list(self) -> list[str]:
+        """Lower-case host names; empty when every host is served (`*`)."""
+        hosts = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        return [] if "*" in hosts else hosts
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
 
 class LogSettings(BaseSettings):

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
+os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+
 import pytest
 from sqlalchemy import text
 

@@ -1,0 +1,128 @@
+"""Request hygiene in front of every route, as one pure-ASGI middleware.
+
+It refuses what no route should see (an untrusted ``Host``, an over-long query string, control
+characters or a repeated parameter), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
+route, adds security headers, and bounds every request by a deadline so that a database that
+hangs (stops answering without closing its connections) gives a 503 within seconds instead of
+holding the client for the whole outage. Refusals are problem+json like every other error.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from urllib.parse import parse_qsl
+
+import structlog
+
+from app.errors import problem
+from app.settings import ApiSettings
+
+log = structlog.get_logger(__name__)
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-resource-policy", b"cross-origin"),
+]
+# JSON answers never need scripts, styles or frames; HTML pages (the API docs) set their own.
+JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, title: str, detail: str, parameter: str | None = None):
+        self.status, self.title, self.detail, self.parameter = status, title, detail, parameter
+
+
+def check_request(scope: dict, settings: ApiSettings) -> None:
+    """Raise Refusal for a request no route should see."""
+    headers = dict(scope.get("headers") or [])
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    hostname = host[: host.rindex("]") + 1] if host.startswith("[") else host.split(":")[0]
+    allowed = settings.allowed_host_list()
+    if allowed and hostname not in allowed:
+        raise Refusal(400, "Bad request", f"Host {hostname!r} is not served here (KINDMAP_ALLOWED_HOSTS)", "Host")
+    raw = scope.get("query_string", b"")
+    if len(raw) + len(scope.get("raw_path") or b"") > settings.max_url_bytes:
+        raise Refusal(414, "URI too long", f"the URL is longer than {settings.max_url_bytes} bytes; "
+                      "send large geometries in a POST body")
+    try:
+        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise Refusal(400, "Bad request", "the query string is not valid UTF-8 once percent-decoded")
+    seen: set[str] = set()
+    for name, value in pairs:
+        if CONTROL.search(name) or CONTROL.search(value):
+            raise Refusal(400, "Bad request", f"{name!r} holds a control character", name)
+        if name in seen:
+            raise Refusal(400, "Bad request", f"{name!r} is given more than once; a list of values is "
+                          "comma-separated in one parameter", name)
+        seen.add(name)
+
+
+class RequestGuard:
+    def __init__(self, app, settings: ApiSettings, get_openapi):
+        self.app, self.settings = app, settings
+        self.get_openapi = get_openapi  # the API's paths and methods, for OPTIONS
+        self._path_methods = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def guarded_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                content_type = dict(headers).get(b"content-type", b"")
+                if b"html" not in content_type and JSON_CSP[0] not in names:
+                    headers.append(JSON_CSP)
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
+            await send(message)
+
+        async def answer(status, title, detail, parameter=None):
+            response = problem(status, title, detail, scope.get("path", ""), parameter)
+            await response(scope, receive, guarded_send)
+
+        head = scope["method"] == "HEAD"
+        try:
+            check_request(scope, self.settings)
+        except Refusal as refusal:
+            return await answer(refusal.status, refusal.title, refusal.detail, refusal.parameter)
+        if scope["method"] == "OPTIONS" and not _is_preflight(scope):
+            allow = self._allowed_methods(scope["path"]).encode()
+            await guarded_send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
+            return await guarded_send({"type": "http.response.body", "body": b""})
+        if head:
+            scope = {**scope, "method": "GET"}
+        try:
+            await asyncio.wait_for(self.app(scope, receive, guarded_send), self.settings.request_timeout_s)
+        except TimeoutError:
+            log.warning("request.deadline", path=scope.get("path"), seconds=self.settings.request_timeout_s)
+            if not started:
+                await answer(503, "Service unavailable", f"no answer within {self.settings.request_timeout_s} s "
+                             "(the database is slow or not answering); try again later")
+
+    def _allowed_methods(self, path: str) -> str:
+        """What the OpenAPI document allows on ``path`` (HEAD wherever GET), for OPTIONS' Allow."""
+        if self._path_methods is None:
+            self._path_methods = [
+                (re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"),
+                 {m.upper() for m in item})
+                for template, item in self.get_openapi()["paths"].items()]
+        methods = set().union(*(m for pattern, m in self._path_methods if pattern.match(path)))
+        if "GET" in methods:
+            methods.add("HEAD")
+        return ", ".join(sorted(methods) + ["OPTIONS"])
+
+
+def _is_preflight(scope) -> bool:
+    headers = dict(scope.get("headers") or [])
+    return b"origin" in headers and b"access-control-request-method" in headers
