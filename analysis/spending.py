@@ -254,18 +254,22 @@ def series_rows(conn: Connection, query: SpendingQuery) -> tuple[list[dict], Pri
     return [_row(r, query) for r in rows], price, units["population_period"]
 
 
-def _execute(conn: Connection, name: str, query: SpendingQuery, **extra) -> tuple[list, Prices | None, dict]:
+def parameters(conn: Connection, query: SpendingQuery) -> tuple[dict, Prices | None]:
+    """The bound parameters of spending_series.sql (and of the queries that include it)."""
     units = unit_parameters(conn)
-    unit = unit_of(conn, query.area, units) if query.area else None
     price = prices(conn, query.prices) if query.real else None
-    rows = conn.execute(text(sql(name)), units | extra | {
+    return units | {
         "keys": list(query.service.terms), "signs": list(query.service.terms.values()),
         "basis": query.basis, "datasets": list(query.service.datasets[query.basis]),
         "from_year": query.from_year, "to_year": query.to_year,
         "deflator": price.deflator if price else None, "prices": price.year if price else None,
-        "unit": unit,
-    }).mappings().all()
-    return rows, price, units
+        "unit": unit_of(conn, query.area, units) if query.area else None,
+    }, price
+
+
+def _execute(conn: Connection, name: str, query: SpendingQuery, **extra) -> tuple[list, Prices | None, dict]:
+    bound, price = parameters(conn, query)
+    return conn.execute(text(sql(name)), bound | extra).mappings().all(), price, bound
 
 
 def _number(value) -> float | None:
