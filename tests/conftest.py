@@ -115,3 +115,15 @@ def load_manifest(engine, manifest: Path) -> list:
 
     return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
                 strict=e.strict) for e in read_manifest(manifest)]
+
+
+def load_files(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
+    """(kind, path under root, options) loaded in order into an emptied database."""
+    from loaders import KINDS
+    from loaders.pipeline import run
+
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    for kind, path, options in loads:
+        run(engine, kind, KINDS[kind].load, KINDS[kind].source, root / path, options)
+

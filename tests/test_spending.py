@@ -10,7 +10,7 @@ from sqlalchemy import text
 from analysis.spending import ENGLAND, REORGANISATIONS
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import DATA_TABLES, scalar
+from tests.conftest import load_files, scalar
 
 DEFLATORS = "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx"
 RO3 = "spending/ro3"
@@ -35,12 +35,7 @@ LOADS = [  # what /spending reads, in the order the manifest loads it
 
 @pytest.fixture(scope="module")
 def loaded(engine, shared_data):
-    from loaders import KINDS
-    from loaders.pipeline import run
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
-    for kind, path, options in LOADS:
-        run(engine, kind, KINDS[kind].load, KINDS[kind].source, shared_data / path, options)
+    load_files(engine, shared_data, LOADS)
     with engine.begin() as conn:  # STAND-IN until C2 lands
         conn.execute(text("DROP TABLE IF EXISTS area_hierarchy; CREATE TABLE area_hierarchy AS SELECT 'lsoa'::text AS level, code, '2021-12'::text AS vintage, NULL::text AS ltla, parent_code AS utla FROM area_lookups WHERE lookup='lsoa21_to_utla23'"))
     return engine

@@ -15,14 +15,11 @@ tenths AS (
            sum(s.population) FILTER (WHERE s.amount IS NOT NULL) AS population
     FROM series s JOIN deprivation d USING (unit)
     GROUP BY d.imd_tenth, s.financial_year, s.dataset
-),
-per_head AS (
-    SELECT t.*, t.amount / t.population AS per_head, t.real_amount / t.population AS real_per_head
-    FROM tenths t
 )
-SELECT h.*,
-       max(h.per_head) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_per_head,
-       max(h.real_per_head) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_real_per_head
-FROM per_head h
-WINDOW w AS (PARTITION BY h.imd_tenth)
-ORDER BY h.imd_tenth, h.financial_year
+SELECT t.*, t.amount / t.population AS per_head, t.real_amount / t.population AS real_per_head,
+       max(t.amount / t.population) FILTER (WHERE t.financial_year = :from_year)
+           OVER (PARTITION BY t.imd_tenth) AS base_per_head,
+       max(t.real_amount / t.population) FILTER (WHERE t.financial_year = :from_year)
+           OVER (PARTITION BY t.imd_tenth) AS base_real_per_head
+FROM tenths t
+ORDER BY t.imd_tenth, t.financial_year
