@@ -1,4 +1,5 @@
 """SQLAlchemy 2 / GeoAlchemy2 tables of kindmap."""
+from models.analysis import SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
@@ -9,4 +10,4 @@ from models.provenance import ImportRun, Source
 from models.spending import Spending
 
 __all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
-           "Source", "Spending"]
+           "SmallArea", "Source", "Spending"]
