@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from analysis import spending
+from analysis.sql import sql
 
 LEVELS = ("lsoa", "authority")
 PARTS = ("need", "access", "loss", "spending")
@@ -73,7 +74,7 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
     # The LATERAL joins make the planner's cost estimate huge, so PostgreSQL would JIT-compile
     # the query: ~6 s of compiling for a query that runs in ~2 s (measured England-wide).
     conn.execute(text("SET LOCAL jit = off"))
-    rows = [dict(r) for r in conn.execute(text(spending.sql(name)), _parameters(conn, query)).mappings()]
+    rows = [dict(r) for r in conn.execute(sql(name), _parameters(conn, query)).mappings()]
     names = spending.unit_names(conn, {r["unit"] for r in rows if r.get("unit")})
     for row in rows:
         if query.level == "authority":

@@ -16,28 +16,17 @@ docs/analysis/spending.md; in short:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import Connection, text
 
+from analysis.sql import sql
 from loaders.public_health_detail import LINES, MEMO, ROLLUP, TOTAL
 
-SQL = Path(__file__).resolve().parent / "sql"
 ENGLAND = "E92000001"
 UNITED_KINGDOM = "K02000001"
 BASES = ("outturn", "budget")
-
-
-INCLUDE = re.compile(r"\{\{(\w+)\}\}")
-
-
-@cache
-def sql(name: str) -> str:
-    """analysis/sql/<name>.sql with every ``{{other}}`` replaced by other.sql (shared CTEs)."""
-    return INCLUDE.sub(lambda m: sql(m.group(1)), (SQL / f"{name}.sql").read_text())
 
 
 class SpendingQueryError(ValueError):
@@ -193,7 +182,7 @@ class Prices:
 
 def prices(conn: Connection, year: str | None) -> Prices:
     """The newest loaded HMT deflator table, priced in ``year`` (default: its newest year)."""
-    rows = conn.execute(text(sql("spending_deflator")), {"area": UNITED_KINGDOM, "year": year}).all()
+    rows = conn.execute(sql("spending_deflator"), {"area": UNITED_KINGDOM, "year": year}).all()
     if not rows:
         raise SpendingQueryError(404, "real", "no GDP deflators are loaded (kindmap load deflators …)")
     deflator, chosen, index = rows[0]
@@ -218,7 +207,7 @@ def unit_of(conn: Connection, area: str, units: dict) -> str:
     (its UTLA's unit) or England."""
     if area == ENGLAND:
         return ENGLAND
-    unit = conn.execute(text(sql("spending_area")), units | {"code": area}).scalar()
+    unit = conn.execute(sql("spending_area"), units | {"code": area}).scalar()
     if unit is None:
         raise SpendingQueryError(404, "area", f"area {area!r} is not an English upper-tier authority, "
                                               "district or England (E92000001) known to the lookups")
@@ -269,7 +258,7 @@ def parameters(conn: Connection, query: SpendingQuery) -> tuple[dict, Prices | N
 
 def _execute(conn: Connection, name: str, query: SpendingQuery, **extra) -> tuple[list, Prices | None, dict]:
     bound, price = parameters(conn, query)
-    return conn.execute(text(sql(name)), bound | extra).mappings().all(), price, bound
+    return conn.execute(sql(name), bound | extra).mappings().all(), price, bound
 
 
 def _number(value) -> float | None:
@@ -305,7 +294,7 @@ def _row(r, query: SpendingQuery) -> dict:
 def unit_names(conn: Connection, units: set[str]) -> dict[str, str]:
     """Unit key → name: the 2023 UTLA names joined by ' + '."""
     codes = sorted({c for u in units for c in u.split("+")})
-    names = dict(conn.execute(text(sql("spending_names")), {"codes": codes}).all())
+    names = dict(conn.execute(sql("spending_names"), {"codes": codes}).all())
     names[ENGLAND] = names.get(ENGLAND, "England")
     return {u: " + ".join(names.get(c, c) for c in u.split("+")) for u in units}
 
@@ -335,7 +324,7 @@ def deprivation(conn: Connection) -> dict[str, dict]:
     """Unit → its IMD score, rank and tenth (authority_deprivation.sql); empty without IoD."""
     if conn.execute(text("SELECT 1 FROM indicators WHERE indicator = 'imd_average_score' LIMIT 1")).first() is None:
         return {}
-    rows = conn.execute(text(sql("authority_deprivation")),
+    rows = conn.execute(sql("authority_deprivation"),
                         unit_parameters(conn) | {"iod_period": iod_period(conn)}).mappings()
     return {r["unit"]: {"imd_score": r["imd_score"], "imd_rank": r["imd_rank"], "imd_tenth": r["imd_tenth"],
                         "districts": r["districts"], "districts_scored": r["districts_scored"]}
