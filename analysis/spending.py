@@ -358,7 +358,8 @@ DEPRIVATION_NOTE = (
     "population-weighted mean of their districts' IMD average score (IoD {period} LAD summaries; "
     "weights: mid-{population} population of each district's 2021 LSOAs; a unitary authority's "
     "own published score), most deprived first, cut into ten groups of equal count (1 = most "
-    "deprived). Per head = the group's amount / the population of its units with a figure that year.")
+    "deprived). Per head = the group's amount / the population of its units with a figure that year; "
+    "the change since `from` compares only the units with a figure in both years.")
 
 
 def iod_period(conn: Connection) -> str:
@@ -384,12 +385,14 @@ def by_deprivation(conn: Connection, query: SpendingQuery) -> dict:
         year = {"financial_year": r["financial_year"], "dataset": r["dataset"], "units": r["units"],
                 "units_missing": r["units_missing"], "population": _number(r["population"]),
                 "amount_gbp": _number(r["amount"]), "per_head_gbp": _number(r["per_head"])}
-        year["change_per_head_gbp"], year["change_per_head_pct"] = _change(r["per_head"], r["base_per_head"])
+        # Like with like: the change is over the units with a figure in both years.
+        year["change_per_head_gbp"], year["change_per_head_pct"] = _change(r["matched_per_head"],
+                                                                           r["base_per_head"])
         if query.real:
             year["real_amount_gbp"], year["real_per_head_gbp"] = (_number(r["real_amount"]),
                                                                   _number(r["real_per_head"]))
             year["real_change_per_head_gbp"], year["real_change_per_head_pct"] = _change(
-                r["real_per_head"], r["base_real_per_head"])
+                r["matched_real_per_head"], r["base_real_per_head"])
         tenth["years"].append(year)
     return _header(query, price, units["population_period"]) | {
         "deprivation": {"indicator": "imd_average_score", "period": period,

@@ -20,6 +20,7 @@ IMD = "deprivation/imd2019_lsoa11_file1.csv"
 LOADS = [
     ("boundaries", "boundaries/rgn_dec2023_en_buc.topojson", {"level": "region", "vintage": "2023-12"}),
     ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
+    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
     ("boundaries", "boundaries/lsoa21_bgc_E08000009_trafford.geojson", {"level": "lsoa", "vintage": "2021-12"}),
     ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
     ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),

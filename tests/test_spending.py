@@ -16,10 +16,13 @@ DEFLATORS = "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx"
 RO3 = "spending/ro3"
 LOADS = [  # what /spending reads, in the order the manifest loads it
     ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
+    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
     ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
     ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),
     ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
+    ("lookup", "lookups/lsoa11_to_lsoa21_to_lad22.csv", {}),
     ("lookup", "lookups/la_all_codes_drkane.csv", {}),
+    ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
     ("population", "population/lsoa21_population_mid2022.csv", {}),
     ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("revenue-outturn", "spending/raw/RS_2016-17_data_by_LA.xlsx", {}),
@@ -36,8 +39,6 @@ LOADS = [  # what /spending reads, in the order the manifest loads it
 @pytest.fixture(scope="module")
 def loaded(engine, shared_data):
     load_files(engine, shared_data, LOADS)
-    with engine.begin() as conn:  # STAND-IN until C2 lands
-        conn.execute(text("DROP TABLE IF EXISTS area_hierarchy; CREATE TABLE area_hierarchy AS SELECT 'lsoa'::text AS level, code, '2021-12'::text AS vintage, NULL::text AS ltla, parent_code AS utla FROM area_lookups WHERE lookup='lsoa21_to_utla23'"))
     return engine
 
 
