@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from analysis import spending
+from analysis.spending_services import services
 from analysis.sql import sql
 
 LEVELS = ("lsoa", "authority")
@@ -46,7 +47,7 @@ class GapQuery:
 
 
 def spending_query() -> spending.SpendingQuery:
-    return spending.SpendingQuery(spending.services()["public_health_excl_0_5"], "outturn",
+    return spending.SpendingQuery(services()["public_health_excl_0_5"], "outturn",
                                   SPENDING_FROM, SPENDING_TO)
 
 

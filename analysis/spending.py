@@ -5,7 +5,7 @@ docs/analysis/spending.md; in short:
 
 * **Area basis.** Figures are per *comparable unit*: one 2023 upper-tier authority (UTLA), or
   several where a reorganisation split or merged authorities so that no earlier authority matches
-  a 2023 one (``REORGANISATIONS``). A unit's amount is the net current expenditure of the UTLA (or
+  a 2023 one (``analysis.reorganisations``). A unit's amount is the net current expenditure of the UTLA (or
   its abolished predecessors) plus that of every lower-tier district inside it on the same line,
   as stored; authorities covering no single unit (GLA, police, fire, parks, combined authorities)
   count only towards England.
@@ -16,17 +16,16 @@ docs/analysis/spending.md; in short:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from analysis.reorganisations import predecessor_units, reorganisation_of, unit_members
+from analysis.spending_services import BREAK_YEARS, TRANSFER_BREAK, Service
 from analysis.sql import sql
-from loaders.public_health_detail import LINES, MEMO, ROLLUP, TOTAL
 
 ENGLAND = "E92000001"
 UNITED_KINGDOM = "K02000001"
-BASES = ("outturn", "budget")
 
 
 class SpendingQueryError(ValueError):
@@ -35,128 +34,6 @@ class SpendingQueryError(ValueError):
     def __init__(self, status: int, parameter: str, detail: str):
         super().__init__(detail)
         self.status, self.parameter, self.detail = status, parameter, detail
-
-
-# ---------------------------------------------------------------------------------------------
-# Authorities whose boundaries changed between 2013 and 2023 (Structural Changes Orders; the
-# mySociety lookup's end-date / replaced-by columns agree, tests/test_spending.py checks).
-
-@dataclass(frozen=True)
-class Reorganisation:
-    took_effect: str  # 1 April of this year
-    predecessors: tuple[str, ...]  # abolished upper-tier codes whose spending is stored
-    successors: tuple[str, ...]  # 2023 UTLAs now covering their area
-    note: str
-
-    @property
-    def unit(self) -> str:
-        return "+".join(sorted(self.successors))
-
-
-REORGANISATIONS = (
-    Reorganisation("2019-04-01", ("E06000028", "E06000029", "E10000009"), ("E06000058", "E06000059"),
-                   "Bournemouth and Poole UAs and Dorset County Council (with its districts) became "
-                   "Bournemouth, Christchurch and Poole and Dorset in April 2019; Christchurch moved "
-                   "from the county to BCP, so neither successor matches a predecessor: the two are "
-                   "compared as one unit"),
-    Reorganisation("2020-04-01", ("E10000002",), ("E06000060",),
-                   "Buckinghamshire County Council and its four districts became the Buckinghamshire "
-                   "unitary authority in April 2020 (same area)"),
-    Reorganisation("2021-04-01", ("E10000021",), ("E06000061", "E06000062"),
-                   "Northamptonshire County Council was split into North and West Northamptonshire "
-                   "in April 2021: the two are compared as one unit"),
-    Reorganisation("2023-04-01", ("E10000006",), ("E06000063", "E06000064"),
-                   "Cumbria County Council was split into Cumberland and Westmorland and Furness in "
-                   "April 2023: the two are compared as one unit"),
-    Reorganisation("2023-04-01", ("E10000023",), ("E06000065",),
-                   "North Yorkshire County Council and its seven districts became the North "
-                   "Yorkshire unitary authority in April 2023 (same area; York stays apart)"),
-    Reorganisation("2023-04-01", ("E10000027",), ("E06000066",),
-                   "Somerset County Council and its four districts became the Somerset unitary "
-                   "authority in April 2023 (same area)"),
-)
-
-
-def unit_members() -> tuple[list[str], list[str]]:
-    """(2023 UTLA code, its unit key) for every UTLA in a multi-authority or renamed unit."""
-    pairs = [(code, r.unit) for r in REORGANISATIONS for code in r.successors]
-    return [c for c, _ in pairs], [u for _, u in pairs]
-
-
-def predecessor_units() -> tuple[list[str], list[str]]:
-    pairs = [(code, r.unit) for r in REORGANISATIONS for code in r.predecessors]
-    return [c for c, _ in pairs], [u for _, u in pairs]
-
-
-def reorganisation_of(unit: str) -> Reorganisation | None:
-    return next((r for r in REORGANISATIONS if r.unit == unit), None)
-
-
-# ---------------------------------------------------------------------------------------------
-# Services: a name a user asks for → the stored lines it sums, and where each basis is published.
-
-# RO3 outturn carries the public health lines (2013-14, 2022-23), RA budgets every year between;
-# the RS summary only a total per service (outturn 2013-14 … 2016-17). RO3 first: its total is
-# the sum of its own lines.
-LINE_DATASETS = {"outturn": ("RO3",), "budget": ("RA",)}
-PUBLIC_HEALTH_DATASETS = {"outturn": ("RO3", "RS"), "budget": ("RA",)}
-ZERO_TO_FIVE = ("ph_children_0_5_mandated", "ph_children_0_5_other")
-TRANSFER_BREAK = (
-    "Children's 0-5 public health services (health visiting, Family Nurse Partnership) were "
-    "commissioned by NHS England until 30 September 2015 and by local authorities from 1 October "
-    "2015: 2015-16 holds half a year of them, 2016-17 on a full year. Totals across that break "
-    "are not comparable; public_health_excl_0_5 subtracts the two 0-5 lines (where the lines are "
-    "published: RO3 outturn, RA budgets).")
-BREAK_YEARS = {"2015-16": "part year: 0-5 children's services from 1 October 2015",
-               "2016-17": "first full year of 0-5 children's services"}
-
-
-@dataclass(frozen=True)
-class Service:
-    key: str
-    description: str
-    terms: dict[str, int]  # stored service key → +1 / -1
-    datasets: dict[str, tuple[str, ...]]  # basis → datasets, preferred first
-    zero_to_five_break: bool = False
-    lines: tuple[str, ...] = field(default=())
-
-    def bases(self) -> list[str]:
-        return [b for b in BASES if b in self.datasets]
-
-
-def _line_services() -> dict[str, Service]:
-    fine = {key for key in LINES.values() if key != TOTAL}
-    coarse = {ROLLUP.get(key, key) for key in fine if key not in MEMO}
-    services = {}
-    for key in sorted(coarse):
-        parts = sorted({key} | {f for f, c in ROLLUP.items() if c == key})
-        services[key] = Service(
-            key, "public health line " + key + (f" (with its later finer lines {', '.join(parts[1:])})"
-                                                 if len(parts) > 1 else ""),
-            dict.fromkeys(parts, 1), LINE_DATASETS, zero_to_five_break=key == "ph_misc")
-    for key in sorted(fine - coarse):
-        services[key] = Service(key, "public health line " + key + (
-            f" (part of {ROLLUP[key]})" if key in ROLLUP else " (memo: already inside the lines)"),
-            {key: 1}, LINE_DATASETS)
-    return services
-
-
-@cache
-def services() -> dict[str, Service]:
-    named = {
-        "public_health": Service(
-            "public_health", "Public health, total net current expenditure (RS line 390; RO3/RA "
-            "TOTAL PUBLIC HEALTH)", {TOTAL: 1}, PUBLIC_HEALTH_DATASETS, zero_to_five_break=True),
-        "public_health_excl_0_5": Service(
-            "public_health_excl_0_5", "Public health total less the two children's 0-5 lines: "
-            "comparable across the October 2015 transfer", {TOTAL: 1} | dict.fromkeys(ZERO_TO_FIVE, -1),
-            LINE_DATASETS),
-        "cultural": Service(
-            "cultural", "Cultural and related services (RS line 509: culture and heritage, "
-            "recreation and sport, open spaces, tourism, libraries)", {"cultural_related": 1},
-            {"outturn": ("RS",)}),
-    }
-    return named | _line_services()
 
 
 # ---------------------------------------------------------------------------------------------

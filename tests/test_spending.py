@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from analysis.spending import ENGLAND, REORGANISATIONS
+from analysis.reorganisations import REORGANISATIONS
+from analysis.spending import ENGLAND
 from app.db import make_engine
 from app.main import create_app
 from tests.conftest import load_files, scalar

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import spending as analysis
+from analysis.spending_services import services
 from app.errors import ApiError
 
 router = APIRouter(tags=["Spending"])
@@ -49,7 +50,7 @@ def spending_query(
     service: Annotated[str, Query(
         description="public_health, public_health_excl_0_5 (comparable across the October 2015 "
                     "transfer of 0-5 services), cultural, or a public health line from RO3/RA: "
-                    + ", ".join(k for k in analysis.services() if k.startswith("ph_")),
+                    + ", ".join(k for k in services() if k.startswith("ph_")),
         examples=["public_health"])] = "public_health",
     basis: Annotated[Literal["outturn", "budget"], Query(
         description="outturn (spent: RO3, RS) or budget (planned: RA). Never spliced.")] = "outturn",
@@ -61,9 +62,9 @@ def spending_query(
     prices: Annotated[str | None, Query(description="Price year of the real-terms figures, e.g. "
                                         "2022-23 (default: the deflator table's newest year).")] = None,
 ) -> analysis.SpendingQuery:
-    chosen = analysis.services().get(service)
+    chosen = services().get(service)
     if chosen is None:
-        raise ApiError(400, f"service {service!r} unknown; allowed: {', '.join(analysis.services())}",
+        raise ApiError(400, f"service {service!r} unknown; allowed: {', '.join(services())}",
                        "service")
     try:
         return analysis.SpendingQuery(
