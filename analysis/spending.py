@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from analysis.reorganisations import predecessor_units, reorganisation_of, unit_members
 from analysis.spending_services import BREAK_YEARS, TRANSFER_BREAK, Service
@@ -68,9 +68,14 @@ def prices(conn: Connection, year: str | None) -> Prices:
     return Prices(deflator, chosen, index)
 
 
+def periods(conn: Connection) -> dict:
+    """The newest population and IoD summary periods loaded (None where none is)."""
+    return dict(conn.execute(sql("spending_periods")).mappings().one())
+
+
 def unit_parameters(conn: Connection) -> dict:
     """The bound parameters of spending_units.sql: the population year and the reorganisations."""
-    period = conn.execute(text("SELECT max(period) FROM indicators WHERE indicator = 'population'")).scalar()
+    period = periods(conn)["population"]
     if period is None:
         raise SpendingQueryError(404, "area", "no population is loaded (kindmap load population …)")
     members, member_units = unit_members()
@@ -199,7 +204,7 @@ def _header(query: SpendingQuery, price: Prices | None, period: str) -> dict:
 
 def deprivation(conn: Connection) -> dict[str, dict]:
     """Unit → its IMD score, rank and tenth (authority_deprivation.sql); empty without IoD."""
-    if conn.execute(text("SELECT 1 FROM indicators WHERE indicator = 'imd_average_score' LIMIT 1")).first() is None:
+    if periods(conn)["iod"] is None:
         return {}
     rows = conn.execute(sql("authority_deprivation"),
                         unit_parameters(conn) | {"iod_period": iod_period(conn)}).mappings()
@@ -240,8 +245,7 @@ DEPRIVATION_NOTE = (
 
 
 def iod_period(conn: Connection) -> str:
-    period = conn.execute(text(
-        "SELECT max(period) FROM indicators WHERE indicator = 'imd_average_score'")).scalar()
+    period = periods(conn)["iod"]
     if period is None:
         raise SpendingQueryError(404, "group", "no IoD LAD summaries are loaded (kindmap load imd …)")
     return period
