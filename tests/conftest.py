@@ -122,13 +122,10 @@ def load_manifest(engine, manifest: Path) -> list:
                 strict=e.strict) for e in read_manifest(manifest)]
 
 
-def load_files(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
-    """(kind, path under root, options) loaded in order into an emptied database."""
-    from loaders import KINDS
-    from loaders.pipeline import run
-
+def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
+    """(kind, path under root, options) loaded one after another into an emptied database."""
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    load = load_files(engine)
     for kind, path, options in loads:
-        run(engine, kind, KINDS[kind].load, KINDS[kind].source, root / path, options)
-
+        load(kind, root / path, **options)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from analysis import gap_index, refresh
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import load_files
+from tests.conftest import load_in_order
 
 RUTLAND, TRAFFORD = "E06000017", "E08000009"
 IMD = "deprivation/imd2019_lsoa11_file1.csv"
@@ -41,7 +41,7 @@ LOADS = [
 
 @pytest.fixture(scope="module")
 def loaded(engine, shared_data):
-    load_files(engine, shared_data, LOADS)
+    load_in_order(engine, shared_data, LOADS)
     with engine.begin() as conn:
         refresh(conn)
     return engine

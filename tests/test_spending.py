@@ -11,7 +11,7 @@ from analysis.reorganisations import REORGANISATIONS
 from analysis.spending import ENGLAND
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import load_files, scalar
+from tests.conftest import load_in_order, scalar
 
 DEFLATORS = "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx"
 RO3 = "spending/ro3"
@@ -39,7 +39,7 @@ LOADS = [  # what /spending reads, in the order the manifest loads it
 
 @pytest.fixture(scope="module")
 def loaded(engine, shared_data):
-    load_files(engine, shared_data, LOADS)
+    load_in_order(engine, shared_data, LOADS)
     return engine
 
 
