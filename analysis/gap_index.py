@@ -56,13 +56,20 @@ def utlas_of(conn: Connection, area: str) -> tuple[str, ...]:
     return tuple(spending.unit_of(conn, area, spending.unit_parameters(conn)).split("+"))
 
 
-def _parameters(conn: Connection, query: GapQuery) -> dict:
+def score_parameters(conn: Connection, query: GapQuery) -> dict:
+    """What gap_parts.sql and gap_score.sql bind beyond the places (:categories, :year,
+    :radius_m): the spending series, the loss year, the access cap and the weights."""
     bound, _ = spending.parameters(conn, spending_query())
     return bound | {
-        "categories": list(query.categories), "year": query.year, "loss_from": query.loss_from,
-        "radius": query.radius_m, "access_cap_m": query.access_cap_m,
+        "loss_from": query.loss_from, "access_cap_m": query.access_cap_m,
         "w_need": query.weights.need, "w_access": query.weights.access,
         "w_loss": query.weights.loss, "w_spending": query.weights.spending,
+    }
+
+
+def _parameters(conn: Connection, query: GapQuery) -> dict:
+    return score_parameters(conn, query) | {
+        "categories": list(query.categories), "year": query.year, "radius_m": query.radius_m,
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }

@@ -1,7 +1,8 @@
 -- The gap index per comparable unit (2023 upper-tier authorities; split or merged ones together):
 -- need, access and loss are the population-weighted means of its small areas' parts, spending is
 -- the unit's own; ranked (1 = the largest gap), with the 2023 boundaries as GeoJSON text.
-WITH parts AS (
+WITH {{gap_selection}},
+parts AS (
 {{gap_parts}}
 ),
 graded AS (

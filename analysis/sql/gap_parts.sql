@@ -1,9 +1,9 @@
--- The parts of the gap index for every small area of analysis_small_areas in the selection
--- (:utlas / :regions, NULL = all), each normalised to 0 (no gap) … 1 (the largest gap):
+-- The parts of the gap index for every small area in `gap_areas` (rows of analysis_small_areas,
+-- a CTE the including query defines), each normalised to 0 (no gap) … 1 (the largest gap):
 --   need      1 - (IMD rank - 1) / (ranks - 1): 1 = the most deprived LSOA in England
 --   access    nearest open place of :categories in :year, as min(distance / :access_cap_m, 1)
 --             (1 also when there is none at all)
---   loss      of the places within :radius m open in :loss_from, the share not open in :year
+--   loss      of the places within :radius_m m open in :loss_from, the share not open in :year
 --             (0 when there were none)
 --   spending  the unit's real public-health cut per head (spending_cut.sql), percent-ranked
 -- Places count as open in a year by place_years (their resolved status history).
@@ -12,17 +12,12 @@ cut AS (
 {{spending_cut}}
 ),
 ranks AS (SELECT max(imd_rank) AS n FROM analysis_small_areas),
-selected AS (
-    SELECT s.* FROM analysis_small_areas s
-    WHERE (CAST(:utlas AS text[]) IS NULL OR s.utla = ANY(CAST(:utlas AS text[])))
-      AND (CAST(:regions AS text[]) IS NULL OR s.region = ANY(CAST(:regions AS text[])))
-),
 -- Places straight from their table (not a CTE) so the spatial index serves KNN and ST_DWithin.
 measured AS (
     SELECT s.code, s.vintage, s.name, s.population, s.imd_rank, s.imd_decile, s.area_id, s.origin,
            s.ltla, s.utla, s.region, n.id AS nearest_id, n.name AS nearest_name,
            n.category AS nearest_category, n.distance AS nearest_m, w.within_now, w.before, w.lost
-    FROM selected s
+    FROM gap_areas s
     LEFT JOIN LATERAL (
         SELECT p.id, p.name, p.category, p.geom_27700 <-> s.origin AS distance
         FROM places p JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open'
@@ -36,7 +31,7 @@ measured AS (
         LEFT JOIN place_years now ON now.place_id = p.id AND now.year = :year
         LEFT JOIN place_years before ON before.place_id = p.id AND before.year = :loss_from
         WHERE p.category = ANY(CAST(:categories AS text[]))
-          AND ST_DWithin(p.geom_27700, s.origin, :radius)) w
+          AND ST_DWithin(p.geom_27700, s.origin, :radius_m)) w
 )
 SELECT m.*, u.unit, c.base_real_per_head, c.real_per_head, c.real_change_pct,
        1 - (m.imd_rank - 1)::float8 / greatest(r.n - 1, 1) AS need_part,

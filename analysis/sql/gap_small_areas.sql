@@ -1,6 +1,7 @@
 -- The gap index per small area of the selection, ranked (1 = the largest gap), with its parts,
 -- the evidence behind each and its boundary (or origin point) as GeoJSON text.
-WITH graded AS (
+WITH {{gap_selection}},
+graded AS (
 {{gap_parts}}
 ),
 {{gap_score}}
