@@ -12,7 +12,8 @@ cut AS (
 {{spending_cut}}
 ),
 ranks AS (SELECT max(imd_rank) AS n FROM analysis_small_areas),
--- Places straight from their table (not a CTE) so the spatial index serves KNN and ST_DWithin.
+-- Places straight from their table (not a CTE) so the spatial index serves KNN and ST_DWithin;
+-- each candidate's status is looked up by place_years' key, so no plan scans place_years whole.
 measured AS (
     SELECT s.code, s.vintage, s.name, s.population, s.imd_rank, s.imd_decile, s.area_id, s.origin,
            s.ltla, s.utla, s.region, n.id AS nearest_id, n.name AS nearest_name,
@@ -20,18 +21,20 @@ measured AS (
     FROM gap_areas s
     LEFT JOIN LATERAL (
         SELECT p.id, p.name, p.category, p.geom_27700 <-> s.origin AS distance
-        FROM places p JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open'
+        FROM places p
         WHERE p.category = ANY(CAST(:categories AS text[]))
+          AND EXISTS (SELECT 1 FROM place_years y
+                      WHERE y.place_id = p.id AND y.year = :year AND y.status = 'open')
         ORDER BY p.geom_27700 <-> s.origin LIMIT 1) n ON true
     CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE now.status = 'open') AS within_now,
-               count(*) FILTER (WHERE before.status = 'open') AS before,
-               count(*) FILTER (WHERE before.status = 'open' AND now.status IS DISTINCT FROM 'open') AS lost
-        FROM places p
-        LEFT JOIN place_years now ON now.place_id = p.id AND now.year = :year
-        LEFT JOIN place_years before ON before.place_id = p.id AND before.year = :loss_from
-        WHERE p.category = ANY(CAST(:categories AS text[]))
-          AND ST_DWithin(p.geom_27700, s.origin, :radius_m)) w
+        SELECT count(*) FILTER (WHERE w.now = 'open') AS within_now,
+               count(*) FILTER (WHERE w.before = 'open') AS before,
+               count(*) FILTER (WHERE w.before = 'open' AND w.now IS DISTINCT FROM 'open') AS lost
+        FROM (SELECT (SELECT y.status FROM place_years y WHERE y.place_id = p.id AND y.year = :year) AS now,
+                     (SELECT y.status FROM place_years y WHERE y.place_id = p.id AND y.year = :loss_from) AS before
+              FROM places p
+              WHERE p.category = ANY(CAST(:categories AS text[]))
+                AND ST_DWithin(p.geom_27700, s.origin, :radius_m)) w) w
 )
 SELECT m.*, u.unit, c.base_real_per_head, c.real_per_head, c.real_change_pct,
        1 - (m.imd_rank - 1)::float8 / greatest(r.n - 1, 1) AS need_part,
