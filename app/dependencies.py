@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Query
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 from app.errors import ApiError
 from app.settings import api_settings
@@ -14,7 +14,7 @@ from models import AREA_LEVELS
 from models.categories import CATEGORIES, STATUSES
 
 
-INTEGER = re.compile(r"-?[0-9]{1,18}")
+INTEGER = re.compile(r"-?[0-9]{1,19}")
 NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")
 
 
@@ -26,8 +26,10 @@ def _ascii_integer(value):
     return value
 
 
-# The type of every integer query parameter: strict grammar, so PostgreSQL always holds it.
-Integer = Annotated[int, BeforeValidator(_ascii_integer)]
+def integer(minimum: int = -(2**63), maximum: int = 2**63 - 1):
+    """The type of every integer parameter: plain digits, within bounds PostgreSQL always holds.
+    (The bounds are declared before the validator so that the OpenAPI document shows them.)"""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_ascii_integer)]
 
 
 def number(name: str, raw: str) -> float:
@@ -64,16 +66,15 @@ def bbox(
 
 
 def limit(
-    limit: Annotated[Integer | None, Query(
-        ge=1, le=api_settings().max_limit,
+    limit: Annotated[integer(1, api_settings().max_limit) | None, Query(
         description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT).")] = None,
 ) -> int:
     return api_settings().default_limit if limit is None else limit
 
 
 def offset(
-    offset: Annotated[Integer, Query(ge=0, le=api_settings().max_offset,
-                                     description="Features to skip before the first returned (paging).")] = 0,
+    offset: Annotated[integer(0, api_settings().max_offset), Query(
+        description="Features to skip before the first returned (paging).")] = 0,
 ) -> int:
     return offset
 
@@ -93,16 +94,23 @@ def _choices(name: str, raw: str | None, allowed) -> list[str] | None:
     return values
 
 
+def list_of(allowed) -> str:
+    """The pattern of a comma-separated list drawn from ``allowed``, for the OpenAPI document (the
+    dependency itself checks the values, with a message that lists them)."""
+    one = "(" + "|".join(map(re.escape, allowed)) + ")"
+    return f"^ *{one} *(, *{one} *)*$"
+
+
 def category(
     category: Annotated[str | None, Query(
-        description="Places: one or more categories, comma-separated: " + ", ".join(CATEGORIES))] = None,
+        json_schema_extra={"pattern": list_of(CATEGORIES)}, description="Places: one or more categories, comma-separated: " + ", ".join(CATEGORIES))] = None,
 ) -> list[str] | None:
     return _choices("category", category, CATEGORIES)
 
 
 def status(
     status: Annotated[str | None, Query(
-        description="Places: one or more statuses, comma-separated: " + ", ".join(STATUSES))] = None,
+        json_schema_extra={"pattern": list_of(STATUSES)}, description="Places: one or more statuses, comma-separated: " + ", ".join(STATUSES))] = None,
 ) -> list[str] | None:
     return _choices("status", status, STATUSES)
 
@@ -116,7 +124,7 @@ def source(
 
 def level(
     level: Annotated[str | None, Query(
-        description="Areas: one or more levels, comma-separated: " + ", ".join(AREA_LEVELS))] = None,
+        json_schema_extra={"pattern": list_of(AREA_LEVELS)}, description="Areas: one or more levels, comma-separated: " + ", ".join(AREA_LEVELS))] = None,
 ) -> list[str] | None:
     return _choices("level", level, AREA_LEVELS)
 

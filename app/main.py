@@ -5,12 +5,12 @@ import time
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
-from app import errors
+from app import auth, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
@@ -38,6 +38,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                     "public-health and local-authority spending that keeps them, and the gaps. "
                     "Served as OGC API – Features (GeoJSON).",
         lifespan=lifespan,
+        dependencies=[Depends(auth.read_access)],
     )
     app.state.settings = settings
     errors.install(app)

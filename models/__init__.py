@@ -3,10 +3,11 @@ from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
 from models.indicators import Indicator
+from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
 from models.places import Place, PlaceStatus
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
+__all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
            "Source", "Spending"]

@@ -124,7 +124,7 @@ def items(
             responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "No such feature"}})
 def item(
     request: Request,
-    feature_id: Annotated[dep.Integer, Path(ge=1, le=2**63 - 1, description="The feature's id")],
+    feature_id: Annotated[dep.integer(1), Path(description="The feature's id")],
     c: Collection = Depends(collection_of),
     f: str = Depends(dep.output_format),
 ) -> Response:
