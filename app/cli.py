@@ -206,6 +206,30 @@ def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json:
         _fail(str(error))
 
 
+def _analyse(reports) -> None:
+    """Refresh the analysis (analysis.refresh) when any of these loads wrote something."""
+    if any(r.status == "loaded" for r in reports):
+        run_analysis()
+
+
+def run_analysis() -> dict[str, int]:
+    import analysis
+    from app import db
+
+    with db.engine().begin() as conn:
+        written = analysis.refresh(conn, progress=sys.stderr.isatty())
+    typer.echo("analysis refreshed: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()),
+               err=True)
+    return written
+
+
+@cli.command("analyse")
+def analyse() -> None:
+    """Rebuild the analysis tables (analysis_*) from what is loaded; loads run this themselves."""
+    ready()
+    run_analysis()
+
+
 def _kind_command(kind_name: str, kind) -> typing.Callable:
     """A typer command whose options are the loader's own keyword parameters."""
     hints = typing.get_type_hints(kind.load)
@@ -215,6 +239,7 @@ def _kind_command(kind_name: str, kind) -> typing.Callable:
         ready()
         report = _run_load(kind_name, path, options, dry_run, as_json, strict)
         _print_report(report, as_json)
+        _analyse([report])
 
     params = [inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 annotation=Annotated[Path, typer.Argument(help="The published file")])]
@@ -270,6 +295,7 @@ def load_manifest(
             _print_report(report, False)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in reports], default=str, indent=2))
+    _analyse(reports)
 
 
 @cli.command("serve")
@@ -295,10 +321,13 @@ def demo(
     from loaders.manifest import SAMPLE_MANIFEST, read_manifest
 
     ready()
+    reports = []
     for entry in read_manifest(SAMPLE_MANIFEST):
         report = _run_load(entry.kind, entry.path, entry.options, False, False, entry.strict)
+        reports.append(report)
         typer.echo(f"{entry.kind} {entry.path.name}: {report.status}; "
                    f"new {report.new}, changed {report.changed}, rejected {report.rejected}")
+    _analyse(reports)
     if serve_after:
         serve(port=port, host=host)
 

@@ -1,7 +1,9 @@
 """SQLAlchemy 2 / GeoAlchemy2 tables of kindmap."""
+from models.analysis import SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
+from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
@@ -9,5 +11,5 @@ from models.places import Place, PlaceStatus
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
-           "Source", "Spending"]
+__all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid",
+           "ImportRun", "Indicator", "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]

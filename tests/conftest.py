@@ -26,7 +26,8 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["api_keys", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_status", "places", "areas", "spending",
+               "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 
@@ -63,12 +64,17 @@ def db(engine):
 @pytest.fixture
 def load(db):
     """load(kind, path, **options) → LoadReport, through the real pipeline."""
+    return load_files(db)
+
+
+def load_files(engine):
+    """load(kind, path, **options) → LoadReport into ``engine`` (for module-scoped fixtures)."""
     from loaders import KINDS
     from loaders.pipeline import run
 
     def _load(kind: str, path, dry_run: bool = False, strict: bool = False, **options):
         spec = KINDS[kind]
-        return run(db, kind, spec.load, spec.source, Path(path), options, dry_run=dry_run, strict=strict)
+        return run(engine, kind, spec.load, spec.source, Path(path), options, dry_run=dry_run, strict=strict)
 
     return _load
 

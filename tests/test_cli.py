@@ -19,7 +19,7 @@ def kindmap(*args, database_url, check=True):
 
 
 def test_demo_twice_duplicates_nothing(db, database_url):
-    kindmap("demo", "--no-serve", database_url=database_url)
+    first = kindmap("demo", "--no-serve", database_url=database_url)
     counts = scalar(db, "SELECT (SELECT count(*) FROM places) || '/' || (SELECT count(*) FROM areas)")
     runs = scalar(db, "SELECT count(*) FROM import_runs")
     second = kindmap("demo", "--no-serve", database_url=database_url)
@@ -27,6 +27,8 @@ def test_demo_twice_duplicates_nothing(db, database_url):
     assert scalar(db, "SELECT (SELECT count(*) FROM places) || '/' || (SELECT count(*) FROM areas)") == counts
     assert scalar(db, "SELECT count(*) FROM import_runs") == runs
     assert second.stdout.count("no-op") == 4
+    # the analysis is refreshed after loads that changed something, and only then
+    assert "analysis refreshed" in first.stderr and "analysis refreshed" not in second.stderr
 
 
 def test_load_reports_json_and_errors(db, database_url, tmp_path):
@@ -57,7 +59,7 @@ def test_every_command_has_help():
     register_kinds()
     runner = CliRunner()
     for command in (["--help"], ["db", "--help"], ["load", "--help"], ["serve", "--help"],
-                    ["demo", "--help"], ["load", "manifest", "--help"],
+                    ["demo", "--help"], ["analyse", "--help"], ["load", "manifest", "--help"],
                     *(["load", kind, "--help"] for kind in KINDS)):
         result = runner.invoke(cli, command)
         assert result.exit_code == 0 and "Usage" in result.output, (command, result.output)

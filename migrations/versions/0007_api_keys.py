@@ -1,13 +1,13 @@
 """api keys (hashed, scoped, revocable)
 
-Revision ID: 0002_api_keys
-Revises: 0001
+Revision ID: 0007_api_keys
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_api_keys"
-down_revision = "0001"
+revision = "0007_api_keys"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

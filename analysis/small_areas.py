@@ -1,0 +1,20 @@
+"""The small-area base (``analysis_small_areas``): one origin per LSOA, read by every measure."""
+from sqlalchemy import Connection, text
+
+from analysis import step
+from analysis.sql import sql
+
+# The periods of the stored indicators the base is built from: the ONS mid-2022 LSOA 2021
+# population estimates and the English Indices of Deprivation 2019 (by LSOA 2011).
+POPULATION_PERIOD = "2022"
+IMD_PERIOD = "2019"
+
+
+@step("small_areas")
+def refresh_small_areas(conn: Connection) -> int:
+    """Rebuild the base from the stored indicators, lookups, centroids and LSOA boundaries."""
+    conn.execute(text("DELETE FROM analysis_small_areas"))
+    written = conn.execute(sql("small_areas"), {"population_period": POPULATION_PERIOD,
+                                                "imd_period": IMD_PERIOD}).rowcount
+    conn.execute(text("ANALYZE analysis_small_areas"))
+    return written

@@ -1,0 +1,38 @@
+"""Materialised results of the analysis room (``analysis/``), rebuilt by ``analysis.refresh``."""
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class SmallArea(Base):
+    """One origin per small area (LSOA): where its residents are taken to live, how many, how deprived.
+
+    England-wide the origins are the 2011 LSOAs (they carry IMD 2019 and the ONS
+    population-weighted centroids); where an area's own LSOA boundaries are loaded, its LSOAs are
+    the origins instead. docs/analysis.md says how population and deprivation are carried across.
+    """
+
+    __tablename__ = "analysis_small_areas"
+    __table_args__ = (
+        Index("ix_analysis_small_areas_origin", "origin", postgresql_using="gist"),
+        Index("ix_analysis_small_areas_ltla", "ltla"),
+        Index("ix_analysis_small_areas_utla", "utla"),
+    )
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True, comment="LSOA GSS code")
+    vintage: Mapped[str] = mapped_column(String(16), comment="Vintage of the LSOA, e.g. 2011-12")
+    name: Mapped[str | None] = mapped_column(Text)
+    population: Mapped[int | None] = mapped_column(
+        Integer, comment="Mid-year residents, carried from LSOA 2021 to 2011 codes where needed")
+    imd_rank: Mapped[int | None] = mapped_column(Integer, comment="IMD rank (1 = most deprived)")
+    imd_decile: Mapped[int | None] = mapped_column(SmallInteger, comment="IMD decile (1 = most deprived)")
+    origin_kind: Mapped[str] = mapped_column(
+        String(32), comment="population_weighted (a loaded centroid) or point_on_surface (of the boundary)")
+    area_id: Mapped[int | None] = mapped_column(
+        BigInteger, comment="areas.id of the loaded LSOA boundary, when one is loaded")
+    origin = mapped_column(Geometry("POINT", srid=27700, spatial_index=False), nullable=False)
+    ltla: Mapped[str | None] = mapped_column(String(16), comment="Lower-tier authority (2023) code")
+    utla: Mapped[str | None] = mapped_column(String(16), comment="Upper-tier authority (2023) code")
+    region: Mapped[str | None] = mapped_column(String(16), comment="Region code")
