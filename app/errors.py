@@ -68,17 +68,25 @@ def without_validation_422(schema: dict) -> dict:
         for operation in operations.values():
             operation.get("responses", {}).pop("422", None)
             for parameter in operation.get("parameters", []):
-                for text_schema in _text_schemas(parameter.get("schema", {})):
-                    text_schema.setdefault("pattern", NO_CONTROL_CHARACTERS)
+                for member in _members(parameter.get("schema", {})):
+                    if member.get("type") == "string":
+                        member.setdefault("pattern", NO_CONTROL_CHARACTERS)
+                    for pydantic_name, json_name in BOUNDS.items():
+                        if pydantic_name in member:
+                            member[json_name] = member.pop(pydantic_name)
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     return schema
 
 
-def _text_schemas(schema: dict) -> list[dict]:
-    """The string schemas inside a parameter's schema (itself, or the members of an anyOf)."""
-    members = schema.get("anyOf", [schema])
-    return [m for m in members if m.get("type") == "string"]
+# Bounds set on a parameter whose type carries a validator (app.dependencies.Integer) reach the
+# schema under pydantic's names; JSON Schema's are these.
+BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _members(schema: dict) -> list[dict]:
+    """A parameter's schema itself, or the members of its anyOf."""
+    return schema.get("anyOf", [schema])
 
 
 def install(app: FastAPI) -> None:

@@ -3,13 +3,15 @@ from models.analysis import SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
+from models.data_versions import DataVersion
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
-from models.places import Place, PlaceStatus
+from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
 __all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid",
-           "ImportRun", "Indicator", "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]
+           "DataVersion", "ImportRun", "Indicator", "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "Spending"]

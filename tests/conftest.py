@@ -26,8 +26,8 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_status", "places", "areas", "spending",
-               "indicators", "area_lookups",
+DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
+               "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 
@@ -135,7 +135,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sample_loaded, database_url, tmp_path_factory):
+def served(sample_loaded):
+    """What `server` serves: the demo sample (a test module may override this fixture)."""
+    return sample_loaded
+
+
+@pytest.fixture(scope="module")
+def server(served, database_url, tmp_path_factory):
     """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis).
     Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
     port = free_port()
@@ -157,3 +163,12 @@ def server(sample_loaded, database_url, tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
+    """(kind, path under root, options) loaded one after another into an emptied database."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    load = load_files(engine)
+    for kind, path, options in loads:
+        load(kind, root / path, **options)

@@ -1,13 +1,13 @@
 """api keys (hashed, scoped, revocable)
 
 Revision ID: 0007_api_keys
-Revises: 0003
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_api_keys"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
