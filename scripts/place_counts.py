@@ -4,7 +4,7 @@
     KINDMAP_PG_DATABASE=kindmap_full .venv/bin/python scripts/place_counts.py ../shared/data
 
 Prints, per source, records merged into places with other sources' records / places of their own
-/ pairs waiting for review (from each source's latest import run report), then England's open
+/ candidate pairs waiting for review (as the database stands), then England's open
 libraries by year from place_years beside each publisher's own count, computed from the files.
 """
 import sys
@@ -14,10 +14,9 @@ import pandas as pd
 from sqlalchemy import text
 
 from app.db import database_url, make_engine
+from loaders.identity import candidate_pairs, read_overrides
 
 YEARS = (2016, 2019, 2023, 2025)
-MERGED, OWN, REVIEW = ("records in places with other sources' records (merged)",
-                       "records that are a place of their own (new)", "uncertain matches waiting for review")
 
 
 def publishers(data: Path) -> dict[int, str]:
@@ -43,12 +42,17 @@ def publishers(data: Path) -> dict[int, str]:
 def main(data: Path) -> None:
     engine = make_engine(database_url())
     with engine.connect() as conn:
-        print("source | merged | own place | review")
-        for source, rec in conn.execute(text("""
-                SELECT DISTINCT ON (s.key) s.key, r.report -> 'reconciliation'
-                FROM import_runs r JOIN sources s ON s.id = r.source_id
-                WHERE r.report -> 'reconciliation' ? :merged ORDER BY s.key, r.id DESC"""), {"merged": MERGED}).all():
-            print(f"{source} | {rec[MERGED]} | {rec[OWN]} | {rec[REVIEW]}")
+        pairs = candidate_pairs(conn, read_overrides())
+        review = pairs[pairs["decision"] == "review"] if not pairs.empty else pairs
+        print("source | records merged with other sources' records | records that are a place of their own | "
+              "pairs waiting for review")
+        for source, merged, own in conn.execute(text("""
+                SELECT r.source, count(*) FILTER (WHERE g.size > 1), count(*) FILTER (WHERE g.size = 1)
+                FROM places r JOIN (SELECT coalesce(merged_into, id) AS place, count(*) AS size
+                                    FROM places GROUP BY 1) g ON g.place = coalesce(r.merged_into, r.id)
+                GROUP BY 1 ORDER BY 1""")).all():
+            waiting = int(((review["source_a"] == source) | (review["source_b"] == source)).sum()) if len(review) else 0
+            print(f"{source} | {merged} | {own} | {waiting}")
         counts = dict(conn.execute(text("""
             SELECT y.year, count(*) FROM place_years y JOIN places p ON p.id = y.place_id
             JOIN areas e ON e.level = 'ltla' AND e.vintage = '2023-12' AND e.code LIKE 'E%'
