@@ -40,3 +40,5 @@ clean-db: db-stop
 bench: setup
 	$(BIN)/kindmap demo --no-serve
 	$(BIN)/python -m bench.items
+	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg uvicorn)
+	$(BIN)/python -m bench.compare

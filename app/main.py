@@ -15,7 +15,7 @@ from app import caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import health, ogc_features, spending, tiles
+from app.routers import health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -54,7 +54,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         return response
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)  # 9 costs 3× the CPU for ~2% less
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # 4× faster than 5, ~13% larger
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
@@ -65,6 +65,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:
