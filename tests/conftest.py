@@ -7,11 +7,16 @@ in the local cluster (default kindmap_test), so parallel runs can keep apart.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 # FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
 os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -21,7 +26,8 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
+               "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 
@@ -120,6 +126,43 @@ def load_manifest(engine, manifest: Path) -> list:
 
     return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
                 strict=e.strict) for e in read_manifest(manifest)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(sample_loaded):
+    """What `server` serves: the demo sample (a test module may override this fixture)."""
+    return sample_loaded
+
+
+@pytest.fixture(scope="module")
+def server(served, database_url, tmp_path_factory):
+    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis).
+    Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
+    port = free_port()
+    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
 
 
 def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
