@@ -1,13 +1,13 @@
 """place identity: records merged into their place (places.merged_into); the place_features view
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007_api_keys
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007_api_keys'
 branch_labels = None
 depends_on = None
 
