@@ -172,3 +172,18 @@ def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> Non
     load = load_files(engine)
     for kind, path, options in loads:
         load(kind, root / path, **options)
+
+
+# The 2023 authorities, the lookups area_hierarchy needs to place every LSOA in them, and the
+# mid-2022 population: what per-head and per-authority figures stand on (manifest order).
+AUTHORITIES_AND_POPULATION = [
+    ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
+    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
+    ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
+    ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),
+    ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
+    ("lookup", "lookups/lsoa11_to_lsoa21_to_lad22.csv", {}),
+    ("lookup", "lookups/la_all_codes_drkane.csv", {}),
+    ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
+    ("population", "population/lsoa21_population_mid2022.csv", {}),
+]

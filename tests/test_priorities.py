@@ -14,22 +14,14 @@ from sqlalchemy import text
 from analysis import gap_index, refresh
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import load_in_order
+from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order
 
 RUTLAND, TRAFFORD = "E06000017", "E08000009"
 IMD = "deprivation/imd2019_lsoa11_file1.csv"
 LOADS = [
     ("boundaries", "boundaries/rgn_dec2023_en_buc.topojson", {"level": "region", "vintage": "2023-12"}),
-    ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
-    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
+    *AUTHORITIES_AND_POPULATION,
     ("boundaries", "boundaries/lsoa21_bgc_E08000009_trafford.geojson", {"level": "lsoa", "vintage": "2021-12"}),
-    ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
-    ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),
-    ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
-    ("lookup", "lookups/lsoa11_to_lsoa21_to_lad22.csv", {}),
-    ("lookup", "lookups/la_all_codes_drkane.csv", {}),
-    ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
-    ("population", "population/lsoa21_population_mid2022.csv", {}),
     ("imd", IMD, {}),
     ("centroids", "deprivation/lsoa11_population_weighted_centroids_dec2011.csv", {}),
     ("public-health-detail", "spending/ro3/RO3_2022-23_data_by_LA.ods", {}),
