@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from analysis.sql import sql
+from analysis.sql import sql, source
 
 DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 # pysal's default E2SFCA weights (access.enhanced_two_stage_fca: 1, 0.68, 0.22 at 10/20/30
@@ -19,6 +19,10 @@ DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 DEFAULT_STEP_WEIGHTS = (1.0, 0.68, 0.22)
 DEFAULT_GRAVITY_ALPHA = -1.0
 DEFAULT_GRAVITY_MIN_M = 100.0  # distances below count as 100 m: no infinite pull at 0 m
+# A what-if is evaluated for the small areas within this distance of the places it changes: the
+# 2SFCA, E2SFCA, gravity and count change only within the catchment, the nearest place of a
+# small area further away than this changes only if its nearest place was further still.
+SCENARIO_NEAR_M = 15_000.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,44 @@ ENGLAND = Scope()
 AS_STORED = WhatIf()
 
 
+def scope_of(conn: Connection, code: str) -> Scope | None:
+    """The small areas of ``code``: an LSOA, LTLA, UTLA or region code they carry, else any
+    loaded area (newest vintage) containing their origins; None when kindmap knows no such area."""
+    carried = conn.execute(text(
+        "SELECT 1 FROM analysis_small_areas WHERE :code IN (code, ltla, utla, region) LIMIT 1"),
+        {"code": code}).first()
+    if carried:
+        return Scope(code=code)
+    area_id = conn.execute(text(
+        "SELECT id FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1"), {"code": code}).scalar()
+    return Scope(area_id=area_id) if area_id is not None else None
+
+
 def access_rows(conn: Connection, params: AccessParams, scope: Scope = ENGLAND,
                 what_if: WhatIf = AS_STORED) -> list:
     """One row per small area in scope: its base columns, nearest place and the access scores."""
     return conn.execute(sql("access"), params.bind() | scope.bind() | what_if.bind()).all()
+
+
+def gap_features(conn: Connection, params: AccessParams, scope: Scope,
+                 what_if: WhatIf = AS_STORED) -> str:
+    """The GeoJSON Features (comma-separated text, built by PostGIS) of the small areas in scope."""
+    return conn.execute(sql("gaps"), params.bind() | scope.bind() | what_if.bind()).scalar()
+
+
+def summary(conn: Connection, params: AccessParams, scope: Scope, what_if: WhatIf = AS_STORED) -> str:
+    """Roll-ups of the small areas in scope, all and per IMD decile, as JSON text."""
+    return conn.execute(sql("summary"), params.bind() | scope.bind() | what_if.bind()).scalar()
+
+
+def scenario(conn: Connection, params: AccessParams, what_if: WhatIf, scope: Scope | None = None) -> str:
+    """The effect of ``what_if`` on the small areas in ``scope`` (default: those within
+    SCENARIO_NEAR_M of the changed places), as JSON text. Only temporary tables are written."""
+    if scope is None:
+        near = conn.execute(sql("scenario_reach"), what_if.bind() | {"near_m": SCENARIO_NEAR_M}).scalar()
+        scope = Scope(geojson=near)
+    for table, applied in (("scenario_before", AS_STORED), ("scenario_after", what_if)):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(text(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {source('access')}"),
+                     params.bind() | scope.bind() | applied.bind())
+    return conn.execute(sql("scenario_effect")).scalar()
