@@ -12,6 +12,7 @@ from app.errors import ApiError
 from app.settings import api_settings
 from models import AREA_LEVELS
 from models.categories import CATEGORIES, STATUSES
+from models.vintages import normalise_vintage
 
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -122,9 +123,16 @@ def level(
 
 
 def vintage(
-    vintage: Annotated[str | None, Query(description="Areas: boundary vintage, e.g. 2023-12.")] = None,
+    vintage: Annotated[str | None, Query(
+        description="Areas: boundary vintage YYYY-MM, e.g. 2023-12; a bare year means December "
+                    "(2021 = 2021-12).")] = None,
 ) -> list[str] | None:
-    return [vintage] if vintage else None
+    if not vintage:
+        return None
+    try:
+        return [normalise_vintage(vintage)]
+    except ValueError as error:
+        raise ApiError(400, str(error), "vintage")
 
 
 def code(

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
+from loaders.hierarchy import rebuild_area_hierarchy
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.readers import epsg_of, feature, iter_features, vector_info
+from loaders.readers import epsg_of, feature, iter_features, vector_info, vintage_option
 from loaders.sources import OGL
 from models import AREA_LEVELS
 
@@ -58,6 +59,7 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
     """Load a boundary file as areas of one ``level`` and ``vintage`` (e.g. ltla, 2023-12)."""
     if level not in AREA_LEVELS:
         raise LoadError(f"level must be one of {list(AREA_LEVELS)}, not {level!r}", column="--level")
+    vintage = vintage_option(vintage)
     info = vector_info(path, layer)
     if info.get("features") == 0:
         raise LoadError("the layer has no features", file=str(path))
@@ -109,12 +111,13 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
     if invalid:
         ctx.report.repairs["invalid geometries made valid (ST_MakeValid)"] = invalid
     ctx.merge(target, stage)
+    rebuild_area_hierarchy(ctx)
 
 
 KINDS = {
     "boundaries": Kind(load, SOURCE, "ONS boundaries (TopoJSON/GeoJSON/shapefile/GeoPackage) → areas", {
         "level": "Area level: region, utla, ltla, lsoa, ward, country or custom",
-        "vintage": "Boundary vintage, e.g. 2023-12",
+        "vintage": "Boundary vintage YYYY-MM, e.g. 2023-12 (a bare year means December: 2021 = 2021-12)",
         "code_field": "Field holding the GSS code (default: detected, e.g. LAD23CD)",
         "name_field": "Field holding the name (default: detected, e.g. LAD23NM)",
         "layer": "Layer to read (GeoPackage); default the first",

@@ -26,9 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
+from loaders.hierarchy import rebuild_area_hierarchy
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import csv_row, read_csv, require_columns
 from loaders.sources import OGL
+from models.vintages import normalise_vintage
 
 SOURCE = SourceInfo("ons-lookups", "ONS Open Geography Portal code lookups (and derived lookups)",
                     "Office for National Statistics", OGL,
@@ -45,10 +47,14 @@ GSS_CODE = re.compile(r"[EWSNKLM]\d{8}")
 ECODE = re.compile(r"E\d{4}")
 MYSOCIETY_REQUIRED = ["ecode", "gss-code", "official-name", "former-gss-codes"]
 
+# Census small areas are named by census year (LSOA11CD, LSOA21CD); their codes overlap across
+# censuses, so the vintage is kept (models/vintages.py: December of the census year).
+CENSUS_PREFIXES = {"LSOA"}
+
 LOOKUPS = Target(
     table="area_lookups",
     stage={"lookup": "text", "code": "text", "level": "text", "parent_code": "text",
-           "parent_level": "text"},
+           "parent_level": "text", "vintage": "text", "parent_vintage": "text", "name": "text"},
     key=("lookup", "code", "parent_level"),
 )
 AUTHORITY_CODES = Target(
@@ -68,6 +74,20 @@ def code_columns(columns: list[str]) -> list[tuple[str, str]]:
         if match and match["prefix"].upper() in LEVEL_PREFIXES:
             found.append((column, LEVEL_PREFIXES[match["prefix"].upper()]))
     return found
+
+
+def census_vintage(column: str) -> str | None:
+    """'2011-12' for LSOA11CD; None for authorities, whose codes say nothing of a census."""
+    match = CODE_COLUMN.fullmatch(column)
+    if match and match["year"] and match["prefix"].upper() in CENSUS_PREFIXES:
+        return normalise_vintage("20" + match["year"])
+    return None
+
+
+def name_column(code_column: str, columns) -> str | None:
+    """The column printing the names of a code column's areas (LSOA21CD → LSOA21NM)."""
+    name = re.sub(r"CD(?=(_ACTIVE)?$)", "NM", code_column, flags=re.IGNORECASE)
+    return next((c for c in columns if c.upper() == name.upper()), None)
 
 
 def lookup_name(path: Path) -> str:
@@ -130,8 +150,10 @@ def load(ctx: LoadContext, path: Path, lookup: str | None = None) -> None:
     pieces = []
     for child_column, parent_column, parent_level in links:
         level = child_level
+        names = name_column(child_column, frame.columns)
         piece = frame[[child_column, parent_column]].rename(
             columns={child_column: "code", parent_column: "parent_code"})
+        piece["name"] = frame[names].str.strip().replace("", None) if names else None
         piece = piece[piece["parent_code"] != ""]
         piece = piece.assign(row=piece.index)
         # A successor code appears once per old code: keep one link, refuse contradictions.
@@ -140,7 +162,9 @@ def load(ctx: LoadContext, path: Path, lookup: str | None = None) -> None:
             ctx.reject(csv_row(index), f"{piece.at[index, 'code']} is linked to another "
                        f"{parent_level} on an earlier row", column=parent_column)
         piece = piece[~piece["code"].duplicated()]
-        pieces.append(piece.assign(lookup=name, level=level, parent_level=parent_level))
+        pieces.append(piece.assign(lookup=name, level=level, parent_level=parent_level,
+                                   vintage=census_vintage(child_column),
+                                   parent_vintage=census_vintage(parent_column)))
     staged = pd.concat(pieces, ignore_index=True)
     stage = ctx.stage(LOOKUPS, staged)
     ctx.merge(LOOKUPS, stage)
@@ -154,6 +178,7 @@ def load(ctx: LoadContext, path: Path, lookup: str | None = None) -> None:
         ctx.report.tables["area_lookups"]["removed"] = removed
         ctx.report.changed += removed
     fill_parent_codes(ctx, name)
+    rebuild_area_hierarchy(ctx)
 
 
 def fill_parent_codes(ctx: LoadContext, lookup: str) -> int:

@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 
 from loaders.errors import LoadError
+from models.vintages import normalise_vintage
 
 
 def read_csv(path: Path, required: list[str] | tuple[str, ...] = (), **kwargs) -> pd.DataFrame:
@@ -39,6 +40,14 @@ def require_columns(frame: pd.DataFrame, required, path: Path, what: str = "colu
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise LoadError(f"missing {what} {missing}; found {list(frame.columns)[:20]}", file=str(path))
+
+
+def vintage_option(vintage: str | int) -> str:
+    """A --vintage as given ('2021', '2021-12') in the one canonical form, or a located error."""
+    try:
+        return normalise_vintage(vintage)
+    except ValueError as error:
+        raise LoadError(str(error), column="--vintage") from None
 
 
 def csv_row(index: int) -> str:

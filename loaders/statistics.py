@@ -26,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.errors import LoadError
+from loaders.hierarchy import rebuild_area_hierarchy
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import UK_BOUNDS
-from loaders.readers import csv_row, read_csv, to_number
+from loaders.readers import csv_row, read_csv, to_number, vintage_option
 from loaders.sources import OGL
 
 ONS_POPULATION = SourceInfo("ons-sape", "Small area population estimates (LSOA)",
@@ -223,9 +224,10 @@ def load_centroids(ctx: LoadContext, path: Path, centroid_kind: str = "populatio
     name = name if name in frame.columns else None
     if not vintage:
         vintage = "20" + re.search(r"\d{2}", code).group(0)
-        ctx.note(f"vintage {vintage} (from the code column {code})")
-    if not centroid_kind.strip() or len(centroid_kind) > 32 or len(vintage) > 16:
-        raise LoadError("--centroid-kind (≤ 32 characters) and --vintage (≤ 16) must be short names")
+        ctx.note(f"vintage {vintage_option(vintage)} (from the code column {code})")
+    vintage = vintage_option(vintage)
+    if not centroid_kind.strip() or len(centroid_kind) > 32:
+        raise LoadError("--centroid-kind must be a short name (≤ 32 characters)")
     ctx.read(len(frame))
     lons, lats = to_number(frame["X"]), to_number(frame["Y"])
     if (lons.abs() > 180).mean() > 0.5:
@@ -244,6 +246,7 @@ def load_centroids(ctx: LoadContext, path: Path, centroid_kind: str = "populatio
         "geom": "SRID=4326;POINT(" + lons.map(repr) + " " + lats.map(repr) + ")",
     })
     ctx.upsert(replace(CENTROIDS, params={"kind": centroid_kind.strip(), "vintage": vintage}), staged)
+    rebuild_area_hierarchy(ctx)
 
 
 KINDS = {
@@ -257,5 +260,6 @@ KINDS = {
     "centroids": Kind(load_centroids, ONS_CENTROIDS,
                       "ONS population-weighted centroids CSV (X lon, Y lat, lsoa11cd…) → centroids",
                       {"centroid_kind": "Kind of centroid (default population_weighted)",
-                       "vintage": "Vintage (default: from the code column, lsoa11cd → 2011)"}),
+                       "vintage": "Vintage YYYY-MM (default: from the code column, lsoa11cd → 2011-12; "
+                                  "a bare year means December)"}),
 }

@@ -3,11 +3,12 @@ from models.analysis import SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
+from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.lookups import AreaLookup, AuthorityCode
 from models.places import Place, PlaceStatus
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "Area", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator", "Place", "PlaceStatus",
-           "SmallArea", "Source", "Spending"]
+__all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator",
+           "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]

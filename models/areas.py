@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, in_list
+from models.vintages import vintage_check
 
 AREA_LEVELS = ("country", "region", "utla", "ltla", "lsoa", "ward", "custom")
 
@@ -14,6 +15,7 @@ class Area(Base):
     __table_args__ = (
         UniqueConstraint("level", "code", "vintage"),
         CheckConstraint(in_list("level", AREA_LEVELS), name="level"),
+        CheckConstraint(vintage_check("vintage"), name="vintage"),
         Index("ix_areas_geom", "geom", postgresql_using="gist"),
         Index("ix_areas_geom_27700", "geom_27700", postgresql_using="gist"),
         Index("ix_areas_code", "code"),

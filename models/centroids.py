@@ -1,15 +1,17 @@
 """Representative points of areas (e.g. ONS population-weighted LSOA centroids)."""
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Computed, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.vintages import vintage_check
 
 
 class Centroid(Base):
     __tablename__ = "centroids"
     __table_args__ = (
         UniqueConstraint("code", "kind", "vintage"),
+        CheckConstraint(vintage_check("vintage"), name="vintage"),
         Index("ix_centroids_geom", "geom", postgresql_using="gist"),
         Index("ix_centroids_geom_27700", "geom_27700", postgresql_using="gist"),
     )

@@ -21,7 +21,7 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["analysis_small_areas", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 
@@ -58,12 +58,17 @@ def db(engine):
 @pytest.fixture
 def load(db):
     """load(kind, path, **options) → LoadReport, through the real pipeline."""
+    return load_files(db)
+
+
+def load_files(engine):
+    """load(kind, path, **options) → LoadReport into ``engine`` (for module-scoped fixtures)."""
     from loaders import KINDS
     from loaders.pipeline import run
 
     def _load(kind: str, path, dry_run: bool = False, strict: bool = False, **options):
         spec = KINDS[kind]
-        return run(db, kind, spec.load, spec.source, Path(path), options, dry_run=dry_run, strict=strict)
+        return run(engine, kind, spec.load, spec.source, Path(path), options, dry_run=dry_run, strict=strict)
 
     return _load
 

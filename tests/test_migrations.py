@@ -8,7 +8,7 @@ from app.migrate import include_object
 from models import Base
 
 TABLES = {"areas", "places", "place_status", "spending", "indicators", "area_lookups",
-          "authority_codes", "centroids", "import_runs", "sources", "analysis_small_areas"}
+          "authority_codes", "centroids", "import_runs", "sources", "area_hierarchy", "analysis_small_areas"}
 
 
 def test_downgrade_then_upgrade(engine, database_url):

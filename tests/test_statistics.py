@@ -103,7 +103,7 @@ def test_centroids_points_and_bad_coordinates(load, db, files, tmp_path):
     report = load("centroids", files["centroids"])
     assert (report.new, report.unchanged) == (2, len(rows) - 2) == (2, 34751)
     assert scalar(db, "SELECT count(*) FROM centroids WHERE kind = 'population_weighted' "
-                      "AND vintage = '2011'") == 34753
+                      "AND vintage = '2011-12'") == 34753
     first = rows[0]
     assert scalar(db, f"SELECT ST_X(geom) || ' ' || ST_Y(geom) || ' ' || name FROM centroids "
                       f"WHERE code = '{first['lsoa11cd']}'") == \
