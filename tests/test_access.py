@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from analysis import prepare
 from analysis.access import AccessParams, Scope, WhatIf, access_rows, summary
-from tests.analysis_inputs import load_analysis_inputs
+from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 
 YEAR = 2016
 LIBRARIES = AccessParams(categories=("library",), year=YEAR)
@@ -26,31 +26,25 @@ RUTLAND = "E06000017"
 
 
 @pytest.fixture(scope="module")
-def loaded(engine, shared_data):
-    load_analysis_inputs(engine)
-    return engine
-
-
-@pytest.fixture(scope="module")
-def ours(loaded) -> pd.DataFrame:
-    with loaded.begin() as conn:
+def ours(analysis_loaded) -> pd.DataFrame:
+    with analysis_loaded.begin() as conn:
         rows = access_rows(prepare(conn), LIBRARIES)
     return pd.DataFrame([r._asdict() for r in rows]).drop(columns="origin").set_index("code")
 
 
 @pytest.fixture(scope="module")
-def origins(loaded) -> gpd.GeoDataFrame:
+def origins(analysis_loaded) -> gpd.GeoDataFrame:
     frame = pd.read_sql(text("SELECT code, population, ST_X(origin) AS x, ST_Y(origin) AS y "
-                             "FROM analysis_small_areas ORDER BY code"), loaded)
+                             "FROM analysis_small_areas ORDER BY code"), analysis_loaded)
     return gpd.GeoDataFrame(frame, geometry=points(frame.x, frame.y), crs=27700).set_index("code")
 
 
 @pytest.fixture(scope="module")
-def libraries(loaded) -> gpd.GeoDataFrame:
+def libraries(analysis_loaded) -> gpd.GeoDataFrame:
     frame = pd.read_sql(text(
         "SELECT p.id, ST_X(p.geom_27700) AS x, ST_Y(p.geom_27700) AS y FROM places p "
         "JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open' "
-        "WHERE p.category = 'library' ORDER BY p.id"), loaded, params={"year": YEAR})
+        "WHERE p.category = 'library' ORDER BY p.id"), analysis_loaded, params={"year": YEAR})
     return gpd.GeoDataFrame(frame, geometry=points(frame.x, frame.y), crs=27700).set_index("id")
 
 
@@ -109,9 +103,9 @@ def test_gravity_matches_pysal(ours, origins, libraries, pairs):
     _same(ours.cumulative.astype(float), counted["cumulative_supply"])
 
 
-def test_rutland_coverage_by_hand(loaded, libraries):
+def test_rutland_coverage_by_hand(analysis_loaded, libraries):
     """Rutland's roll-up recomputed in plain Python from its small areas and the open libraries."""
-    with loaded.begin() as conn:
+    with analysis_loaded.begin() as conn:
         figures = json.loads(summary(prepare(conn), LIBRARIES, Scope(code=RUTLAND)))
         small_areas = conn.execute(text(
             "SELECT code, population, ST_X(origin), ST_Y(origin) FROM analysis_small_areas "
@@ -138,8 +132,8 @@ def test_rutland_coverage_by_hand(loaded, libraries):
     assert sum(d["residents"] for d in figures["by_imd_decile"]) == residents
 
 
-def test_closing_then_reopening_a_place_changes_nothing(loaded):
-    with loaded.begin() as conn:
+def test_closing_then_reopening_a_place_changes_nothing(analysis_loaded):
+    with analysis_loaded.begin() as conn:
         prepare(conn)
         place_id, lon, lat = conn.execute(text(
             "SELECT p.id, ST_X(p.geom), ST_Y(p.geom) FROM places p JOIN place_years y ON y.place_id = p.id "
@@ -154,5 +148,5 @@ def test_closing_then_reopening_a_place_changes_nothing(loaded):
         assert (b.code, b.count_within, b.cumulative) == (r.code, r.count_within, r.cumulative)
         assert r.nearest_m == pytest.approx(b.nearest_m, abs=1e-6)
         assert r.fca2 == pytest.approx(b.fca2, rel=1e-12) and r.e2sfca == pytest.approx(b.e2sfca, rel=1e-12)
-    with loaded.begin() as conn:  # and nothing was written
+    with analysis_loaded.begin() as conn:  # and nothing was written
         assert access_rows(prepare(conn), LIBRARIES, scope) == before

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.db import make_engine
 from app.main import create_app
-from tests.analysis_inputs import load_analysis_inputs
+from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 from tests.conftest import scalar
 from tests.test_api import assert_problem
 
@@ -15,8 +15,7 @@ TRAFFORD, RUTLAND = "E08000009", "E06000017"
 
 
 @pytest.fixture(scope="module")
-def client(engine, database_url, shared_data):
-    load_analysis_inputs(engine)
+def client(analysis_loaded, database_url):
     with TestClient(create_app(make_engine(database_url))) as client:
         yield client
 
