@@ -14,7 +14,7 @@ from app import errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import access, health, ogc_features
+from app.routers import access, health, ogc_features, spending
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -59,6 +59,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:

@@ -120,3 +120,12 @@ def load_manifest(engine, manifest: Path) -> list:
 
     return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
                 strict=e.strict) for e in read_manifest(manifest)]
+
+
+def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
+    """(kind, path under root, options) loaded one after another into an emptied database."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    load = load_files(engine)
+    for kind, path, options in loads:
+        load(kind, root / path, **options)
