@@ -231,13 +231,14 @@ def load_manifest(
 def serve(
     port: Annotated[int | None, typer.Option(help="Port (default KINDMAP_PORT or 8000)")] = None,
     host: Annotated[str | None, typer.Option(help="Interface (default KINDMAP_HOST or 127.0.0.1)")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core serves the most)")] = 1,
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
 
     settings = api_settings()
     uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None)
+                port=port or settings.port, log_config=None, workers=workers)
 
 
 @cli.command("demo")

@@ -1,11 +1,61 @@
-"""The registry of public collections: each one a table, its id, its properties and its filters.
+"""The registry of public collections: the one place a collection's facts live.
 
-Adding a collection is one entry here. Column expressions are SQL over the table alias ``t``;
-they are fixed by the code, never taken from a request.
+A collection is its table, id, geometry (with the stored British National Grid column where
+there is one), properties with their JSON-schema types, which properties are also plain query
+filters (with their vocabularies), its time span and its sort keys. Items, tiles, queryables,
+CQL2, the OpenAPI parameters and the ETags all read this registry, so adding a filter is one
+``filter=True`` and adding a collection is one entry. SQL expressions are over the table alias
+``t`` and are fixed here, never taken from a request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models import AREA_LEVELS
+from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
+from models.spending import BASES
+from models.vintages import normalise_vintage
+
+SCALAR_TYPES = ("string", "integer", "number")
+
+
+@dataclass(frozen=True)
+class Property:
+    sql: str                                 # SQL expression over the table alias t
+    type: str = "string"                     # JSON-schema type: string, integer, number, object, array
+    description: str = ""
+    enum: tuple[str, ...] | None = None      # its vocabulary, when it has one
+    filter: bool = False                     # also a plain query parameter: ?name=a,b
+    sortable: bool = True                    # usable in sortby (scalar types only)
+    normalise: Callable[[str], str] | None = None  # a filter value's canonical spelling (ValueError: 400)
+
+    @property
+    def queryable(self) -> bool:
+        """Usable in CQL2 and tiles: a scalar, comparable in SQL."""
+        return self.type in SCALAR_TYPES
+
+    def schema(self) -> dict:
+        described = {"type": self.type, "description": self.description}
+        if self.enum:
+            described["enum"] = list(self.enum)
+        return described
+
+
+@dataclass(frozen=True)
+class Geometry:
+    type: str                                # GeoJSON type of every feature
+    column: str = "geom"                     # stored in EPSG:4326, longitude first (= CRS84)
+    column_27700: str | None = "geom_27700"  # stored British National Grid copy, if any
+    simplify_in_tiles: bool = False          # boundaries: simplified to the tile's pixel size
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """The span of years a feature covers, for `datetime`: SQL integer years over t (NULL = open)."""
+    start: str
+    end: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -14,11 +64,23 @@ class Collection:
     title: str
     description: str
     table: str
-    properties: dict[str, str]          # property name → SQL expression over t
-    filters: dict[str, str] = field(default_factory=dict)  # query parameter → SQL column
+    properties: dict[str, Property]
+    geometry: Geometry | None = None          # None: a non-spatial collection (geometry null)
+    temporal: Temporal | None = None
     id_column: str = "t.id"
-    geometry: str = "t.geom"
-    order_by: str = "t.id"
+    tables: tuple[str, ...] = ()              # tables whose changes change its answers (ETags)
+
+    @property
+    def filters(self) -> dict[str, Property]:
+        return {name: p for name, p in self.properties.items() if p.filter}
+
+    @property
+    def queryables(self) -> dict[str, Property]:
+        return {name: p for name, p in self.properties.items() if p.queryable}
+
+    @property
+    def data_tables(self) -> tuple[str, ...]:
+        return self.tables or (self.table,)
 
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
@@ -29,13 +91,26 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "halls, social and children's centres, food banks, places of worship — open or "
                     "closed, from published lists and OpenStreetMap.",
         table="places",
+        geometry=Geometry("Point"),
+        temporal=Temporal("t.opened_year", "t.closed_year",
+                          "Open at some time in the years given: opened_year (unknown = always) to "
+                          "closed_year (none = still open)."),
         properties={
-            "name": "t.name", "category": "t.category", "status": "t.status",
-            "opened_year": "t.opened_year", "closed_year": "t.closed_year",
-            "operator_type": "t.operator_type", "source": "t.source", "source_ref": "t.source_ref",
-            "attributes": "t.attributes",
+            "name": Property("t.name", description="Name as published"),
+            "category": Property("t.category", enum=tuple(CATEGORIES), filter=True,
+                                 description="Kind of place"),
+            "status": Property("t.status", enum=tuple(STATUSES), filter=True,
+                               description="Current status"),
+            "opened_year": Property("t.opened_year", "integer", "Year opened, where known"),
+            "closed_year": Property("t.closed_year", "integer", "Year closed, where closed"),
+            "operator_type": Property("t.operator_type", enum=tuple(OPERATOR_TYPES), filter=True,
+                                      description="Who runs it"),
+            "source": Property("t.source", filter=True,
+                               description="Source key, e.g. dcms-libraries-2016, osm"),
+            "source_ref": Property("t.source_ref", description="The record's id at its source"),
+            "attributes": Property("t.attributes", "object", "Further attributes as published",
+                                   sortable=False),
         },
-        filters={"category": "t.category", "status": "t.status", "source": "t.source"},
     ),
     Collection(
         id="areas",
@@ -43,8 +118,54 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         description="Statistical and administrative areas (regions, upper- and lower-tier local "
                     "authorities, LSOAs, wards) with ONS GSS codes and boundary vintages.",
         table="areas",
-        properties={"code": "t.code", "name": "t.name", "level": "t.level", "vintage": "t.vintage",
-                    "parent_codes": "t.parent_codes"},
-        filters={"level": "t.level", "vintage": "t.vintage", "code": "t.code"},
+        geometry=Geometry("MultiPolygon", simplify_in_tiles=True),
+        properties={
+            "code": Property("t.code", filter=True, description="ONS GSS code, e.g. E06000017"),
+            "name": Property("t.name", description="Name"),
+            "level": Property("t.level", enum=tuple(AREA_LEVELS), filter=True,
+                              description="Level: region, utla, ltla, lsoa, …"),
+            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage,
+                                description="Boundary vintage YYYY-MM, e.g. 2023-12; a bare year "
+                                            "means December (2021 = 2021-12)"),
+            "parent_codes": Property("t.parent_codes", "object", "Codes of containing areas by level",
+                                     sortable=False),
+        },
+    ),
+    Collection(
+        id="spending",
+        title="Local-authority spending",
+        description="Revenue spending by English local authorities: one row per authority, "
+                    "financial year, service line, basis (outturn or budget) and measure, in "
+                    "nominal pounds (MHCLG revenue outturn and budget returns). No geometry: join "
+                    "to `areas` by `area_code`.",
+        table="spending",
+        temporal=Temporal("left(t.financial_year, 4)::int", "left(t.financial_year, 4)::int + 1",
+                          "Financial years overlapping the years given (2014-15 covers 2014 and 2015)."),
+        properties={
+            "area_code": Property("t.area_code", filter=True, description="ONS GSS code of the authority"),
+            "financial_year": Property("t.financial_year", filter=True, description="e.g. 2014-15"),
+            "dataset": Property("t.dataset", filter=True, description="Published table: RS, RO3, RA"),
+            "service": Property("t.service", filter=True, description="Service line, e.g. public_health"),
+            "basis": Property("t.basis", enum=tuple(BASES), filter=True,
+                              description="outturn (spent) or budget (planned)"),
+            "measure": Property("t.measure", filter=True, description="e.g. net_current_expenditure"),
+            "amount_gbp": Property("t.amount_gbp", "number",
+                                   "Nominal pounds; null when the return was not received"),
+        },
+    ),
+    Collection(
+        id="indicators",
+        title="Area indicators",
+        description="Area statistics — population, deprivation scores, ranks and deciles, library "
+                    "statistics — by area code and period. No geometry: join to `areas` by "
+                    "`area_code`.",
+        table="indicators",
+        properties={
+            "area_code": Property("t.area_code", filter=True, description="ONS GSS code of the area"),
+            "indicator": Property("t.indicator", filter=True,
+                                  description="e.g. population, imd_rank, imd_decile"),
+            "period": Property("t.period", filter=True, description="e.g. 2022 (mid-year), 2019 (IoD)"),
+            "value": Property("t.value", "number", "The value; null where not published"),
+        },
     ),
 ]}

@@ -1,22 +1,33 @@
-"""One FastAPI dependency per query parameter: parsed, validated, described for OpenAPI."""
+"""One FastAPI dependency per query parameter: parsed, validated, described for OpenAPI.
+
+Values that depend on the collection (a property name, a filter's vocabulary, a CQL2 property)
+are checked against the registry when the query is built (app/selection.py); here each parameter
+gets its grammar and its real type in the OpenAPI document.
+"""
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BeforeValidator
 
+from app import cql
+from app import crs as crs_
+from app.collections import COLLECTIONS
 from app.errors import ApiError
 from app.settings import api_settings
-from models import AREA_LEVELS
-from models.categories import CATEGORIES, STATUSES
-from models.vintages import normalise_vintage
-
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
 NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")
+_NUMBER = r"[-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?"
+BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}$"
+NAME_LIST_PATTERN = r"^[+-]?[A-Za-z_][A-Za-z0-9_]*(,[+-]?[A-Za-z_][A-Za-z0-9_]*)*$"
+YEAR = re.compile(r"([0-9]{4})(-[0-9]{2}(-[0-9]{2}([Tt ].*)?)?)?")
+CRS_DESCRIPTION = "; ".join(crs_.SUPPORTED)
 
 
 def _ascii_integer(value):
@@ -44,12 +55,24 @@ class BBox:
     miny: float
     maxx: float
     maxy: float
+    crs: crs_.Crs = crs_.CRS84     # the numbers are in this CRS, in its axis order
+
+
+def bbox_crs(
+    bbox_crs: Annotated[str | None, Query(
+        alias="bbox-crs", description=f"CRS of `bbox` (default CRS84): {CRS_DESCRIPTION}")] = None,
+) -> crs_.Crs:
+    return crs_.parse("bbox-crs", bbox_crs)
 
 
 def bbox(
     bbox: Annotated[str | None, Query(
-        description="Only features intersecting this box: `minLon,minLat,maxLon,maxLat` in WGS84 "
-                    "(CRS84), e.g. `-0.9,52.5,-0.4,52.8`.")] = None,
+        pattern=BBOX_PATTERN,
+        description="Only features intersecting this box: `minLon,minLat,maxLon,maxLat` in CRS84 "
+                    "(e.g. `-0.9,52.5,-0.4,52.8`), or in `bbox-crs` in its axis order "
+                    "(EPSG:4326: `minLat,minLon,maxLat,maxLon`; EPSG:27700: eastings, northings).",
+        json_schema_extra={"example": "-0.9,52.5,-0.4,52.8"})] = None,
+    crs: crs_.Crs = Depends(bbox_crs),
 ) -> BBox | None:
     if bbox is None:
         return None
@@ -57,19 +80,22 @@ def bbox(
     if len(values) != 4:
         raise ApiError(400, f"bbox must have 4 numbers (2D), got {len(values)}", "bbox")
     minx, miny, maxx, maxy = values
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise ApiError(400, "bbox is outside longitude -180..180 / latitude -90..90", "bbox")
+    if crs.geographic:
+        lon, lat = ((miny, maxy), (minx, maxx)) if crs.lat_first else ((minx, maxx), (miny, maxy))
+        if not (all(-180 <= v <= 180 for v in lon) and all(-90 <= v <= 90 for v in lat)):
+            raise ApiError(400, "bbox is outside longitude -180..180 / latitude -90..90", "bbox")
     if minx > maxx or miny > maxy:
         raise ApiError(400, "bbox minimum must not exceed its maximum", "bbox")
-    return BBox(minx, miny, maxx, maxy)
+    return BBox(minx, miny, maxx, maxy, crs)
 
 
 def limit(
     limit: Annotated[Integer | None, Query(
         ge=1, le=api_settings().max_limit,
-        description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT).")] = None,
-) -> int:
-    return api_settings().default_limit if limit is None else limit
+        description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT). "
+                    "Downloads (csv, geojsonseq, gpkg) without a limit hold every feature.")] = None,
+) -> int | None:
+    return limit
 
 
 def offset(
@@ -79,66 +105,120 @@ def offset(
     return offset
 
 
+def crs(
+    crs: Annotated[str | None, Query(
+        description=f"CRS of the geometries returned (default CRS84): {CRS_DESCRIPTION}")] = None,
+) -> crs_.Crs:
+    return crs_.parse("crs", crs)
+
+
+@dataclass(frozen=True)
+class YearSpan:
+    start: int | None
+    end: int | None
+
+
+def _year(raw: str) -> int | None:
+    if raw in ("..", ""):
+        return None
+    match = YEAR.fullmatch(raw)
+    if not match:
+        raise ApiError(400, f"datetime: {raw!r} is not a date (YYYY, YYYY-MM-DD or RFC 3339)", "datetime")
+    if match.group(2) and match.group(3):
+        try:
+            date.fromisoformat(raw[:10])
+        except ValueError:
+            raise ApiError(400, f"datetime: {raw[:10]!r} is not a real date", "datetime") from None
+    return int(match.group(1))
+
+
+def datetime(
+    datetime: Annotated[str | None, Query(
+        description="Only features whose time span meets this instant or interval "
+                    "(`2018`, `2018-06-30`, `2015/2019`, `../2012`, `2020-01-01T00:00:00Z/..`). "
+                    "The data are yearly, so instants count by their year.")] = None,
+) -> YearSpan | None:
+    if datetime is None:
+        return None
+    parts = datetime.split("/")
+    if len(parts) > 2:
+        raise ApiError(400, "datetime: an instant or one interval `start/end`", "datetime")
+    span = YearSpan(_year(parts[0]), _year(parts[-1]))
+    if span.start is not None and span.end is not None and span.start > span.end:
+        raise ApiError(400, "datetime: the interval ends before it starts", "datetime")
+    return span
+
+
+@dataclass(frozen=True)
+class Filter:
+    tree: object
+    crs: crs_.Crs
+
+
+def filter_(
+    filter: Annotated[str | None, Query(
+        description="A CQL2 filter over the collection's queryables "
+                    "(`/collections/{collectionId}/queryables`), e.g. "
+                    "`category = 'library' AND opened_year BETWEEN 1990 AND 2000` or "
+                    "`S_INTERSECTS(geometry, POLYGON((-1 52, 0 52, 0 53, -1 53, -1 52)))`.")] = None,
+    filter_lang: Annotated[Literal["cql2-text", "cql2-json"], Query(
+        alias="filter-lang", description="Language of `filter`.")] = "cql2-text",
+    filter_crs: Annotated[str | None, Query(
+        alias="filter-crs", description=f"CRS of geometries in `filter` (default CRS84): {CRS_DESCRIPTION}")] = None,
+) -> Filter | None:
+    if filter is None:
+        return None
+    return Filter(cql.parse(filter, filter_lang), crs_.parse("filter-crs", filter_crs))
+
+
+def properties(
+    properties: Annotated[str | None, Query(
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*)?$",
+        description="Only these properties, comma-separated (empty: none).")] = None,
+) -> list[str] | None:
+    return None if properties is None else _list(properties) or []
+
+
+def sortby(
+    sortby: Annotated[str | None, Query(
+        pattern=NAME_LIST_PATTERN,
+        description="Sort keys, comma-separated, `-` before a key for descending, e.g. "
+                    "`-opened_year,name`. Ties are broken by id so paging is stable.")] = None,
+) -> list[tuple[str, bool]] | None:
+    if sortby is None:
+        return None
+    return [(key.lstrip("+-"), key.startswith("-")) for key in _list(sortby) or []]
+
+
 def _list(raw: str | None) -> list[str] | None:
     """A comma-separated parameter as its non-blank values (None when absent)."""
     return [v.strip() for v in raw.split(",") if v.strip()] if raw else None
 
 
-def _choices(name: str, raw: str | None, allowed) -> list[str] | None:
-    if raw is None:
-        return None
-    values = _list(raw) or []
-    unknown = [v for v in values if v not in allowed]
-    if unknown or not values:
-        raise ApiError(400, f"{name} {unknown or raw!r} unknown; allowed: {', '.join(allowed)}", name)
-    return values
+def _property_filter_parameters() -> list[inspect.Parameter]:
+    """One query parameter per registry filter name, described with its collections and vocabulary."""
+    described: dict[str, list[str]] = {}
+    vocabularies: dict[str, set[str]] = {}
+    for c in COLLECTIONS.values():
+        for name, prop in c.filters.items():
+            described.setdefault(name, []).append(c.id)
+            vocabularies.setdefault(name, set()).update(prop.enum or ())
+    parameters = []
+    for name, ids in described.items():
+        text = f"{', '.join(ids)}: only these values of `{name}`, comma-separated"
+        if vocabularies[name]:
+            text += ": " + ", ".join(sorted(vocabularies[name]))
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                            annotation=Annotated[str | None, Query(description=text)]))
+    return parameters
 
 
-def category(
-    category: Annotated[str | None, Query(
-        description="Places: one or more categories, comma-separated: " + ", ".join(CATEGORIES))] = None,
-) -> list[str] | None:
-    return _choices("category", category, CATEGORIES)
+def property_filters(**given: str | None) -> dict[str, list[str]]:
+    """The registry's plain filters given (`?category=library,village_hall`), as value lists."""
+    return {name: _list(raw) or [] for name, raw in given.items() if raw is not None}
 
 
-def status(
-    status: Annotated[str | None, Query(
-        description="Places: one or more statuses, comma-separated: " + ", ".join(STATUSES))] = None,
-) -> list[str] | None:
-    return _choices("status", status, STATUSES)
-
-
-def source(
-    source: Annotated[str | None, Query(
-        description="Places: one or more source keys, comma-separated (e.g. dcms-libraries-2016, osm).")] = None,
-) -> list[str] | None:
-    return _list(source)
-
-
-def level(
-    level: Annotated[str | None, Query(
-        description="Areas: one or more levels, comma-separated: " + ", ".join(AREA_LEVELS))] = None,
-) -> list[str] | None:
-    return _choices("level", level, AREA_LEVELS)
-
-
-def vintage(
-    vintage: Annotated[str | None, Query(
-        description="Areas: boundary vintage YYYY-MM, e.g. 2023-12; a bare year means December "
-                    "(2021 = 2021-12).")] = None,
-) -> list[str] | None:
-    if not vintage:
-        return None
-    try:
-        return [normalise_vintage(vintage)]
-    except ValueError as error:
-        raise ApiError(400, str(error), "vintage")
-
-
-def code(
-    code: Annotated[str | None, Query(description="Areas: one or more GSS codes, comma-separated.")] = None,
-) -> list[str] | None:
-    return _list(code)
+property_filters.__signature__ = inspect.Signature(_property_filter_parameters())
 
 
 def output_format(

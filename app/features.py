@@ -1,20 +1,26 @@
-"""OGC API Features queries, independent of the web framework: parameters in, JSON text out."""
+"""OGC API Features queries, independent of the web framework: parameters in, JSON text out.
+
+Features are built as GeoJSON text by PostGIS and concatenated, never decoded in Python.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from threading import Lock
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Connection, text
 
+from app import crs as crs_
 from app.collections import Collection
-from app.dependencies import BBox
+from app.errors import ApiError
+from app.selection import Selection, where
+from app.settings import api_settings
 
 SQL = Path(__file__).resolve().parent / "sql"
-COORDINATE_DECIMALS = 6  # ~0.1 m: finer than any published source here
 
 
 @cache
@@ -22,60 +28,134 @@ def sql(name: str) -> str:
     return (SQL / f"{name}.sql").read_text()
 
 
+def quote(identifier: str) -> str:
+    """An SQL identifier, double-quoted (the one place names are quoted)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 @dataclass
 class ItemsQuery:
-    bbox: BBox | None
-    limit: int
-    offset: int
-    filters: dict[str, list[str] | None]
+    selection: Selection = field(default_factory=Selection)
+    limit: int | None = 100           # None: every feature (downloads)
+    offset: int = 0
+    properties: list[str] | None = None
+    sortby: list[tuple[str, bool]] | None = None
+    crs: crs_.Crs = crs_.CRS84
 
 
-def where_clause(collection: Collection, query: ItemsQuery) -> tuple[str, dict]:
-    clauses, params = ["true"], {}
-    if query.bbox:
-        clauses.append(f"ST_Intersects({collection.geometry}, "
-                       "ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")
-        params.update(vars(query.bbox))
-    for name, values in query.filters.items():
-        if values:
-            clauses.append(f"{collection.filters[name]} = ANY(:{name})")
-            params[name] = values
-    return " AND ".join(clauses), params
+def chosen_properties(collection: Collection, query: ItemsQuery) -> dict:
+    if query.properties is None:
+        return collection.properties
+    unknown = [p for p in query.properties if p not in collection.properties]
+    if unknown:
+        raise ApiError(400, f"properties {unknown} unknown; {collection.id} has: "
+                       f"{', '.join(collection.properties)}", "properties")
+    return {name: collection.properties[name] for name in query.properties}
 
 
-def feature_sql(collection: Collection, where: str) -> str:
-    properties = ", ".join(f"'{name}', {expr}" for name, expr in collection.properties.items())
-    return sql("items").format(id=collection.id_column, geometry=collection.geometry,
-                               properties=properties, table=collection.table, where=where,
-                               order_by=collection.order_by)
+def order_by(collection: Collection, query: ItemsQuery) -> str:
+    keys = []
+    for name, descending in query.sortby or []:
+        prop = collection.properties.get(name)
+        if prop is None or not (prop.sortable and prop.queryable):
+            sortable = [n for n, p in collection.queryables.items() if p.sortable]
+            raise ApiError(400, f"sortby: {name!r} is not sortable in {collection.id}; "
+                           f"sortable: {', '.join(sortable)}", "sortby")
+        keys.append(f"{prop.sql} {'DESC' if descending else 'ASC'}")
+    return ", ".join(keys + [collection.id_column])  # id last: a total order, so pages never overlap
 
 
-def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str) -> str:
-    """A GeoJSON FeatureCollection page with next/prev links; no COUNT(*) is run."""
-    where, params = where_clause(collection, query)
-    rows = conn.execute(text(feature_sql(collection, where)),
-                        {**params, "limit": query.limit + 1, "offset": query.offset,
-                         "precision": COORDINATE_DECIMALS}).scalars().all()
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+def geometry_json(collection: Collection, crs: crs_.Crs) -> str:
+    if collection.geometry is None:
+        return "'null'"
+    return f"COALESCE(ST_AsGeoJSON({crs_.output(collection, crs)}, {crs.decimals}, 0), 'null')"
+
+
+def feature_sql(collection: Collection, query: ItemsQuery, where_sql: str) -> str:
+    properties = ", ".join(f"'{name}', {p.sql}" for name, p in chosen_properties(collection, query).items())
+    return sql("items").format(id=collection.id_column, geometry=geometry_json(collection, query.crs),
+                               properties=properties, table=collection.table, where=where_sql,
+                               order_by=order_by(collection, query))
+
+
+def page_params(query: ItemsQuery, extra: int = 0) -> dict:
+    return {"limit": None if query.limit is None else query.limit + extra, "offset": query.offset}
+
+
+def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
+          version: str = "") -> str:
+    """A GeoJSON FeatureCollection page with numberMatched and next/prev links."""
+    where_sql, params = where(collection, query.selection)
+    rows = conn.execute(text(feature_sql(collection, query, where_sql)),
+                        {**params, **page_params(query, extra=1)}).scalars().all()
+    limit = query.limit if query.limit is not None else len(rows)
+    more = len(rows) > limit
+    rows = rows[:limit]
     links = [_link("self", self_url, "This page")]
     if more:
-        links.append(_link("next", _with_offset(self_url, query.offset + query.limit), "Next page"))
+        links.append(_link("next", _with_offset(self_url, query.offset + limit), "Next page"))
     if query.offset > 0:
-        links.append(_link("prev", _with_offset(self_url, max(0, query.offset - query.limit)),
-                           "Previous page"))
-    head = {"type": "FeatureCollection", "numberReturned": len(rows),
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"), "links": links}
+        links.append(_link("prev", _with_offset(self_url, max(0, query.offset - limit)), "Previous page"))
+    head = {"type": "FeatureCollection", "numberReturned": len(rows), "links": links}
+    matched = len(rows) + query.offset if not more and (rows or not query.offset) else \
+        number_matched(conn, collection, query.selection, where_sql, params, version)
+    if matched is not None:
+        head["numberMatched"] = matched
     return json.dumps(head)[:-1] + ',"features":[' + ",".join(rows) + "]}"
 
 
-def item(conn: Connection, collection: Collection, feature_id: int) -> str | None:
-    statement = feature_sql(collection, f"{collection.id_column} = :fid")
-    return conn.execute(text(statement), {"fid": feature_id, "limit": 1, "offset": 0,
-                                          "precision": COORDINATE_DECIMALS}).scalar()
+class _Counts:
+    """numberMatched per (data version, query): paging through one selection counts once."""
+
+    def __init__(self, size: int = 512):
+        self.size, self.lock, self.known = size, Lock(), OrderedDict()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.known:
+                self.known.move_to_end(key)
+            return self.known.get(key)
+
+    def put(self, key, value):
+        with self.lock:
+            self.known[key] = value
+            while len(self.known) > self.size:
+                self.known.popitem(last=False)
+
+
+COUNTS = _Counts()
+
+
+def number_matched(conn: Connection, collection: Collection, chosen: Selection, where_sql: str,
+                   params: dict, version: str) -> int | None:
+    """Exact up to KINDMAP_EXACT_COUNT_LIMIT matches; past it the planner's estimate of the whole
+    table when nothing is filtered, otherwise omitted (None) rather than guessed."""
+    key = (version, collection.id, where_sql, json.dumps(params, sort_keys=True, default=str))
+    known = COUNTS.get(key) if version else None
+    if known is not None:
+        return known
+    cap = api_settings().exact_count_limit
+    counted = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {collection.table} t "
+                                f"WHERE {where_sql} LIMIT :cap) capped"), {**params, "cap": cap + 1}).scalar()
+    if counted > cap:
+        counted = None
+        if chosen.everything:
+            counted = conn.execute(text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"),
+                                   {"t": collection.table}).scalar()
+    if version:
+        COUNTS.put(key, counted)
+    return counted
+
+
+def item(conn: Connection, collection: Collection, feature_id: int, crs: crs_.Crs = crs_.CRS84) -> str | None:
+    query = ItemsQuery(limit=1, crs=crs)
+    statement = feature_sql(collection, query, f"{collection.id_column} = :fid")
+    return conn.execute(text(statement), {"fid": feature_id, **page_params(query)}).scalar()
 
 
 def extent(conn: Connection, collection: Collection) -> list[float] | None:
+    if collection.geometry is None:
+        return None
     box = conn.execute(text(sql("extent").format(table=collection.table)),
                        {"table": collection.table}).first()
     return list(box) if box else None

@@ -42,6 +42,12 @@ class ApiSettings(BaseSettings):
     default_limit: int = Field(100, description="Features per page when no limit is given.")
     max_limit: int = Field(10000, description="Largest limit a client may ask for.")
     max_offset: int = Field(1_000_000_000, description="Largest offset a client may ask for.")
+    exact_count_limit: int = Field(
+        100_000, description="numberMatched is counted exactly up to this many matches; beyond, it is "
+        "the planner's estimate for an unfiltered collection and omitted for a filtered one.")
+    cache_max_age_s: int = Field(
+        0, description="Cache-Control max-age of data answers; 0 makes caches revalidate every time "
+        "(a cheap 304 by ETag), so a load is seen at once.")
     allowed_hosts: str = Field(
         "localhost,127.0.0.1,[::1]",
         description="Host header values served, comma-separated (links and redirects are built from "

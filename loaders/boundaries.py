@@ -16,12 +16,9 @@ import pandas as pd
 from loaders.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.readers import epsg_of, feature, iter_features, vector_info, vintage_option
+from loaders.readers import feature, iter_features, source_srid, vector_info, vintage_option
 from loaders.sources import OGL
 from models import AREA_LEVELS
-
-# Formats whose specification fixes WGS84 when no CRS is declared (RFC 7946; TopoJSON follows it).
-WGS84_BY_DEFAULT = {"GeoJSON", "TopoJSON", "GeoJSONSeq"}
 
 PARENT_FIELDS = [  # (pattern over field names, parent level)
     (r"(LAD\d{2}CD|LADCD_ACTIVE|LADCD|LTLA\d{2}CD)", "ltla"),
@@ -55,7 +52,7 @@ def detect_field(fields: list[str], suffix: str, given: str | None, path: Path) 
 
 
 def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str | None = None,
-         name_field: str | None = None, layer: str | None = None, crs: int | None = None) -> None:
+         name_field: str | None = None, layer: str | None = None, crs: str | None = None) -> None:
     """Load a boundary file as areas of one ``level`` and ``vintage`` (e.g. ltla, 2023-12)."""
     if level not in AREA_LEVELS:
         raise LoadError(f"level must be one of {list(AREA_LEVELS)}, not {level!r}", column="--level")
@@ -63,10 +60,7 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
     info = vector_info(path, layer)
     if info.get("features") == 0:
         raise LoadError("the layer has no features", file=str(path))
-    if not info.get("crs") and not crs and info.get("driver") in WGS84_BY_DEFAULT:
-        crs = 4326
-        ctx.note(f"{info['driver']} declares no CRS: read as WGS84 (EPSG:4326) as the format specifies")
-    srid = epsg_of(info, path, crs)
+    srid = source_srid(info, path, crs, layer, note=ctx.note)
     fields = list(info["fields"])
     code = detect_field(fields, "CD", code_field, path)
     name = detect_field(fields, "NM", name_field, path)
@@ -121,5 +115,5 @@ KINDS = {
         "code_field": "Field holding the GSS code (default: detected, e.g. LAD23CD)",
         "name_field": "Field holding the name (default: detected, e.g. LAD23NM)",
         "layer": "Layer to read (GeoPackage); default the first",
-        "crs": "EPSG code when the file declares no CRS"}),
+        "crs": "CRS of the coordinates when the file declares none (or declares it wrongly), e.g. EPSG:27700"}),
 }

@@ -97,8 +97,6 @@ def lookup_name(path: Path) -> str:
 def load(ctx: LoadContext, path: Path, lookup: str | None = None) -> None:
     """Load an ONS lookup (or the mySociety authority codes), detected by the file's header."""
     frame = read_csv(path)
-    if not len(frame):
-        raise LoadError("the file has a header but no rows", file=str(path))
     if {"ecode", "gss-code"} <= set(frame.columns):
         load_authority_codes(ctx, path, frame)
         return

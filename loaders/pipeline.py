@@ -262,10 +262,7 @@ def run(engine: Engine, kind: str, loader: Loader, source: SourceInfo, path: Pat
     """
     options = options or {}
     path = Path(path)
-    if not path.is_file():
-        raise LoadError("file not found", file=str(path))
-    if path.stat().st_size == 0:
-        raise LoadError("file is empty", file=str(path))
+    check_readable(path)
     started = time.monotonic()
     report = LoadReport(kind=kind, file=str(path), sha256=sha256_of(path), source=source.key,
                         dry_run=dry_run)
@@ -302,6 +299,23 @@ def run(engine: Engine, kind: str, loader: Loader, source: SourceInfo, path: Pat
     log.info("load.done", kind=kind, status=report.status, new=report.new, changed=report.changed,
              rejected=report.rejected, seconds=report.seconds)
     return report
+
+
+def check_readable(path: Path) -> None:
+    """Say what is wrong with the path itself (missing, a directory, unreadable, empty)."""
+    if path.is_dir():
+        raise LoadError("is a directory: give the file to load", file=str(path))
+    if not path.exists():
+        raise LoadError("file not found", file=str(path))
+    if not path.is_file():
+        raise LoadError("not a regular file", file=str(path))
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        raise LoadError(f"cannot read the file ({error.strerror or error})", file=str(path)) from None
+    if path.stat().st_size == 0:
+        raise LoadError("file is empty", file=str(path))
 
 
 def _upsert_source(conn: Connection, source: SourceInfo) -> int:

@@ -25,7 +25,7 @@ import pandas as pd
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
-from loaders.readers import csv_row, epsg_of, feature, iter_features, read_csv, to_number, vector_info
+from loaders.readers import crs_option, csv_row, feature, iter_features, read_csv, source_srid, to_number, vector_info
 from models.categories import CATEGORIES
 
 GENERIC = SourceInfo("places-list", "A list of places (publisher and licence given per load)",
@@ -35,7 +35,7 @@ NAME_FIELDS = ["name", "title", "site_name", "place_name", "distname", "distinct
 ID_FIELDS = ["id", "uid", "identifier", "urn", "unique_reference_number", "ref", "fid"]
 LON_FIELDS = ["lon", "lng", "long", "longitude", "x"]
 LAT_FIELDS = ["lat", "latitude", "y"]
-WGS84_BY_DEFAULT = {"GeoJSON", "TopoJSON", "GeoJSONSeq"}
+
 
 # -- options -----------------------------------------------------------------------------------
 def _use_source(ctx: LoadContext, source: str, title: str | None, publisher: str | None,
@@ -148,7 +148,7 @@ def _places(frame: pd.DataFrame, categories: pd.Series, names: pd.Series, refs: 
 def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = None,
              category_field: str | None = None, name_field: str | None = None,
              id_field: str | None = None, lon_field: str | None = None, lat_field: str | None = None,
-             crs: int | None = None, title: str | None = None, publisher: str | None = None,
+             crs: str | None = None, title: str | None = None, publisher: str | None = None,
              licence: str | None = None, url: str | None = None) -> None:
     """A CSV list of places with coordinate columns (WGS84 lon/lat unless --crs)."""
     frame = read_csv(path)
@@ -160,7 +160,7 @@ def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = N
     lon = _detect(fields, lon_field, LON_FIELDS, path, "--lon-field", required=True)
     lat = _detect(fields, lat_field, LAT_FIELDS, path, "--lat-field", required=True)
     ctx.read(len(frame))
-    srid = crs or 4326
+    srid = crs_option(crs) or 4326
     if srid == 4326:
         ok = valid_lonlat(ctx, frame, lon, lat, csv_row)
     else:  # projected coordinates (e.g. BNG eastings/northings): numeric is all we can check here
@@ -191,7 +191,7 @@ def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = N
 # -- GeoJSON and other vector files ------------------------------------------------------------
 def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None = None,
                 category_field: str | None = None, name_field: str | None = None,
-                id_field: str | None = None, layer: str | None = None, crs: int | None = None,
+                id_field: str | None = None, layer: str | None = None, crs: str | None = None,
                 title: str | None = None, publisher: str | None = None, licence: str | None = None,
                 url: str | None = None) -> None:
     """A GeoJSON (or any GDAL vector file) of points or polygons; polygons become points on surface."""
@@ -200,9 +200,7 @@ def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None 
         raise LoadError("this is an OpenStreetMap extract: load it with the osm kind", file=str(path))
     fields = [str(f) for f in info["fields"]]
     _check_category(category, category_field, fields, path)
-    if not info.get("crs") and not crs and info.get("driver") in WGS84_BY_DEFAULT:
-        crs = 4326
-    srid = epsg_of(info, path, crs)
+    srid = source_srid(info, path, crs, layer)
     _use_source(ctx, source, title, publisher, licence, url, path)
     name = _detect(fields, name_field, NAME_FIELDS, path, "--name-field", required=True)
     ident = _detect(fields, id_field, ID_FIELDS, path, "--id-field", required=False)
@@ -237,7 +235,7 @@ _COMMON = {
     "name_field": "Column holding the name (default: detected: name, title, DISTNAME…)",
     "id_field": "Column holding a stable id (default: detected id/urn…; else a hash of name and "
                 "coordinates)",
-    "crs": "EPSG code of the coordinates (default 4326, or the file's own)",
+    "crs": "CRS of the coordinates, e.g. EPSG:27700 (default: the file's own, else EPSG:4326)",
     "title": "Title of the source dataset",
     "publisher": "Publisher of the source dataset",
     "licence": "Licence of the source dataset, e.g. 'Open Government Licence v3.0'",

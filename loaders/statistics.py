@@ -149,8 +149,6 @@ def load_population(ctx: LoadContext, path: Path, period: str | None = None) -> 
     if code is None or "population" not in frame.columns:
         raise LoadError(f"not an LSOA population file: need an LSOA code column (lsoacd, "
                         f"LSOA21CD…) and 'population'; found {list(frame.columns)[:20]}", file=str(path))
-    if not len(frame):
-        raise LoadError("the file has a header but no rows", file=str(path))
     period = period_option(period, path, "2022")
     ctx.read(len(frame))
     ok = valid_codes(ctx, frame, code)
@@ -170,8 +168,6 @@ def load_imd(ctx: LoadContext, path: Path, period: str | None = None) -> None:
                         "long LAD summaries (lad19cd/area_code, index_domain, average_rank, …); "
                         f"found {list(frame.columns)[:20]}", file=str(path))
     name, _, code, period_column = layout
-    if not len(frame):
-        raise LoadError("the file has a header but no rows", file=str(path))
     ctx.read(len(frame))
     ctx.note(f"layout: {name}")
     ok = valid_codes(ctx, frame, code)
@@ -218,8 +214,6 @@ def load_centroids(ctx: LoadContext, path: Path, centroid_kind: str = "populatio
     if code is None or not {"X", "Y"} <= set(frame.columns):
         raise LoadError("not a centroid file: need X (longitude), Y (latitude) and an ONS code column "
                         f"(e.g. lsoa11cd); found {list(frame.columns)[:20]}", file=str(path))
-    if not len(frame):
-        raise LoadError("the file has a header but no rows", file=str(path))
     name = code[:-2] + ("nm" if code[-2:] == "cd" else "NM")
     name = name if name in frame.columns else None
     if not vintage:

@@ -3,6 +3,7 @@ from models.analysis import SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
+from models.data_versions import DataVersion
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.lookups import AreaLookup, AuthorityCode
@@ -10,5 +11,5 @@ from models.places import Place, PlaceStatus
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "ImportRun", "Indicator",
+__all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "DataVersion", "ImportRun", "Indicator",
            "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]

@@ -9,7 +9,7 @@ import httpx
 import pyogrio
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, scalar
 
 
 def free_port() -> int:
@@ -19,7 +19,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sample_loaded, database_url):
+def with_indicators(sample_loaded, shared_data):
+    """The sample plus one published table of area statistics, for a non-spatial collection."""
+    from loaders import KINDS
+    from loaders.pipeline import run
+
+    spec = KINDS["imd"]
+    run(sample_loaded, "imd", spec.load, spec.source, shared_data / "deprivation" / "iod2019_lad19_summaries.csv", {})
+    return sample_loaded
+
+
+@pytest.fixture(scope="module")
+def server(with_indicators, database_url):
     port = free_port()
     env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
@@ -42,12 +53,27 @@ def server(sample_loaded, database_url):
 
 def test_gdal_lists_the_collections(server):
     layers = {name for name, _ in pyogrio.list_layers(f"OAPIF:{server}")}
-    assert {"places", "areas"} <= layers
+    assert layers == {"places", "areas", "spending", "indicators"}
+
+
+@pytest.mark.parametrize("layer, table", [("areas", "areas"), ("indicators", "indicators")])
+def test_gdal_pages_through_every_feature(server, with_indicators, layer, table):
+    frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer=layer)
+    assert len(frame) == scalar(with_indicators, f"SELECT count(*) FROM {table}") > 0
+    info = pyogrio.read_info(f"OAPIF:{server}", layer=layer, force_feature_count=True)
+    assert info["features"] == len(frame)  # numberMatched agrees with what paging found
+
+
+def test_gdal_attribute_filter_goes_to_the_server_as_cql2(server, with_indicators):
+    frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer="places",
+                                   where="status = 'closed' AND closed_year >= 2014")
+    assert len(frame) == scalar(with_indicators, "SELECT count(*) FROM places WHERE status = 'closed' "
+                                                 "AND closed_year >= 2014") > 0
 
 
 def test_gdal_reads_every_library_by_paging(server):
     frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer="places")
-    assert len(frame) == 3238 and frame.crs.to_epsg() == 4326
+    assert len(frame) == 3238 and frame.crs.equals("OGC:CRS84")  # storageCrs, longitude first
     assert (frame["category"] == "library").all()
     assert (frame["status"] != "open").sum() == 252
 

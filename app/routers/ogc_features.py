@@ -1,26 +1,53 @@
-"""OGC API – Features, Part 1 (Core + GeoJSON): landing page, conformance, collections, items."""
+"""OGC API – Features, Parts 1–3: landing page, conformance, collections, queryables, items.
+
+Part 2 (CRS: CRS84, EPSG:4326, EPSG:27700) and Part 3 (CQL2 filters) ride on the same routes.
+"""
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
 
+from app import caching, features, formats
+from app import crs as crs_
 from app import dependencies as dep
-from app import features
 from app.collections import COLLECTIONS, Collection
 from app.errors import ApiError
+from app.selection import Selection, selection, where
 
 router = APIRouter(tags=["OGC API Features"])
 GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
-ITEM_PARAMETERS = {"bbox", "limit", "offset", "f"}
+# The query parameters of items, besides the collection's own plain filters.
+ITEM_PARAMETERS = {"bbox", "bbox-crs", "limit", "offset", "f", "crs", "datetime", "filter", "filter-lang",
+                   "filter-crs", "properties", "sortby"}
 
 
-def _base(request: Request) -> str:
+def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
@@ -32,21 +59,31 @@ def collection_of(collection_id: Annotated[str, Path(
     return COLLECTIONS[collection_id]
 
 
+def refuse_unknown_parameters(request: Request, collection: Collection, allowed: set[str]) -> None:
+    allowed = allowed | set(collection.filters)
+    for name in request.query_params:
+        if name not in allowed:
+            raise ApiError(400, f"{name!r} is not a parameter of {collection.id} here; "
+                           f"allowed: {', '.join(sorted(allowed))}", name)
+
+
 @router.get("/", summary="Landing page")
 def landing(request: Request, f: str = Depends(dep.output_format)) -> dict:
-    base = _base(request)
+    base = base_url(request)
     return {
         "title": "kindmap",
         "description": "Third places, public-health spending and the gaps between them.",
         "links": [
             {"href": f"{base}/", "rel": "self", "type": "application/json", "title": "This document"},
-            {"href": f"{base}/openapi.json", "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "The API definition"},
+            {"href": f"{base}/openapi.json", "rel": "service-desc", "type": OPENAPI,
+             "title": "The API definition (OpenAPI 3.1)"},
             {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html", "title": "API docs"},
             {"href": f"{base}/conformance", "rel": "conformance", "type": "application/json",
              "title": "Conformance classes"},
             {"href": f"{base}/collections", "rel": "data", "type": "application/json",
              "title": "Collections"},
+            {"href": f"{base}/tileMatrixSets", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+             "type": "application/json", "title": "Tile matrix sets"},
         ],
     }
 
@@ -56,80 +93,133 @@ def conformance(f: str = Depends(dep.output_format)) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def _describe(request: Request, collection: Collection) -> dict:
-    base = _base(request)
-    with request.app.state.engine.connect() as conn:
-        bbox = features.extent(conn, collection)
+def describe(base: str, collection: Collection, bbox: list[float] | None) -> dict:
+    href = f"{base}/collections/{collection.id}"
     described = {
         "id": collection.id, "title": collection.title, "description": collection.description,
-        "itemType": "feature", "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "itemType": "feature",
         "links": [
-            {"href": f"{base}/collections/{collection.id}", "rel": "self", "type": "application/json"},
-            {"href": f"{base}/collections/{collection.id}/items", "rel": "items", "type": GEOJSON,
-             "title": collection.title},
+            {"href": href, "rel": "self", "type": "application/json"},
+            {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": collection.title},
+            {"href": f"{href}/items?f=csv", "rel": "items", "type": formats.MEDIA_TYPES["csv"],
+             "title": "Download as CSV"},
+            {"href": f"{href}/items?f=gpkg", "rel": "items", "type": formats.MEDIA_TYPES["gpkg"],
+             "title": "Download as GeoPackage"},
+            {"href": f"{href}/items?f=geojsonseq", "rel": "items", "type": formats.MEDIA_TYPES["geojsonseq"],
+             "title": "Download as GeoJSON-Seq"},
+            {"href": f"{href}/queryables", "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "type": "application/schema+json", "title": "Queryables"},
         ],
     }
+    if collection.geometry is not None:
+        described["crs"] = list(crs_.SUPPORTED)
+        described["storageCrs"] = crs_.CRS84.uri
+        described["links"].append({"href": f"{href}/tiles", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                   "type": "application/json", "title": "Vector tiles"})
     if bbox:
-        described["extent"] = {"spatial": {"bbox": [bbox],
-                                           "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}}
+        described["extent"] = {"spatial": {"bbox": [bbox], "crs": crs_.CRS84.uri}}
     return described
 
 
 @router.get("/collections", summary="The collections served")
-def collections(request: Request, f: str = Depends(dep.output_format)) -> dict:
-    base = _base(request)
-    return {"links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
-            "collections": [_describe(request, c) for c in COLLECTIONS.values()]}
+def collections(request: Request, f: str = Depends(dep.output_format)) -> Response:
+    base = base_url(request)
+    tables = {t for c in COLLECTIONS.values() for t in c.data_tables}
+    with request.app.state.engine.connect() as conn:
+        headers = caching.validate(request, caching.data_version(conn, tables))
+        body = {"links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+                "collections": [describe(base, c, features.extent(conn, c)) for c in COLLECTIONS.values()]}
+    return _json(body, headers)
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
 def collection(request: Request, c: Collection = Depends(collection_of),
-               f: str = Depends(dep.output_format)) -> dict:
-    return _describe(request, c)
+               f: str = Depends(dep.output_format)) -> Response:
+    with request.app.state.engine.connect() as conn:
+        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+        body = describe(base_url(request), c, features.extent(conn, c))
+    return _json(body, headers)
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a collection (GeoJSON)",
+@router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)",
             response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON FeatureCollection"},
-                       400: {"description": "A bad parameter (problem+json naming it)"}})
+            responses={200: {"content": {"application/schema+json": {}},
+                             "description": "A JSON Schema of the properties usable in filters"}})
+def queryables(request: Request, c: Collection = Depends(collection_of)) -> Response:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base_url(request)}/collections/{c.id}/queryables",
+        "type": "object", "title": c.title,
+        "properties": {name: p.schema() for name, p in c.queryables.items()},
+        "additionalProperties": False,
+    }
+    if c.geometry is not None:
+        schema["properties"]["geometry"] = {
+            "format": f"geometry-{c.geometry.type.lower()}",
+            "description": "The feature's geometry (S_INTERSECTS, S_WITHIN, … in filter-crs)"}
+    return _json(schema, {}, "application/schema+json")
+
+
+@router.get("/collections/{collection_id}/items",
+            summary="Features of a collection (GeoJSON pages; CSV, GeoJSON-Seq, GeoPackage downloads)",
+            response_class=Response,
+            responses={200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
+                             "description": "A GeoJSON FeatureCollection, or a download in `f`"},
+                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
 def items(
     request: Request,
     c: Collection = Depends(collection_of),
-    bbox: dep.BBox | None = Depends(dep.bbox),
-    limit: int = Depends(dep.limit),
+    chosen: Selection = Depends(selection),
+    limit: int | None = Depends(dep.limit),
     offset: int = Depends(dep.offset),
-    category: list[str] | None = Depends(dep.category),
-    status: list[str] | None = Depends(dep.status),
-    source: list[str] | None = Depends(dep.source),
-    level: list[str] | None = Depends(dep.level),
-    vintage: list[str] | None = Depends(dep.vintage),
-    code: list[str] | None = Depends(dep.code),
-    f: str = Depends(dep.output_format),
+    properties: list[str] | None = Depends(dep.properties),
+    sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
+    crs: crs_.Crs = Depends(dep.crs),
+    fmt: str = Depends(formats.item_format),
 ) -> Response:
-    given = {"category": category, "status": status, "source": source, "level": level,
-             "vintage": vintage, "code": code}
-    allowed = ITEM_PARAMETERS | set(c.filters)
-    for name in request.query_params:
-        if name not in allowed:
-            raise ApiError(400, f"{name!r} is not a parameter of {c.id} items; "
-                           f"allowed: {', '.join(sorted(allowed))}", name)
-    query = features.ItemsQuery(bbox, limit, offset, {k: v for k, v in given.items() if k in c.filters})
-    with request.app.state.engine.connect() as conn:
-        body = features.items(conn, c, query, str(request.url))
-    return Response(body, media_type=GEOJSON)
+    refuse_unknown_parameters(request, c, ITEM_PARAMETERS)
+    if fmt == "geojson" and limit is None:
+        limit = request.app.state.settings.default_limit
+    query = features.ItemsQuery(chosen, limit, offset, properties, sortby, crs)
+    # Built once before any answer starts, so a bad parameter is a 400, never a broken download.
+    features.feature_sql(c, query, where(c, chosen)[0])
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        version = caching.data_version(conn, c.data_tables)
+        headers = caching.validate(request, version, fmt)
+        if c.geometry is not None:
+            headers["Content-Crs"] = f"<{crs.uri}>"
+        if fmt == "geojson":
+            body = features.items(conn, c, query, str(request.url), version)
+            return Response(body, media_type=GEOJSON, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{formats.filename(c, fmt)}"'
+    if fmt == "gpkg":
+        return Response(formats.geopackage(engine, c, query), media_type=formats.MEDIA_TYPES[fmt],
+                        headers=headers)
+    stream = formats.csv_stream if fmt == "csv" else formats.geojsonseq_stream
+    return StreamingResponse(stream(engine, c, query), media_type=formats.MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature (GeoJSON)",
             response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "No such feature"}})
+            responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "No such feature"},
+                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
 def item(
     request: Request,
     feature_id: Annotated[dep.Integer, Path(ge=1, le=2**63 - 1, description="The feature's id")],
     c: Collection = Depends(collection_of),
+    crs: crs_.Crs = Depends(dep.crs),
     f: str = Depends(dep.output_format),
 ) -> Response:
     with request.app.state.engine.connect() as conn:
-        body = features.item(conn, c, feature_id)
+        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+        body = features.item(conn, c, feature_id, crs)
     if body is None:
         raise ApiError(404, f"no feature {feature_id} in {c.id}", "featureId")
-    return Response(body, media_type=GEOJSON)
+    if c.geometry is not None:
+        headers["Content-Crs"] = f"<{crs.uri}>"
+    return Response(body, media_type=GEOJSON, headers=headers)
+
+
+def _json(body: dict, headers: dict, media_type: str = "application/json") -> Response:
+    return Response(json.dumps(body), media_type=media_type, headers=headers)

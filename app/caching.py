@@ -1,0 +1,45 @@
+"""HTTP caching of data answers: strong ETags from the data versions, 304 Not Modified.
+
+The ETag hashes what decides the bytes of an answer: the change counters of the tables behind it
+(`data_versions`, bumped by triggers on every write), the URL's path and query, the negotiated
+representation (format, gzip or not) and the app's version. Checking it costs one primary-key
+read, so a revalidation answers 304 before any feature query runs.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import Connection, text
+
+VERSIONS = text("SELECT coalesce(string_agg(table_name || '=' || version, ',' ORDER BY table_name), '') "
+                "FROM data_versions WHERE table_name = ANY(:tables)")
+
+
+class NotModified(Exception):
+    def __init__(self, headers: dict):
+        self.headers = headers
+
+
+def data_version(conn: Connection, tables) -> str:
+    return conn.execute(VERSIONS, {"tables": list(tables)}).scalar() or "0"
+
+
+def validate(request: Request, version: str, variant: str = "") -> dict:
+    """The caching headers of this answer; raises NotModified when the client holds it already."""
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    key = "\n".join([request.app.version, version, request.url.path, request.url.query, variant, str(gzip)])
+    tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    max_age = request.app.state.settings.cache_max_age_s
+    headers = {"ETag": tag, "Vary": "Accept, Accept-Encoding",
+               "Cache-Control": f"public, max-age={max_age}" + (", must-revalidate" if not max_age else "")}
+    held = [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]
+    if tag in held or "*" in held:
+        raise NotModified(headers)
+    return headers
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NotModified)
+    async def not_modified(request: Request, error: NotModified):
+        return Response(status_code=304, headers=error.headers)

@@ -1,0 +1,111 @@
+"""OGC API – Tiles for every spatial collection: MVT on WebMercatorQuad, TileJSON, tile matrix sets."""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from app import caching, features, tiles
+from app import dependencies as dep
+from app.collections import Collection
+from app.errors import ApiError
+from app.routers.ogc_features import base_url, collection_of, refuse_unknown_parameters
+from app.selection import Selection, selection
+
+router = APIRouter(tags=["OGC API Tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+TILE_PARAMETERS = {"bbox", "bbox-crs", "datetime", "filter", "filter-lang", "filter-crs", "f"}
+TileMatrixSetId = Annotated[str, Path(description="Tile matrix set: WebMercatorQuad")]
+
+
+def spatial_collection(c: Collection = Depends(collection_of)) -> Collection:
+    if c.geometry is None:
+        raise ApiError(404, f"{c.id} has no geometry, so no tiles", "collectionId")
+    return c
+
+
+def tile_matrix_set(tile_matrix_set_id: TileMatrixSetId) -> str:
+    if tile_matrix_set_id != tiles.TMS.id:
+        raise ApiError(404, f"tile matrix set {tile_matrix_set_id!r} is not served; use {tiles.TMS.id}",
+                       "tileMatrixSetId")
+    return tile_matrix_set_id
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets served")
+def tile_matrix_sets(request: Request) -> dict:
+    href = f"{base_url(request)}/tileMatrixSets/{tiles.TMS.id}"
+    return {"tileMatrixSets": [{"id": tiles.TMS.id, "title": tiles.TMS.title, "uri": str(tiles.TMS.uri),
+                                "links": [{"href": href, "rel": "self", "type": "application/json"}]}]}
+
+
+@router.get("/tileMatrixSets/{tile_matrix_set_id}", summary="A tile matrix set's definition")
+def tile_matrix_set_definition(tms: str = Depends(tile_matrix_set)) -> dict:
+    return tiles.TMS.model_dump(exclude_none=True, mode="json")
+
+
+def _tileset_url(request: Request, c: Collection) -> str:
+    return f"{base_url(request)}/collections/{c.id}/tiles/{tiles.TMS.id}"
+
+
+@router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+def tilesets(request: Request, c: Collection = Depends(spatial_collection)) -> dict:
+    href = _tileset_url(request, c)
+    return {"tilesets": [{
+        "title": c.title, "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": str(tiles.TMS.uri),
+        "links": [{"href": href, "rel": "self", "type": "application/json"},
+                  {"href": f"{href}/tilejson.json", "rel": "describedby", "type": "application/json",
+                   "title": "TileJSON"}]}]}
+
+
+@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}", summary="A vector tileset")
+def tileset(request: Request, c: Collection = Depends(spatial_collection),
+            tms: str = Depends(tile_matrix_set)) -> dict:
+    href = _tileset_url(request, c)
+    return {
+        "title": c.title, "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": str(tiles.TMS.uri),
+        "layers": [{"id": c.id, "dataType": "vector", "geometryDimension": 0 if c.geometry.type == "Point" else 2,
+                    "propertiesSchema": {"type": "object", "properties": {
+                        name: p.schema() for name, p in c.queryables.items()}}}],
+        "links": [{"href": href, "rel": "self", "type": "application/json"},
+                  {"href": f"{href}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "rel": "item", "type": MVT,
+                   "templated": True},
+                  {"href": f"{href}/tilejson.json", "rel": "describedby", "type": "application/json"}],
+    }
+
+
+@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}/tilejson.json",
+            summary="TileJSON 3.0 of a collection's tiles (filters given here are kept in its URL)")
+def tilejson(request: Request, c: Collection = Depends(spatial_collection),
+             tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
+    refuse_unknown_parameters(request, c, TILE_PARAMETERS)
+    query = f"?{urlencode(list(request.query_params.items()))}" if request.query_params else ""
+    with request.app.state.engine.connect() as conn:
+        bounds = features.extent(conn, c)
+    return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds)
+
+
+@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}/{z}/{x}/{y}",
+            summary="One vector tile (MVT); plain filters and CQL2 select its features as in items",
+            response_class=Response,
+            responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},
+                       204: {"description": "No feature in this tile"},
+                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
+def tile(
+    request: Request,
+    z: Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")],
+    x: Annotated[dep.Integer, Path(ge=0, description="Tile column (tileCol), from the left")],
+    y: Annotated[dep.Integer, Path(ge=0, description="Tile row (tileRow), from the top")],
+    c: Collection = Depends(spatial_collection),
+    tms: str = Depends(tile_matrix_set),
+    chosen: Selection = Depends(selection),
+) -> Response:
+    refuse_unknown_parameters(request, c, TILE_PARAMETERS)
+    with request.app.state.engine.connect() as conn:
+        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+        body = tiles.tile(conn, c, z, x, y, chosen)
+    if not body:
+        return Response(status_code=204, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)

@@ -1,0 +1,56 @@
+"""Vector tiles (OGC API Tiles, MVT) on the WebMercatorQuad grid, built by PostGIS.
+
+The grid's definition comes from morecantile; each tile is one query (app/sql/tile.sql) sharing
+the WHERE clause of items, so plain filters and CQL2 select the same features in both.
+"""
+from __future__ import annotations
+
+import morecantile
+from sqlalchemy import Connection, text
+
+from app.collections import Collection
+from app.errors import ApiError
+from app.features import quote, sql
+from app.selection import Selection, where
+
+TMS = morecantile.tms.get("WebMercatorQuad")
+EXTENT = 4096          # tile coordinate units
+BUFFER = 64            # units drawn beyond the edge so strokes and labels join across tiles
+WORLD_M = 2 * 20037508.342789244
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    size = TMS.matrix(z).matrixWidth
+    for name, value in (("x", x), ("y", y)):
+        if not 0 <= value < size:
+            raise ApiError(400, f"{name} {value} is outside 0..{size - 1} at zoom {z}", name)
+
+
+def geometry_sql(collection: Collection) -> str:
+    mercator = f"ST_Transform(t.{collection.geometry.column}, 3857)"
+    # Half a pixel of this zoom: invisible, and boundaries lose most of their vertices.
+    return f"ST_Simplify({mercator}, :tolerance, true)" if collection.geometry.simplify_in_tiles else mercator
+
+
+def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection) -> bytes:
+    check_tile(z, x, y)
+    where_sql, params = where(collection, chosen)
+    columns = "".join(f", {p.sql} AS {quote(name)}" for name, p in collection.queryables.items())
+    statement = sql("tile").format(geometry=geometry_sql(collection), column=f"t.{collection.geometry.column}",
+                                   columns=columns, table=collection.table, where=where_sql,
+                                   id=collection.id_column)
+    pixel = WORLD_M / 2 ** z / EXTENT
+    return bytes(conn.execute(text(statement), {
+        **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
+        "tolerance": pixel / 2, "layer": collection.id}).scalar())
+
+
+def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None) -> dict:
+    """TileJSON 3.0 for MapLibre, Leaflet and OpenLayers; ``tiles_url`` keeps the request's filters."""
+    return {
+        "tilejson": "3.0.0", "name": collection.id, "description": collection.title,
+        "scheme": "xyz", "tiles": [tiles_url], "minzoom": TMS.minzoom, "maxzoom": 22,
+        "bounds": bounds or [-180, -85.0511, 180, 85.0511],
+        "vector_layers": [{"id": collection.id, "description": collection.description,
+                           "fields": {name: p.type for name, p in collection.queryables.items()}}],
+    }

@@ -1,0 +1,195 @@
+"""Benchmark: kindmap against tipg on the same database in the same run, with the bare-SQL floor.
+
+Both servers run on loopback with the same number of uvicorn workers against one PostGIS
+database holding the demo sample (`kindmap demo --no-serve`). Each case is requested `--rounds`
+times from each server, alternating, after warm-up; the floor is kindmap's own query for the
+case sent straight through psycopg (no HTTP). Then `wrk` loads the bbox page on each server.
+tipg is installed apart (its pins differ from kindmap's):
+
+    python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install tipg uvicorn
+    .venv/bin/python -m bench.compare [--rounds 20] [--workers 2] [--wrk-seconds 10]
+
+Prints a Markdown table (medians in ms, ratios) and the wrk lines. Timings are for reading
+here, never for pass/fail tests.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import morecantile
+from sqlalchemy import text
+
+from app import features, tiles
+from app.collections import COLLECTIONS
+from app.db import database_url, engine
+from app.dependencies import BBox
+from app.features import ItemsQuery
+from app.selection import Selection, where
+from app.cql import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+TIPG = ROOT / ".kindmap" / "tipg-venv" / "bin" / "uvicorn"
+MANCHESTER = (-2.2426, 53.4808)
+PLACE_PROPERTIES = "name,category,status,opened_year,closed_year,operator_type,source,source_ref,attributes"
+AREA_PROPERTIES = "code,name,level,vintage,parent_codes"
+BBOX = (-2.5, 53.3, -2.0, 53.6)
+CQL = "category = 'library' AND status = 'closed'"
+
+
+@dataclass
+class Case:
+    name: str
+    kindmap: str
+    tipg: str
+    floor: object  # () -> None, the same query through psycopg
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], env: dict, port: int, probe: str) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit(f"{command[0]} did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def items_floor(collection_id: str, query: ItemsQuery):
+    collection = COLLECTIONS[collection_id]
+    where_sql, params = where(collection, query.selection)
+    statement = text(features.feature_sql(collection, query, where_sql))
+    bound = {**params, **features.page_params(query, extra=1)}
+
+    def run():
+        with engine().connect() as conn:
+            conn.execute(statement, bound).scalars().all()
+    return run
+
+
+def tile_floor(collection_id: str, z: int, x: int, y: int):
+    def run():
+        with engine().connect() as conn:
+            tiles.tile(conn, COLLECTIONS[collection_id], z, x, y, Selection())
+    return run
+
+
+def cases() -> list[Case]:
+    box = ",".join(map(str, BBOX))
+    found = [
+        Case("items limit=1000, places (points)", "/collections/places/items?limit=1000",
+             f"/collections/public.places/items?limit=1000&properties={PLACE_PROPERTIES}",
+             items_floor("places", ItemsQuery(limit=1000))),
+        Case("items, 361 districts (polygons)", "/collections/areas/items?level=ltla&limit=1000",
+             f"/collections/public.areas/items?level=ltla&limit=1000&properties={AREA_PROPERTIES}",
+             items_floor("areas", ItemsQuery(Selection(filters={"level": ["ltla"]}), limit=1000))),
+        Case("bbox page of 100 places", f"/collections/places/items?bbox={box}&limit=100",
+             f"/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}",
+             items_floor("places", ItemsQuery(Selection(bbox=BBox(*BBOX)), limit=100))),
+        Case("CQL2 filter, 100 places", f"/collections/places/items?filter={CQL}&limit=100",
+             f"/collections/public.places/items?filter={CQL}&filter-lang=cql2-text&limit=100"
+             f"&properties={PLACE_PROPERTIES}",
+             items_floor("places", ItemsQuery(Selection(filter=_filter(CQL)), limit=100))),
+    ]
+    for collection, z in [("places", 5), ("places", 8), ("places", 12), ("areas", 5), ("areas", 8), ("areas", 12)]:
+        tile = morecantile.tms.get("WebMercatorQuad").tile(*MANCHESTER, z)
+        found.append(Case(f"tile z{z} {collection}",
+                          f"/collections/{collection}/tiles/WebMercatorQuad/{z}/{tile.x}/{tile.y}",
+                          f"/collections/public.{collection}/tiles/WebMercatorQuad/{z}/{tile.x}/{tile.y}",
+                          tile_floor(collection, z, tile.x, tile.y)))
+    return found
+
+
+def _filter(cql: str):
+    from app.crs import CRS84
+    from app.dependencies import Filter
+    return Filter(parse(cql, "cql2-text"), CRS84)
+
+
+def timed(fn, rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def wrk(url: str, seconds: int) -> str:
+    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+    return f"{rps.group(1) if rps else '?'} req/s, p99 {p99.group(1) if p99 else '?'}, " \
+           f"errors: {errors.group(0) if errors else 'none'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    args = parser.parse_args()
+    if not TIPG.exists():
+        sys.exit(f"tipg is not installed at {TIPG}: see this module's docstring")
+    url = database_url()
+    k_port, t_port = free_port(), free_port()
+    quiet = {"KINDMAP_LOG_LEVEL": "WARNING"}  # no access log line per request, as tipg
+    kindmap = start([sys.executable, "-m", "app.cli", "serve", "--port", str(k_port), "--workers", str(args.workers)],
+                    {**os.environ, **quiet, "KINDMAP_DATABASE_URL": url}, k_port, "/health")
+    tipg_env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg", "postgresql"),
+                "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": '["places", "areas"]'}
+    tipg = start([str(TIPG), "tipg.main:app", "--port", str(t_port), "--workers", str(args.workers),
+                  "--log-level", "warning"], tipg_env, t_port, "/collections")
+    try:
+        rows = []
+        with httpx.Client(base_url=f"http://127.0.0.1:{k_port}", timeout=60) as k, \
+                httpx.Client(base_url=f"http://127.0.0.1:{t_port}", timeout=60) as t:
+            for case in cases():
+                for client, path in ((k, case.kindmap), (t, case.tipg)):
+                    for _ in range(3):  # warm caches, pools and every worker
+                        response = client.get(path)
+                        assert response.status_code in (200, 204), (path, response.status_code, response.text[:300])
+                case.floor()
+                ks, ts, fs = [], [], []
+                for _ in range(args.rounds):  # interleaved, so drift hits all three alike
+                    ks += timed(lambda: k.get(case.kindmap), 1)
+                    ts += timed(lambda: t.get(case.tipg), 1)
+                    fs += timed(case.floor, 1)
+                km, tm, fm = (statistics.median(s) for s in (ks, ts, fs))
+                rows.append(f"| {case.name} | {km:.1f} | {tm:.1f} | {tm / km:.1f}× | {fm:.1f} | {km / fm:.1f}× |")
+        print(f"medians of {args.rounds}, ms; {args.workers} uvicorn workers each")
+        print("| case | kindmap | tipg | tipg/kindmap | bare SQL | kindmap/floor |")
+        print("|---|---|---|---|---|---|")
+        print("\n".join(rows))
+        box = ",".join(map(str, BBOX))
+        print(f"wrk -t2 -c16 -d{args.wrk_seconds}s, bbox page of 100 places:")
+        print(f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds)}")
+        print(f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds)}")
+    finally:
+        for process in (kindmap, tipg):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

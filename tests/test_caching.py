@@ -1,0 +1,53 @@
+"""HTTP caching and the API description: strong ETags that change when the data change, 304s,
+gzip, and an OpenAPI document whose version, types and claims agree with the landing page."""
+import pytest
+from sqlalchemy import text
+
+from tests.test_api import assert_problem, client  # noqa: F401  (client: fixture)
+
+
+@pytest.mark.parametrize("path", ["/collections/places/items?limit=5", "/collections/places/items/1",
+                                  "/collections/places", "/collections",
+                                  "/collections/places/tiles/WebMercatorQuad/8/126/82"])
+def test_etag_304_and_invalidation_by_a_write(client, path):
+    first = client.get(path)
+    tag = first.headers["etag"]
+    assert first.status_code == 200 and not tag.startswith("W/") and "cache-control" in first.headers
+    again = client.get(path, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    with client.app.state.engine.begin() as conn:  # any write, as a load or an edit would do
+        conn.execute(text("UPDATE places SET name = name WHERE id = 1"))
+    changed = client.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+
+
+def test_etag_differs_by_representation(client):
+    geojson = client.get("/collections/places/items?limit=5").headers["etag"]
+    csv = client.get("/collections/places/items?limit=5", headers={"Accept": "text/csv"}).headers["etag"]
+    assert geojson != csv
+
+
+def test_gzip(client):
+    response = client.get("/collections/places/items?limit=500", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip" and response.json()["numberReturned"] == 500
+
+
+def test_openapi_version_matches_landing_and_conformance(client):
+    spec = client.get("/openapi.json").json()
+    desc = next(l for l in client.get("/").json()["links"] if l["rel"] == "service-desc")
+    assert spec["openapi"].startswith("3.1") and desc["type"].endswith("version=3.1")
+    assert not any(c.endswith("/oas30") for c in client.get("/conformance").json()["conformsTo"])
+
+
+def test_openapi_parameters_have_real_types(client):
+    spec = client.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in spec["paths"]["/collections/{collection_id}/items"]["get"]["parameters"]}
+    assert {"filter", "filter-lang", "crs", "bbox-crs", "sortby", "properties", "datetime", "category",
+            "level", "area_code"} <= set(parameters)
+    assert all(p.get("description") for p in parameters.values())
+    bbox = parameters["bbox"]["schema"]["anyOf"][0]
+    assert bbox["pattern"].startswith("^") and parameters["limit"]["schema"]["anyOf"][0]["type"] == "integer"
+    assert parameters["filter-lang"]["schema"]["enum"] == ["cql2-text", "cql2-json"]
+    assert_problem(client.get("/collections/places/items?bbox=__main__"), 400, "bbox")
+    tile = spec["paths"]["/collections/{collection_id}/tiles/{tile_matrix_set_id}/{z}/{x}/{y}"]["get"]
+    assert {p["name"] for p in tile["parameters"]} >= {"z", "x", "y", "filter", "category"}
