@@ -33,7 +33,12 @@ def _distance(name: str, raw: str | None, default: float | None, top: float = MA
 
 
 def _categories(raw: str) -> tuple[str, ...]:
-    return tuple(dep._choices("categories", raw, CATEGORIES))
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    unknown = [v for v in values if v not in CATEGORIES]
+    if unknown or not values:
+        raise ApiError(400, f"categories {unknown or raw!r} unknown; allowed: {', '.join(CATEGORIES)}",
+                       "categories")
+    return values
 
 
 def _year(year: int) -> int:
