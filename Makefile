@@ -40,6 +40,8 @@ clean-db: db-stop
 bench: setup
 	$(BIN)/kindmap demo --no-serve
 	$(BIN)/python -m bench.items
+	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg uvicorn)
+	$(BIN)/python -m bench.compare
 
 # England-scale access (every LSOA vs the 2016 libraries): kindmap vs pysal access, geopandas and
 # the bare-SQL floor, in one run, on a database holding all of ../shared/data (docs/benchmarks.md).

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from analysis.sql import sql, source
+from models.places import STATUS_YEARS
 
-# The years place_years resolves (contract C1: models.places.STATUS_YEARS).
-YEARS = range(2010, 2026)
+# The years place_years resolves (contract C1).
+YEARS = STATUS_YEARS
 DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 # pysal's default E2SFCA weights (access.enhanced_two_stage_fca: 1, 0.68, 0.22 at 10/20/30
 # minutes), at a third, two thirds and all of the radius.

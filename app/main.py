@@ -54,7 +54,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         return response
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)  # 9 costs 3× the CPU for ~2% less
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # 4× faster than 5, ~13% larger
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),

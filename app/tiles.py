@@ -17,6 +17,7 @@ TMS = morecantile.tms.get("WebMercatorQuad")
 EXTENT = 4096          # tile coordinate units
 BUFFER = 64            # units drawn beyond the edge so strokes and labels join across tiles
 WORLD_M = 2 * 20037508.342789244
+METRES_PER_DEGREE = WORLD_M / 360   # of Web Mercator x, at any latitude
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -27,9 +28,13 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 
 def geometry_sql(collection: Collection) -> str:
-    mercator = f"ST_Transform(t.{collection.geometry.column}, 3857)"
-    # Half a pixel of this zoom: invisible, and boundaries lose most of their vertices.
-    return f"ST_Simplify({mercator}, :tolerance, true)" if collection.geometry.simplify_in_tiles else mercator
+    stored = f"t.{collection.geometry.column}"
+    if collection.geometry.simplify_in_tiles:
+        # Simplified before the transform, so PROJ moves only the vertices kept: :tolerance is a
+        # quarter pixel of this zoom in degrees (a degree spans >= 111 km of Web Mercator), which
+        # stays under half a pixel up to 60° N, invisible, and boundaries lose most vertices.
+        stored = f"ST_Simplify({stored}, :tolerance, true)"
+    return f"ST_Transform({stored}, 3857)"
 
 
 def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection) -> bytes:
@@ -42,7 +47,7 @@ def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chose
     pixel = WORLD_M / 2 ** z / EXTENT
     return bytes(conn.execute(text(statement), {
         **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
-        "tolerance": pixel / 2, "layer": collection.id}).scalar())
+        "tolerance": pixel / 4 / METRES_PER_DEGREE, "layer": collection.id}).scalar())
 
 
 def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None) -> dict:

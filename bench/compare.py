@@ -157,7 +157,7 @@ def main() -> None:
     kindmap = start([sys.executable, "-m", "app.cli", "serve", "--port", str(k_port), "--workers", str(args.workers)],
                     {**os.environ, **quiet, "KINDMAP_DATABASE_URL": url}, k_port, "/health")
     tipg_env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg", "postgresql"),
-                "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": '["places", "areas"]'}
+                "TIPG_DB_SCHEMAS": '["public"]'}
     tipg = start([str(TIPG), "tipg.main:app", "--port", str(t_port), "--workers", str(args.workers),
                   "--log-level", "warning"], tipg_env, t_port, "/collections")
     try:

@@ -23,6 +23,7 @@ from app import features
 from app.collections import COLLECTIONS
 from app.db import engine
 from app.main import create_app
+from app.selection import where
 
 
 def timed(fn, rounds: int) -> list[float]:
@@ -47,17 +48,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000)
     args = parser.parse_args()
     places = COLLECTIONS["places"]
-    query = features.ItemsQuery(None, args.limit, 0, {})
-    where, _ = features.where_clause(places, query)
-    floor_sql = text(features.feature_sql(places, where))
+    query = features.ItemsQuery(limit=args.limit)
+    where_sql, params = where(places, query.selection)
+    floor_sql = text(features.feature_sql(places, query, where_sql))
     db = engine()
 
     def bare_sql():
         with db.connect() as conn:
-            conn.execute(floor_sql, {"limit": args.limit + 1, "offset": 0,
-                                     "precision": features.COORDINATE_DECIMALS}).scalars().all()
+            conn.execute(floor_sql, {**params, **features.page_params(query, extra=1)}).scalars().all()
 
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://localhost") as client:  # an allowed Host
         def api():
             response = client.get("/collections/places/items", params={"limit": args.limit})
             response.raise_for_status()

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import (PLACES, attributes_of, check_vocabulary, point_ewkt,
+from loaders.places import (PLACES, attributes_of, check_vocabulary, places_changed, point_ewkt,
                             upsert_places, valid_lonlat)
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
@@ -340,6 +340,7 @@ def link_places(ctx: LoadContext, key: str, links: list[dict], statuses: list[di
     ctx.report.tables["place_status"]["removed"] = removed
     ctx.report.tables["places"] = {"matched": matched, "updated": updated, "unlinked": unlinked}
     ctx.report.changed += removed + updated + unlinked
+    places_changed(ctx)
 
 
 def _unlocated_note(ctx: LoadContext, unlocated: pd.DataFrame, what: str, name: str, postcode: str) -> None:

@@ -15,7 +15,7 @@ import shapely
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import PLACES, attributes_of
+from loaders.places import PLACES, attributes_of, places_changed
 from loaders.readers import csv_row, read_csv
 from loaders.sources import OGL
 
@@ -96,6 +96,7 @@ def load_os_buildings(ctx: LoadContext, path: Path, max_distance: float = DEFAUL
             ORDER BY distance, id
             LIMIT 1) m ON true""", max_distance=max_distance, own=OS_OPENMAP_LOCAL.key)
     ctx.merge(OS_PLACES, points)
+    places_changed(ctx)
     matched, places_matched, inside = ctx.conn.exec_driver_sql(f"""
         SELECT count(*) FILTER (WHERE p.attributes ? 'matched_place_id'),
                count(DISTINCT p.attributes ->> 'matched_place_id'),

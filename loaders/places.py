@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import text
 
 from loaders.pipeline import LoadContext, Target
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
+from models.places import STATUS_YEARS
+
+SQL = Path(__file__).resolve().parent / "sql"
 
 PLACE_COLUMNS = {
     "name": "text", "category": "text", "status": "text", "opened_year": "int",
@@ -96,4 +101,27 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
         if invalid:
             name = "invalid geometries made valid (ST_MakeValid)"
             ctx.report.repairs[name] = ctx.report.repairs.get(name, 0) + invalid
-    return ctx.merge(target, stage)
+    counts = ctx.merge(target, stage)
+    places_changed(ctx)
+    return counts
+
+
+def places_changed(ctx: LoadContext) -> None:
+    """What every load that changes places or their status runs last, in its transaction:
+    place_years follows the stored history (set-based; merged as a difference)."""
+    ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
+    ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
+                first=STATUS_YEARS[0], last=STATUS_YEARS[-1])
+    # Statistics for both sides, so the anti-join is hashed, never a nested loop.
+    ctx.execute("ANALYZE resolved_years")
+    ctx.execute("ANALYZE place_years")
+    removed = ctx.execute("""
+        DELETE FROM place_years py WHERE NOT EXISTS (
+            SELECT 1 FROM resolved_years r WHERE r.place_id = py.place_id AND r.year = py.year)""")
+    written = ctx.execute("""
+        INSERT INTO place_years (year, place_id, status) SELECT year, place_id, status FROM resolved_years
+        ON CONFLICT (year, place_id) DO UPDATE SET status = EXCLUDED.status
+            WHERE place_years.status IS DISTINCT FROM EXCLUDED.status""")
+    ctx.execute("DROP TABLE resolved_years")
+    if removed or written:
+        ctx.report.tables["place_years"] = {"written": written, "removed": removed}

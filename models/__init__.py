@@ -7,9 +7,9 @@ from models.data_versions import DataVersion
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.lookups import AreaLookup, AuthorityCode
-from models.places import Place, PlaceStatus
+from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
 __all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "DataVersion", "ImportRun", "Indicator",
-           "Place", "PlaceStatus", "SmallArea", "Source", "Spending"]
+           "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source", "Spending"]

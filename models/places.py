@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, in_list
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 
+# The years place_years resolves (2010, the Taskforce list's baseline, to 2025, the UK list).
+STATUS_YEARS = range(2010, 2026)
+
 
 class Place(Base):
     __tablename__ = "places"
@@ -52,3 +55,19 @@ class PlaceStatus(Base):
     status: Mapped[str] = mapped_column(String(32))
     operator_type: Mapped[str] = mapped_column(String(32), server_default="unknown")
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+
+
+class PlaceYear(Base):
+    """A place's resolved status in each year of STATUS_YEARS (derived from the stored history by
+    loaders/sql/place_years.sql inside every load that changes places or their status; never
+    edited). No row: nothing says the place existed that year (e.g. before it opened)."""
+
+    __tablename__ = "place_years"
+    __table_args__ = (
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        Index("ix_place_years_place_id", "place_id"),
+    )
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))

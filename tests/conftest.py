@@ -21,7 +21,7 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 

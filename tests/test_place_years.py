@@ -1,0 +1,68 @@
+"""place_years follows each place's stored history (contract C1), refreshed by every places load."""
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from models.places import STATUS_YEARS
+from tests.conftest import SAMPLE, scalar
+
+TASKFORCE = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"
+
+
+def years_of(db, source_ref: str) -> dict[int, str]:
+    with db.connect() as conn:
+        return dict(conn.execute(text(
+            "SELECT y.year, y.status FROM place_years y JOIN places p ON p.id = y.place_id "
+            "WHERE p.source = 'dcms-libraries-2016' AND p.source_ref = :ref ORDER BY y.year"),
+            {"ref": source_ref}).all())
+
+
+def test_years_follow_the_2016_list(load, db):
+    load("libraries-taskforce", TASKFORCE)
+    published = pd.read_csv(TASKFORCE, dtype=str, keep_default_na=False)
+    all_years = list(STATUS_YEARS)
+    # Castle Green (id 2): closed in 2013 → open 2010–2012, closed from 2013 on.
+    castle_green = published.loc[published["id"] == "2"].iloc[0]
+    assert (castle_green["closed"], castle_green["closed_year"]) == ("XL", "2013")
+    assert years_of(db, "2") == {y: "open" if y < 2013 else "closed" for y in all_years}
+    # Dagenham (id 3): opened 2010, open since.
+    assert years_of(db, "3") == {y: "open" for y in all_years}
+    # 2016 statuses are the list's own: each closure code counted once.
+    with db.connect() as conn:
+        counts = dict(conn.execute(text(
+            "SELECT status, count(*) FROM place_years WHERE year = 2016 GROUP BY 1")).all())
+    expected = published["closed"].map({"": "open", "XL": "closed", "XLR": "closed",
+                                        "XLT": "temporarily_closed"}).value_counts().to_dict()
+    assert counts == expected
+
+
+def test_years_follow_later_statements_and_reloads_are_no_ops(load, db, shared_data):
+    load("libraries-taskforce", TASKFORCE)
+    load("libraries-basic", shared_data / "libraries" / "libraries_england_basic_dataset_2023.csv")
+    # Every stated year is the resolved status of that year …
+    assert scalar(db, """
+        SELECT count(*) FROM place_status s
+        LEFT JOIN place_years y ON y.place_id = s.place_id AND y.year = s.year
+        WHERE y.status IS DISTINCT FROM s.status""") == 0
+    # … and years between statements carry the earlier one forward (2017–2018 follow 2016,
+    # unless the place closed in a stated year between).
+    assert scalar(db, """
+        SELECT count(*) FROM place_status s
+        JOIN place_years y ON y.place_id = s.place_id AND y.year IN (2017, 2018)
+        JOIN places p ON p.id = s.place_id AND p.closed_year IS NULL
+        WHERE s.year = 2016 AND NOT EXISTS (SELECT 1 FROM place_status l WHERE l.place_id = s.place_id
+                                            AND l.year BETWEEN 2017 AND y.year)
+          AND y.status <> s.status""") == 0
+    before = scalar(db, "SELECT md5(string_agg(y::text, ',' ORDER BY year, place_id)) FROM place_years y")
+    assert load("libraries-taskforce", TASKFORCE).status.startswith("no-op")
+    assert scalar(db, "SELECT md5(string_agg(y::text, ',' ORDER BY year, place_id)) FROM place_years y") == before
+
+
+@pytest.mark.parametrize("year", [STATUS_YEARS[0], STATUS_YEARS[-1]])
+def test_every_place_of_the_list_has_a_status_in_the_range_ends(load, db, year):
+    """… except before it opened, or before 2016 when the list says closed without a year."""
+    load("libraries-taskforce", TASKFORCE)
+    assert scalar(db, "SELECT count(*) FROM places p WHERE NOT EXISTS (SELECT 1 FROM place_years y "
+                      "WHERE y.place_id = p.id AND y.year = :y) AND coalesce(p.opened_year, 0) <= :y "
+                      "AND NOT (:y < 2016 AND p.status <> 'open' AND p.closed_year IS NULL)",
+                  y=year) == 0
