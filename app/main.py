@@ -15,7 +15,7 @@ from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import health, ogc_features, priorities, spending, tiles
+from app.routers import closures, health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:
