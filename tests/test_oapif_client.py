@@ -1,21 +1,8 @@
 """A real, independent OGC API Features client (GDAL's OAPIF driver) reads the running server."""
-import os
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pyogrio
 import pytest
 
-from tests.conftest import ROOT, scalar
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import scalar
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +17,9 @@ def with_indicators(sample_loaded, shared_data):
 
 
 @pytest.fixture(scope="module")
-def server(with_indicators, database_url):
-    port = free_port()
-    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"server did not start: {process.stderr.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def served(with_indicators):
+    """The server (tests/conftest.py) serves the sample with the indicators."""
+    return with_indicators
 
 
 def test_gdal_lists_the_collections(server):
