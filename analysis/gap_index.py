@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, text
 
@@ -59,7 +59,10 @@ def utlas_of(conn: Connection, area: str) -> tuple[str, ...]:
 def score_parameters(conn: Connection, query: GapQuery) -> dict:
     """What gap_parts.sql and gap_score.sql bind beyond the places (:categories, :year,
     :radius_m): the spending series, the loss year, the access cap and the weights."""
-    bound, _ = spending.parameters(conn, spending_query())
+    try:
+        bound, _ = spending.parameters(conn, spending_query())
+    except spending.SpendingQueryError:  # no deflators loaded: no real change, no spending part
+        bound, _ = spending.parameters(conn, replace(spending_query(), real=False))
     return bound | {
         "loss_from": query.loss_from, "access_cap_m": query.access_cap_m,
         "w_need": query.weights.need, "w_access": query.weights.access,

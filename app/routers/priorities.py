@@ -90,7 +90,10 @@ def priorities(
     f: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
 ) -> Response:
     with request.app.state.engine.connect() as conn:
-        rows = gap_index.ranked(conn, query)
+        try:
+            rows = gap_index.ranked(conn, query)
+        except spending.SpendingQueryError as error:  # e.g. no population loaded
+            raise ApiError(error.status, error.detail)
     if f == "csv":
         return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
