@@ -111,10 +111,11 @@ def access_rows(conn: Connection, params: AccessParams, scope: Scope = ENGLAND,
     return conn.execute(sql("access"), params.bind() | scope.bind() | what_if.bind()).all()
 
 
-def gap_features(conn: Connection, params: AccessParams, scope: Scope,
+def gap_features(conn: Connection, params: AccessParams, scope: Scope, gap: dict,
                  what_if: WhatIf = AS_STORED) -> str:
-    """The GeoJSON Features (comma-separated text, built by PostGIS) of the small areas in scope."""
-    return conn.execute(sql("gaps"), params.bind() | scope.bind() | what_if.bind()).scalar()
+    """The GeoJSON Features (comma-separated text, built by PostGIS) of the small areas in scope;
+    ``gap`` binds the gap index's own parameters (analysis.gap_index.score_parameters)."""
+    return conn.execute(sql("gaps"), gap | params.bind() | scope.bind() | what_if.bind()).scalar()
 
 
 def summary(conn: Connection, params: AccessParams, scope: Scope, what_if: WhatIf = AS_STORED) -> str:

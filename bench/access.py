@@ -156,12 +156,18 @@ def endpoint_paths(db, rounds: int) -> dict:
 
     import analysis
     from analysis.access import AccessParams, gap_features, scope_of, summary
+    from analysis.gap_index import GapQuery, score_parameters
     from app.main import create_app
 
     params = AccessParams(categories=("library",), year=YEAR, radius_m=RADIUS_M)
+
+    def gaps(conn, params, scope):
+        gap = score_parameters(conn, GapQuery(categories=params.categories, year=YEAR, radius_m=RADIUS_M))
+        return gap_features(conn, params, scope, gap)
+
     results = {}
     with TestClient(create_app(db), base_url="http://localhost") as client:
-        for name, wrapper, route in (("gaps", gap_features, ("/gaps", {"area": AUTHORITY})),
+        for name, wrapper, route in (("gaps", gaps, ("/gaps", {"area": AUTHORITY})),
                                      ("summary", summary, (f"/areas/{AUTHORITY}/summary", {}))):
             def bare():
                 with db.begin() as conn:

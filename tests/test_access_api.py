@@ -40,6 +40,22 @@ def test_gaps_for_a_planner(client, engine, shared_data):
     assert all(f["properties"]["nearest_m"] <= 1200 for f in covered) and max(nearest) > 0
 
 
+def test_gaps_carry_the_gap_index_that_priorities_ranks(client):
+    """Each /gaps feature's `gap` is the gap index of /priorities for the same small area (computed
+    there by its own query over the authority), and its score is the mean of its parts."""
+    features = client.get("/gaps", params={"area": TRAFFORD, "year": 2016}).json()["features"]
+    ranked = client.get("/priorities", params={"level": "lsoa", "authority": TRAFFORD, "year": 2016,
+                                               "limit": 1000}).json()["features"]
+    by_code = {f["properties"]["code"]: f["properties"] for f in ranked}
+    assert len(features) == len(by_code) == 139
+    for feature in features:
+        gap, row = feature["properties"]["gap"], by_code[feature["properties"]["code"]]
+        assert gap["score"] == pytest.approx(row["gap_score"], abs=1e-4) and gap["driver"] == row["driver"]
+        assert gap["places_lost"] == row["lost"] and gap["loss_from"] == 2010
+        parts = [gap[p] for p in ("need", "access", "loss", "spending") if gap[p] is not None]
+        assert gap["score"] == pytest.approx(sum(parts) / len(parts), abs=1e-3)
+
+
 def test_gaps_where_no_boundary_is_loaded_are_points(client):
     features = client.get("/gaps", params={"area": "E06000018"}).json()["features"]  # Nottingham
     assert features and {f["geometry"]["type"] for f in features} == {"Point"}

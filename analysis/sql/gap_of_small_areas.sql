@@ -1,6 +1,19 @@
 -- The gap score object of each small area in `measured` (access_ctes.sql), for the features of
--- GET /gaps: rows (code text, gap jsonb). The gap index is SPENDING's (issue 7 part 6); until it
--- is spliced in here, no small area has one and the features carry "gap": null.
+-- GET /gaps: rows (code text, gap jsonb), from the gap index (gap_parts.sql, gap_score.sql; see
+-- docs/analysis/gap-index.md) with its parameters bound by analysis.gap_index.score_parameters.
+gap_areas AS (
+    SELECT s.* FROM analysis_small_areas s WHERE s.code IN (SELECT code FROM measured)
+),
+graded AS (
+{{gap_parts}}
+),
+{{gap_score}},
 gap AS (
-    SELECT CAST(NULL AS text) AS code, CAST(NULL AS jsonb) AS gap WHERE false
+    SELECT code, jsonb_build_object(
+        'score', round(CAST(gap_score AS numeric), 4), 'driver', driver,
+        'need', round(CAST(need_part AS numeric), 4), 'access', round(CAST(access_part AS numeric), 4),
+        'loss', round(CAST(loss_part AS numeric), 4), 'spending', round(CAST(spending_part AS numeric), 4),
+        'loss_from', CAST(:loss_from AS int), 'places_before', before, 'places_lost', lost,
+        'spending_real_change_pct', round(CAST(real_change_pct AS numeric), 1)) AS gap
+    FROM scored
 )

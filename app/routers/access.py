@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import analysis
-from analysis import access
+from analysis import access, gap_index, spending
 from app import dependencies as dep
 from app.errors import ApiError
 from models.categories import CATEGORIES
@@ -134,7 +134,13 @@ def gaps(
         raise ApiError(400, f"level {level!r} unknown; small areas are at level lsoa", "level")
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
-        features = access.gap_features(conn, params, _scope(conn, area, "area"))
+        scope = _scope(conn, area, "area")
+        try:
+            gap = gap_index.score_parameters(conn, gap_index.GapQuery(
+                categories=params.categories, year=params.year, radius_m=params.radius_m))
+        except spending.SpendingQueryError as error:  # e.g. no population loaded
+            raise ApiError(error.status, error.detail)
+        features = access.gap_features(conn, params, scope, gap)
     head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
 
