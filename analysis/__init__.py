@@ -55,4 +55,4 @@ def refresh(conn: Connection, progress: bool = False) -> dict[str, int]:
 
 
 # The steps, in order (each module registers itself on import).
-from analysis import small_areas  # noqa: E402,F401
+from analysis import input_statistics, small_areas  # noqa: E402,F401

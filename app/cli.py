@@ -20,8 +20,10 @@ db_cli = typer.Typer(help="The database: the project-local PostGIS cluster and m
                      no_args_is_help=True)
 load_cli = typer.Typer(help="Load a published file (one kind per source format) or a manifest.",
                        no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(load_cli, name="load")
+cli.add_typer(keys_cli, name="keys")
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
@@ -109,6 +111,75 @@ def db_url() -> None:
     from app import db
 
     typer.echo(db.database_url())
+
+
+@db_cli.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup (pg_dump custom format)")]) -> None:
+    """Back up the whole database in use (data, import runs, keys) to FILE."""
+    from app import backup, db
+
+    _start_local()
+    try:
+        backup.backup(db.database_url(), file)
+    except backup.BackupError as error:
+        _fail(str(error))
+    typer.echo(f"backed up to {file}")
+
+
+@db_cli.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by `kindmap db backup`")]) -> None:
+    """Replace the database's contents by FILE's, in one transaction (nothing changes on failure)."""
+    from app import backup, db
+
+    _start_local()
+    try:
+        backup.restore(db.database_url(), file)
+    except backup.BackupError as error:
+        _fail(str(error))
+    typer.echo(f"restored from {file}")
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who holds the key, e.g. 'Trafford planning team'")],
+    scope: Annotated[list[str], typer.Option(help="A scope (repeat for several): read, write:places, "
+                                                  "moderate, admin")],
+    authority: Annotated[list[str] | None, typer.Option(
+        help="GSS code of an authority the key may edit in (repeat; none: anywhere)")] = None,
+) -> None:
+    """Create an API key and print it: it is shown once, only its hash is stored."""
+    from app import db, keys
+
+    ready()
+    try:
+        with db.engine().begin() as conn:
+            key, token = keys.create(conn, name, scope, authority or [])
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(f"key {key.id} ({key.prefix}) for {name}: {token}")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Every key: id, prefix, holder, scopes, authorities, created, revoked, last used (never the key)."""
+    from app import db, keys
+
+    ready()
+    with db.engine().connect() as conn:
+        for row in keys.listing(conn):
+            typer.echo("\t".join(str(row[c] if row[c] is not None else "-") for c in row))
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (from `kindmap keys list`)")]) -> None:
+    """Revoke a key: it stops working at once; its row stays for the audit trail."""
+    from app import db, keys
+
+    ready()
+    with db.engine().begin() as conn:
+        if not keys.revoke(conn, key_id):
+            _fail(f"no live key {key_id}")
+    typer.echo(f"key {key_id} revoked")
 
 
 def _print_report(report, as_json: bool) -> None:

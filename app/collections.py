@@ -90,7 +90,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         description="Places where people meet — libraries, community and youth centres, village "
                     "halls, social and children's centres, food banks, places of worship — open or "
                     "closed, from published lists and OpenStreetMap.",
-        table="places",
+        table="place_features",  # a view: the canonical record of each place (docs/places.md)
+        tables=("places",),
         geometry=Geometry("Point"),
         temporal=Temporal("t.opened_year", "t.closed_year",
                           "Open at some time in the years given: opened_year (unknown = always) to "
@@ -110,6 +111,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "source_ref": Property("t.source_ref", description="The record's id at its source"),
             "attributes": Property("t.attributes", "object", "Further attributes as published",
                                    sortable=False),
+            "sources": Property("t.sources", "array", "Every publisher's record of this place: source, "
+                                "source_ref, name and status as published", sortable=False),
         },
     ),
     Collection(

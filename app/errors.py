@@ -17,9 +17,11 @@ PROBLEM = "application/problem+json"
 class ApiError(Exception):
     """An error the client can act on, with the parameter it concerns."""
 
-    def __init__(self, status: int, detail: str, parameter: str | None = None, title: str | None = None):
-        self.status, self.detail, self.parameter = status, detail, parameter
-        self.title = title or {400: "Bad request", 404: "Not found", 414: "URI too long",
+    def __init__(self, status: int, detail: str, parameter: str | None = None, title: str | None = None,
+                 headers: dict | None = None):
+        self.status, self.detail, self.parameter, self.headers = status, detail, parameter, headers
+        self.title = title or {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                                414: "URI too long",
                                 503: "Service unavailable"}.get(
             status, "Error")
 
@@ -55,20 +57,43 @@ def problem(status: int, title: str, detail: str, instance: str, parameter: str 
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+# What the request guard (app/guard.py) refuses in every parameter, said in the document too.
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
+
+
 def without_validation_422(schema: dict) -> dict:
-    """FastAPI documents 422 for invalid parameters; kindmap answers 400 problem+json instead."""
+    """FastAPI documents 422 for invalid parameters; kindmap answers 400 problem+json instead.
+    Every text parameter is documented as free of control characters, which the guard refuses."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             operation.get("responses", {}).pop("422", None)
+            for parameter in operation.get("parameters", []):
+                for member in _members(parameter.get("schema", {})):
+                    if member.get("type") == "string":
+                        member.setdefault("pattern", NO_CONTROL_CHARACTERS)
+                    for pydantic_name, json_name in BOUNDS.items():
+                        if pydantic_name in member:
+                            member[json_name] = member.pop(pydantic_name)
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     return schema
 
 
+# Bounds set on a parameter whose type carries a validator (app.dependencies.Integer) reach the
+# schema under pydantic's names; JSON Schema's are these.
+BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _members(schema: dict) -> list[dict]:
+    """A parameter's schema itself, or the members of its anyOf."""
+    return schema.get("anyOf", [schema])
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):
-        return problem(error.status, error.title, error.detail, request.url.path, error.parameter)
+        return problem(error.status, error.title, error.detail, request.url.path, error.parameter,
+                       headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):

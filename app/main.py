@@ -5,17 +5,17 @@ import time
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
-from app import caching, errors
+from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import health, ogc_features, spending, tiles
+from app.routers import closures, health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -40,6 +40,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                     "Served as OGC API – Features (GeoJSON, CSV, GeoJSON-Seq, GeoPackage; CQL2; "
                     "CRS84, EPSG:4326, EPSG:27700) and OGC API – Tiles (MVT).",
         lifespan=lifespan,
+        dependencies=[Depends(auth.read_access)],
     )
     app.state.settings = settings
     errors.install(app)
@@ -65,6 +66,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:

@@ -59,6 +59,7 @@ class ApiSettings(BaseSettings):
         30.0, description="Deadline of a whole request: past it the API answers 503 (e.g. while the "
         "database hangs).")
     health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
+    reads_need_key: bool = Field(False, description="Reads need an API key with scope `read`.")
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
 
     def allowed_host_list(self) -> list[str]:

@@ -31,21 +31,17 @@ def rebuild_area_hierarchy(ctx: LoadContext) -> None:
         return  # the load changed nothing (it will be rolled back): neither did the hierarchy
     for statement in statements(SQL.read_text()):
         ctx.execute(statement)
-    values = ", ".join(f"n.{c}" for c in COLUMNS)
     upserted = ctx.execute(f"""
         INSERT INTO area_hierarchy (level, code, vintage, {', '.join(COLUMNS)})
-        SELECT n.level, n.code, n.vintage, {values} FROM hierarchy_new n
-        WHERE NOT EXISTS (SELECT 1 FROM hierarchy_incomplete i
-                          WHERE (i.level, i.code, i.vintage) = (n.level, n.code, n.vintage))
+        SELECT level, code, vintage, {', '.join(COLUMNS)} FROM hierarchy_complete
         ON CONFLICT (level, code, vintage) DO UPDATE SET
             {', '.join(f'{c} = EXCLUDED.{c}' for c in COLUMNS)}
         WHERE ({', '.join(f'area_hierarchy.{c}' for c in COLUMNS)})
               IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in COLUMNS)})""")
     removed = ctx.execute("""
         DELETE FROM area_hierarchy h WHERE NOT EXISTS (
-            SELECT 1 FROM hierarchy_new n WHERE (n.level, n.code, n.vintage) = (h.level, h.code, h.vintage)
-              AND NOT EXISTS (SELECT 1 FROM hierarchy_incomplete i
-                              WHERE (i.level, i.code, i.vintage) = (n.level, n.code, n.vintage)))""")
+            SELECT 1 FROM hierarchy_complete n
+            WHERE n.level = h.level AND n.code = h.code AND n.vintage = h.vintage)""")
     parents = ctx.execute("""
         UPDATE areas a SET parent_codes = a.parent_codes || p.codes
         FROM (SELECT level, code, jsonb_strip_nulls(jsonb_build_object(

@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from loaders.errors import LoadError
+from loaders.identity import name_words
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import (PLACES, attributes_of, check_vocabulary, places_changed, point_ewkt,
                             upsert_places, valid_lonlat)
@@ -131,10 +132,6 @@ BASIC_OPERATION = {
 # a mobile, prison library or archive sharing a library's postcode is not that library.
 BASIC_MATCHABLE_TYPES = {"static library", "static local history library"}
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
-# Words that say "library" rather than which library; dropped before names are compared.
-GENERIC_WORDS = {"library", "libraries", "lib", "community", "centre", "center", "hub", "the", "and",
-                 "branch", "information", "service", "services", "local", "public", "of", "point",
-                 "st", "saint"}
 NAME_SCORE_SAME_POSTCODE = 0.5   # same postcode: names need only broadly agree …
 NAME_SCORE_SAME_DISTRICT = 0.85  # … same postcode district (e.g. EX16): names must agree closely
 UNLOCATED_SAMPLE = 10
@@ -164,15 +161,10 @@ def normal_postcode(value: str) -> str | None:
     return code if POSTCODE.match(code) else None
 
 
-def _name_words(name: str) -> str:
-    words = re.findall(r"[a-z0-9]+", str(name or "").lower().replace("&", " and "))
-    return " ".join(w for w in words if w not in GENERIC_WORDS)
-
-
 def name_score(a: str, b: str) -> float:
     """1.0 for the same name once generic words are dropped; ≥ 0.9 when one name's words are all
     in the other ('Bingley' / 'Bingley Library'); otherwise difflib's ratio."""
-    a, b = _name_words(a), _name_words(b)
+    a, b = name_words(a), name_words(b)
     if not a or not b:
         return 0.0
     if a == b:
@@ -481,6 +473,9 @@ def load_uk(ctx: LoadContext, path: Path) -> None:
     status16 = pd.Series(None, index=frame.index, dtype=object)
     status16[existed16] = "open"
     status16[is_closed & closed_year.le(2016).fillna(False)] = "closed"
+    # Closed in a year not given ('Year closed' 1900): its 2016 status is unknown, so it is not
+    # preferred for an open 2016 library (Newhaven: the closed row must not take 898, the open one).
+    status16[is_closed & closed_year.isna()] = None
     matches = locate_libraries(ctx, frame, status16=status16.set_axis(frame["_row"]),
                                existed16=existed16.set_axis(frame["_row"]))
     rows = frame.set_index("_row")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
+from loaders.identity import PART_SOURCES, resolve
 from loaders.pipeline import LoadContext, Target
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 from models.places import STATUS_YEARS
@@ -108,10 +109,12 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
 
 def places_changed(ctx: LoadContext) -> None:
     """What every load that changes places or their status runs last, in its transaction:
-    place_years follows the stored history (set-based; merged as a difference)."""
+    the records are grouped into places (loaders/identity.py), then place_years follows the
+    stored history (set-based; merged as a difference)."""
+    resolve(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1])
+                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES))
     # Statistics for both sides, so the anti-join is hashed, never a nested loop.
     ctx.execute("ANALYZE resolved_years")
     ctx.execute("ANALYZE place_years")

@@ -6,10 +6,12 @@ from models.centroids import Centroid
 from models.data_versions import DataVersion
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
+from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
 from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid", "DataVersion", "ImportRun", "Indicator",
-           "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source", "Spending"]
+__all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid",
+           "DataVersion", "ImportRun", "Indicator", "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "Spending"]

@@ -13,6 +13,9 @@ STATUS_YEARS = range(2010, 2026)
 
 
 class Place(Base):
+    """One publisher's record of a place, as published. Records of one real-world place are
+    grouped (docs/places.md): the canonical record (merged_into IS NULL) is the place."""
+
     __tablename__ = "places"
     __table_args__ = (
         UniqueConstraint("source", "source_ref"),
@@ -39,6 +42,10 @@ class Place(Base):
                                Computed("ST_Transform(geom, 27700)", persisted=True))
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
     updated_at = mapped_column(DateTime(timezone=True), server_default=func.now())
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("places.id", ondelete="SET NULL"), index=True,
+        comment="The canonical record of the real place this record describes (NULL: this record "
+                "is the place); set by loaders/identity.py after every places load")
 
 
 class PlaceStatus(Base):

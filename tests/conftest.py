@@ -7,11 +7,16 @@ in the local cluster (default kindmap_test), so parallel runs can keep apart.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 # FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
 os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -21,7 +26,8 @@ from app.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas", "spending", "indicators", "area_lookups",
+DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
+               "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
 
 
@@ -122,6 +128,43 @@ def load_manifest(engine, manifest: Path) -> list:
                 strict=e.strict) for e in read_manifest(manifest)]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(sample_loaded):
+    """What `server` serves: the demo sample (a test module may override this fixture)."""
+    return sample_loaded
+
+
+@pytest.fixture(scope="module")
+def server(served, database_url, tmp_path_factory):
+    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis).
+    Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
+    port = free_port()
+    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
 def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
     """(kind, path under root, options) loaded one after another into an emptied database."""
     with engine.begin() as conn:
@@ -129,3 +172,18 @@ def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> Non
     load = load_files(engine)
     for kind, path, options in loads:
         load(kind, root / path, **options)
+
+
+# The 2023 authorities, the lookups area_hierarchy needs to place every LSOA in them, and the
+# mid-2022 population: what per-head and per-authority figures stand on (manifest order).
+AUTHORITIES_AND_POPULATION = [
+    ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
+    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
+    ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
+    ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),
+    ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
+    ("lookup", "lookups/lsoa11_to_lsoa21_to_lad22.csv", {}),
+    ("lookup", "lookups/la_all_codes_drkane.csv", {}),
+    ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
+    ("population", "population/lsoa21_population_mid2022.csv", {}),
+]

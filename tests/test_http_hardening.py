@@ -140,13 +140,16 @@ class FreezableProxy:
             if self.frozen.is_set():
                 time.sleep(0.05)
                 continue
-            ready, _, _ = select.select(list(peers), [], [], 0.05)
-            for sock in ready:
-                data = sock.recv(65536)
-                if not data:
-                    a.close(), b.close()
-                    return
-                peers[sock].sendall(data)
+            try:
+                ready, _, _ = select.select(list(peers), [], [], 0.05)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        raise ConnectionResetError
+                    peers[sock].sendall(data)
+            except OSError:  # either side went away: so does the relay
+                a.close(), b.close()
+                return
 
     def close(self):
         self.closed = True

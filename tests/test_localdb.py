@@ -1,19 +1,13 @@
 """The project-local cluster: initialised, started, stopped — also where postgres cannot reach."""
 import os
 import shutil
-import socket
 
 import psycopg
 import pytest
 
 from app import localdb
 from app.settings import DatabaseSettings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the fallback concerns runs as root")

@@ -7,7 +7,7 @@ from app import migrate
 from app.migrate import include_object
 from models import Base
 
-TABLES = {"areas", "places", "place_status", "place_years", "spending", "indicators", "area_lookups",
+TABLES = {"api_keys", "areas", "places", "place_status", "place_years", "spending", "indicators", "area_lookups",
           "authority_codes", "centroids", "import_runs", "sources", "area_hierarchy", "analysis_small_areas"}
 
 

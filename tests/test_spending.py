@@ -11,20 +11,12 @@ from analysis.reorganisations import REORGANISATIONS
 from analysis.spending import ENGLAND
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import load_in_order, scalar
+from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order, scalar
 
 DEFLATORS = "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx"
 RO3 = "spending/ro3"
 LOADS = [  # what /spending reads, in the order the manifest loads it
-    ("boundaries", "boundaries/ctyua_dec2023_uk_buc.topojson", {"level": "utla", "vintage": "2023-12"}),
-    ("boundaries", "boundaries/lad_dec2023_uk_buc.topojson", {"level": "ltla", "vintage": "2023-12"}),
-    ("lookup", "lookups/uk_local_authorities_mysociety.csv", {}),
-    ("lookup", "lookups/ltla23_to_utla23_apr2023.csv", {}),
-    ("lookup", "lookups/lsoa21_to_utla23.csv", {}),
-    ("lookup", "lookups/lsoa11_to_lsoa21_to_lad22.csv", {}),
-    ("lookup", "lookups/la_all_codes_drkane.csv", {}),
-    ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
-    ("population", "population/lsoa21_population_mid2022.csv", {}),
+    *AUTHORITIES_AND_POPULATION,
     ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("revenue-outturn", "spending/raw/RS_2016-17_data_by_LA.xlsx", {}),
     ("revenue-outturn", "spending/raw/RS_2013-14_by_LA_revised_28-Jan-2015.xls", {}),

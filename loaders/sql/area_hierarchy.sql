@@ -12,7 +12,7 @@
 -- Statements are separated by a semicolon at the end of a line.
 
 DROP TABLE IF EXISTS hierarchy_links, hierarchy_current, hierarchy_resolved, hierarchy_authority,
-    hierarchy_lsoa21, hierarchy_new, hierarchy_incomplete;
+    hierarchy_lsoa21, hierarchy_new, hierarchy_incomplete, hierarchy_complete;
 
 -- Every published child → parent link: lookups, and the parent fields boundary files carry.
 CREATE TEMP TABLE hierarchy_links ON COMMIT DROP AS
@@ -86,6 +86,7 @@ LEFT JOIN linked own_r ON own_r.code = p.code AND own_r.parent_level = 'region'
 LEFT JOIN linked ut_r ON ut_r.code = p.utla AND ut_r.parent_level = 'region'
 LEFT JOIN linked own_c ON own_c.code = p.code AND own_c.parent_level = 'country'
 LEFT JOIN linked ut_c ON ut_c.code = p.utla AND ut_c.parent_level = 'country';
+ANALYZE hierarchy_authority;
 
 -- LSOA 2021: every code some lookup, boundary or centroid names as an English LSOA 2021.
 CREATE TEMP TABLE hierarchy_lsoa21 ON COMMIT DROP AS
@@ -123,6 +124,7 @@ LEFT JOIN LATERAL (
       AND l.name = regexp_replace(f.name, '\s+[0-9]{3}[A-Z]$', '')
 ) by_name ON f.ltla IS NULL AND unitary.code IS NULL
 LEFT JOIN hierarchy_authority a ON a.level = 'ltla' AND a.code = COALESCE(f.ltla, unitary.code, by_name.ltla);
+ANALYZE hierarchy_lsoa21;
 
 CREATE TEMP TABLE hierarchy_new ON COMMIT DROP AS
 SELECT 'lsoa'::text AS level, s.code, '2021-12'::text AS vintage, s.ltla, s.utla, a.region, a.country
@@ -151,3 +153,11 @@ SELECT level, code, '2023-12', ltla, utla, region, country FROM hierarchy_author
 CREATE TEMP TABLE hierarchy_incomplete ON COMMIT DROP AS
 SELECT level, code, vintage FROM hierarchy_new
 WHERE utla IS NULL OR region IS NULL OR country IS NULL OR (ltla IS NULL AND NOT (level = 'utla' AND code = utla));
+
+-- What area_hierarchy becomes, keyed and analysed so the merge into it is two hash joins.
+CREATE TEMP TABLE hierarchy_complete ON COMMIT DROP AS
+SELECT * FROM hierarchy_new
+WHERE utla IS NOT NULL AND region IS NOT NULL AND country IS NOT NULL
+  AND (ltla IS NOT NULL OR (level = 'utla' AND code = utla));
+ALTER TABLE hierarchy_complete ADD PRIMARY KEY (level, code, vintage);
+ANALYZE hierarchy_complete;

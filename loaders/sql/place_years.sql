@@ -1,38 +1,47 @@
--- place_years: every place's status in each year :first..:last, from its stored history.
--- Rules (docs/places.md, "Status by year"):
---  1. a statement dated for the year wins: a place_status row, else the status a list dated
---     that year published (the year in its source key, e.g. dcms-libraries-2016), else the
---     place's closure year (a closure with a year beats silence);
---  2. otherwise the latest statement before the year carries forward;
---  3. before the first statement, a place first stated open (or closed in a known later year)
---     was open; a place with no dated statement has its current status; nothing is said before
---     its opening year or before a closure whose year is unknown.
--- Statements before :first count at :first (a closure in 2008 means closed in 2010).
+-- place_years: every place's status in each year :first..:last, from the records of the place
+-- (the canonical record and those merged into it) and their stored history.
+-- Rules (docs/places.md, "Status by year"), by rank for a year:
+--  0. the status a list dated that year published for its record (the year its source key ends
+--     in, e.g. dcms-libraries-2016: as published, before later lists linked it);
+--  1. a dated statement for the year (place_status: basic dataset years, UK list 2025, closure
+--     and reopening years);
+--  2. a closure with a year (closed_year of a closed record): a closure beats silence;
+--  then the latest statement before the year carries forward; before the first statement a place
+--  first stated open (or closed in a known later year) was open; a place with no dated statement
+--  has its current status; nothing is said before its opening year or before a closure whose
+--  year is unknown. Statements before :first count at :first (closed in 2008: closed in 2010).
 -- loaders/places.py merges the result as a difference (a load that changes nothing changes no row).
 WITH years AS (
     SELECT generate_series(CAST(:first AS int), CAST(:last AS int)) AS year),
+records AS (
+    SELECT p.*, coalesce(p.merged_into, p.id) AS place_id,
+           CAST(substring(p.source FROM '-([12][0-9]{3})$') AS int) AS listed
+    FROM places p),
 statements AS (
     SELECT DISTINCT ON (place_id, year) place_id, year, status
-    FROM (SELECT place_id, greatest(year, :first) AS year, year AS stated_year, status, 0 AS rank
-          FROM place_status WHERE year <= :last
+    FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year,
+                 coalesce(r.attributes -> 'basic_2023' -> 'previous' ->> 'status',
+                          r.attributes -> 'uk_2025' -> 'previous' ->> 'status', r.status) AS status, 0 AS rank
+          FROM records r WHERE r.listed <= :last
           UNION ALL
-          -- as published: later lists that link a place keep what it said before (previous)
-          SELECT id, greatest(listed, :first), listed,
-                 coalesce(attributes -> 'basic_2023' -> 'previous' ->> 'status',
-                          attributes -> 'uk_2025' -> 'previous' ->> 'status', status), 1
-          FROM (SELECT *, CAST(substring(source FROM '-([12][0-9]{3})$') AS int) AS listed
-                FROM places) p
-          WHERE listed <= :last
+          SELECT r.place_id, greatest(s.year, :first), s.year, s.status, 1
+          FROM place_status s JOIN records r ON r.id = s.place_id WHERE s.year <= :last
           UNION ALL
-          SELECT id, greatest(closed_year, :first), closed_year, 'closed', 2
-          FROM places WHERE status = 'closed' AND closed_year <= :last) s
-    ORDER BY place_id, year, rank, stated_year DESC),
+          SELECT place_id, greatest(closed_year, :first), closed_year, 'closed', 2
+          FROM records WHERE status = 'closed' AND closed_year <= :last) s
+    -- same year and rank: the latest statement, and a closure before an opening
+    ORDER BY place_id, year, rank, stated_year DESC, status = 'open'),
 grid AS (
     SELECT p.id AS place_id, y.year, p.status AS current, p.opened_year, p.closed_year,
            s.status AS stated,
            count(s.status) OVER (PARTITION BY p.id ORDER BY y.year) AS seen
     FROM places p CROSS JOIN years y
-    LEFT JOIN statements s ON s.place_id = p.id AND s.year = y.year),
+    LEFT JOIN statements s ON s.place_id = p.id AND s.year = y.year
+    WHERE p.merged_into IS NULL
+      -- a place known only from building footprints (:footprints) has no status: a building
+      -- classified Library is not a statement that a public library is open (docs/places.md)
+      AND EXISTS (SELECT 1 FROM places r WHERE (r.id = p.id OR r.merged_into = p.id)
+                                          AND r.source <> ALL(:footprints))),
 carried AS (
     SELECT g.*,
            first_value(stated) OVER (PARTITION BY place_id, seen ORDER BY year) AS latest,

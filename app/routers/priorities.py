@@ -1,0 +1,104 @@
+"""GET /priorities: small areas or authorities ranked by the transparent gap index, with the
+evidence behind each rank, as GeoJSON or CSV (HTTP only; the figures come from analysis.gap_index)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from analysis import gap_index, spending
+from app.dependencies import _list
+from app.errors import ApiError
+from models.categories import CATEGORIES
+
+router = APIRouter(tags=["Gap analysis"])
+FIRST_YEAR, LAST_YEAR = 2010, 2025  # the years place_years resolves
+WEIGHT = "Weight of the {} part in the score (0 … 10, default 1; 0 leaves it out)."
+
+
+def _codes(raw: str | None, parameter: str, pattern: str) -> list[str] | None:
+    codes = [c.upper() for c in _list(raw) or []]
+    bad = [c for c in codes if not (len(c) == 9 and c.startswith(pattern) and c[3:].isdigit())]
+    if bad:
+        raise ApiError(400, f"{parameter} {bad} are not {pattern}… GSS codes", parameter)
+    return codes or None
+
+
+def gap_query(
+    request: Request,
+    level: Annotated[Literal["lsoa", "authority"], Query(
+        description="lsoa: one row per small area (LSOA); authority: one per 2023 upper-tier "
+                    "authority (split or merged ones together, as in /spending).")] = "authority",
+    category: Annotated[str, Query(
+        description="Place categories whose access and loss count, comma-separated: "
+                    + ", ".join(CATEGORIES), examples=["library,community_centre"])] = "library",
+    year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR,
+                               description="Places open in this year count for access.")] = 2016,
+    loss_from: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR, description=(
+        "Loss: places open in this year within the radius that are not open in `year`."))] = 2010,
+    radius: Annotated[float, Query(ge=100, le=10000, description=(
+        "Radius in metres (straight line, EPSG:27700) for 'within reach' (default 1,200 m, the "
+        "library walking standard)."))] = 1200.0,
+    access_cap: Annotated[float, Query(ge=100, le=50000, description=(
+        "Distance in metres at which the access part reaches 1 (default 2,400 m, twice the "
+        "radius)."))] = 2400.0,
+    region: Annotated[str | None, Query(description="Only these regions (E12… codes, comma-separated).")] = None,
+    authority: Annotated[str | None, Query(description=(
+        "Only this authority: a 2023 upper-tier authority, a district or an abolished authority "
+        "code (its comparable unit)."), examples=["E08000009"])] = None,
+    w_need: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("need"))] = 1.0,
+    w_access: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("access"))] = 1.0,
+    w_loss: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("loss"))] = 1.0,
+    w_spending: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("spending"))] = 1.0,
+    limit: Annotated[int, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+) -> gap_index.GapQuery:
+    categories = _list(category) or []
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown or not categories:
+        raise ApiError(400, f"category {unknown or category!r} unknown; allowed: {', '.join(CATEGORIES)}",
+                       "category")
+    if loss_from > year:
+        raise ApiError(400, f"loss_from {loss_from} is after year {year}", "loss_from")
+    if not any((w_need, w_access, w_loss, w_spending)):
+        raise ApiError(400, "every weight is 0: give at least one part a weight", "w_need")
+    regions = _codes(region, "region", "E12")
+    utlas = None
+    if authority:
+        with request.app.state.engine.connect() as conn:
+            try:
+                utlas = gap_index.utlas_of(conn, authority.strip().upper())
+            except spending.SpendingQueryError as error:
+                raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
+    return gap_index.GapQuery(level, tuple(categories), year, loss_from, radius, access_cap,
+                              gap_index.Weights(w_need, w_access, w_loss, w_spending), utlas,
+                              tuple(regions) if regions else None, limit)
+
+
+@router.get(
+    "/priorities",
+    summary="Small areas or authorities ranked by the gap index, with the evidence for each rank",
+    description="Where would a grant close the biggest gap? Each row has the gap score (the "
+                "weighted mean of need, lack of access, loss and spending cut, each 0 … 1), every "
+                "part beside it, the figures they come from and a sentence saying why it ranks "
+                "where it does. See docs/analysis/gap-index.md.",
+    responses={200: {"description": "GeoJSON FeatureCollection (default) or CSV (`f=csv`)",
+                     "content": {"application/geo+json": {}, "text/csv": {"schema": {"type": "string"}}}}},
+)
+def priorities(
+    request: Request,
+    query: gap_index.GapQuery = Depends(gap_query),
+    f: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
+) -> Response:
+    with request.app.state.engine.connect() as conn:
+        try:
+            rows = gap_index.ranked(conn, query)
+        except spending.SpendingQueryError as error:  # e.g. no population loaded
+            raise ApiError(error.status, error.detail)
+    if f == "csv":
+        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
+    meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
+            "loss_from": query.loss_from, "radius_m": query.radius_m,
+            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
+            "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
+                        f"{gap_index.SPENDING_TO}"}
+    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")

@@ -1,0 +1,156 @@
+"""The gap index and GET /priorities on real data: need from the IMD file, nearest distances from
+geopandas, the spending part from /spending, scores recomputed from the returned parts."""
+import io
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import shape
+from sqlalchemy import text
+
+from analysis import gap_index, refresh
+from app.db import make_engine
+from app.main import create_app
+from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order
+
+RUTLAND, TRAFFORD = "E06000017", "E08000009"
+IMD = "deprivation/imd2019_lsoa11_file1.csv"
+LOADS = [
+    ("boundaries", "boundaries/rgn_dec2023_en_buc.topojson", {"level": "region", "vintage": "2023-12"}),
+    *AUTHORITIES_AND_POPULATION,
+    ("boundaries", "boundaries/lsoa21_bgc_E08000009_trafford.geojson", {"level": "lsoa", "vintage": "2021-12"}),
+    ("imd", IMD, {}),
+    ("centroids", "deprivation/lsoa11_population_weighted_centroids_dec2011.csv", {}),
+    ("public-health-detail", "spending/ro3/RO3_2022-23_data_by_LA.ods", {}),
+    ("public-health-detail", "spending/ro3/RO3_2013-14_by_LA.xls", {}),
+    ("deflators", "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx",
+     {"sheet": "30102024 deflator update"}),
+    ("libraries-taskforce", "libraries/libraries_england_taskforce_2016_geocoded.csv", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def loaded(engine, shared_data):
+    load_in_order(engine, shared_data, LOADS)
+    with engine.begin() as conn:
+        refresh(conn)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def client(loaded, database_url):
+    with TestClient(create_app(make_engine(database_url))) as client:
+        yield client
+
+
+def features(client, **params) -> list[dict]:
+    response = client.get("/priorities", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/geo+json"
+    return response.json()["features"]
+
+
+def test_score_is_the_weighted_mean_of_the_parts_it_returns(client):
+    for weights in ({}, {"w_need": 3, "w_access": 0.5, "w_loss": 0, "w_spending": 2}):
+        rows = [f["properties"] for f in features(client, level="lsoa", authority=TRAFFORD,
+                                                  limit=500, **weights)]
+        w = {p: float(weights.get(f"w_{p}", 1)) for p in gap_index.PARTS}
+        for row in rows:
+            parts = {p: row[f"{p}_part"] for p in gap_index.PARTS if row[f"{p}_part"] is not None}
+            expected = sum(w[p] * v for p, v in parts.items()) / sum(w[p] for p in parts)
+            assert row["gap_score"] == pytest.approx(expected, rel=1e-12)
+            assert row["driver"] == max(parts, key=lambda p: (w[p] * parts[p], -ord(p[0])))
+            assert row["why"].startswith(f"rank {row['rank']}, score")
+        scores = [r["gap_score"] for r in rows]
+        assert scores == sorted(scores, reverse=True)
+        assert [r["rank"] for r in rows][:1] == [1] and {r["utla"] for r in rows} == {TRAFFORD}
+
+
+def test_need_is_the_imd_rank_rescaled(client, shared_data):
+    imd = pd.read_csv(shared_data / IMD, encoding="utf-8-sig", thousands=",")
+    rank = dict(zip(imd.iloc[:, 0], imd.iloc[:, 4]))
+    rows = [f["properties"] for f in features(client, level="lsoa", authority=RUTLAND, limit=100)]
+    assert len(rows) == (imd.iloc[:, 2] == RUTLAND).sum()  # Rutland's 23 LSOA11 (no boundaries loaded)
+    for row in rows:
+        assert row["imd_rank"] == rank[row["code"]]
+        assert row["need_part"] == pytest.approx(1 - (rank[row["code"]] - 1) / (len(imd) - 1))
+
+
+def test_nearest_library_matches_geopandas(client, loaded, shared_data):
+    with loaded.connect() as conn:
+        libraries = gpd.read_postgis(text(
+            "SELECT p.id, p.geom_27700 FROM places p JOIN place_years y ON y.place_id = p.id "
+            "WHERE y.year = 2016 AND y.status = 'open' AND p.category = 'library'"), conn,
+            geom_col="geom_27700")
+    centroids = pd.read_csv(shared_data / "deprivation/lsoa11_population_weighted_centroids_dec2011.csv",
+                            encoding="utf-8-sig")
+    rows = {f["properties"]["code"]: f["properties"] for f in features(
+        client, level="lsoa", authority=RUTLAND, limit=100)}
+    origins = centroids[centroids["lsoa11cd"].isin(rows)]
+    origins = gpd.GeoDataFrame(origins, geometry=gpd.points_from_xy(origins.X, origins.Y),
+                               crs=4326).to_crs(27700)
+    nearest = gpd.sjoin_nearest(origins, libraries, distance_col="distance")
+    for code, distance in zip(nearest["lsoa11cd"], nearest["distance"]):
+        assert rows[code]["nearest_m"] == pytest.approx(distance, abs=1.0)
+        assert rows[code]["access_part"] == pytest.approx(min(rows[code]["nearest_m"] / 2400, 1))
+    within = {code: (libraries.distance(point) <= 1200).sum()
+              for code, point in zip(origins["lsoa11cd"], origins.geometry)}
+    assert {c: r["within_now"] for c, r in rows.items()} == within
+
+
+def test_spending_part_ranks_the_real_cut_among_units(client):
+    units = client.get("/spending", params={"service": "public_health_excl_0_5",
+                                            "from": 2013, "to": 2022}).json()["units"]
+    change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in units
+              if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
+    rutland = next(f["properties"] for f in features(client, authority=RUTLAND))
+    assert rutland["real_change_pct"] == pytest.approx(change[RUTLAND])
+    larger = sum(c > change[RUTLAND] for c in change.values())  # units whose cut was smaller
+    assert rutland["spending_part"] == pytest.approx(larger / (len(change) - 1))
+
+
+def test_authorities_geojson_and_csv_agree(client):
+    found = features(client, region="E12000002", limit=50)  # the North West
+    assert found and all(re.fullmatch(r"E(06|08|09|10)\d{6}(\+E06\d{6})*", f["id"]) for f in found)
+    assert all(shape(f["geometry"]).is_valid for f in found)
+    assert TRAFFORD in {f["id"] for f in found}
+    frame = pd.read_csv(io.StringIO(client.get("/priorities", params={
+        "region": "E12000002", "limit": 50, "f": "csv"}).text))
+    assert list(frame["unit"]) == [f["id"] for f in found]
+    assert list(frame["rank"]) == sorted(frame["rank"])
+
+
+def test_gaps_hook_matches_priorities(client, loaded):
+    query = gap_index.GapQuery(level="lsoa", utlas=(RUTLAND,))
+    with loaded.connect() as conn:
+        parts = gap_index.small_area_parts(conn, query)
+    rows = {f["id"]: f["properties"] for f in features(client, level="lsoa", authority=RUTLAND)}
+    assert {c: p["gap_score"] for c, p in parts.items()} == {c: r["gap_score"] for c, r in rows.items()}
+
+
+@pytest.mark.parametrize("params, status, parameter", [
+    ({"category": "pub"}, 400, "category"),
+    ({"level": "ward"}, 400, "level"),
+    ({"year": 2009}, 400, "year"),
+    ({"loss_from": 2017}, 400, "loss_from"),
+    ({"radius": 50}, 400, "radius"),
+    ({"w_need": -1}, 400, "w_need"),
+    ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
+    ({"region": "North West"}, 400, "region"),
+    ({"authority": "E99999999"}, 404, "authority"),
+])
+def test_bad_parameters_are_problems_naming_them(client, params, status, parameter):
+    response = client.get("/priorities", params=params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert json.loads(response.text)["parameter"] == parameter
+
+
+def test_openapi_describes_priorities(client):
+    operation = client.get("/openapi.json").json()["paths"]["/priorities"]["get"]
+    assert all(p.get("description") for p in operation["parameters"])
+    assert {"level", "category", "year", "loss_from", "radius", "region", "authority", "w_need",
+            "w_access", "w_loss", "w_spending", "limit", "f"} <= {p["name"] for p in operation["parameters"]}
