@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access
 
 setup: os-packages $(STAMP)
 
@@ -42,3 +42,9 @@ bench: setup
 	$(BIN)/python -m bench.items
 	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg uvicorn)
 	$(BIN)/python -m bench.compare
+
+# England-scale access (every LSOA vs the 2016 libraries): kindmap vs pysal access, geopandas and
+# the bare-SQL floor, in one run, on a database holding all of ../shared/data (docs/benchmarks.md).
+bench-access: setup
+	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/kindmap load manifest data/manifests/shared-data.toml > /dev/null
+	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/python -m bench.access --pysal-full

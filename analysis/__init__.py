@@ -36,14 +36,20 @@ def step(name: str):
     return register
 
 
+def prepare(conn: Connection) -> Connection:
+    """Settings for analysis queries in the current transaction of ``conn``: no JIT — the plans
+    are costed high (CTEs over whole tables), and compiling costs more than it saves on queries
+    that run in about a second."""
+    conn.execute(text("SET LOCAL jit = off"))
+    return conn
+
+
 def refresh(conn: Connection, progress: bool = False) -> dict[str, int]:
     """Run every registered step in order on ``conn`` (the caller owns the transaction).
 
     Returns rows written per step; with ``progress`` each step is logged with its time.
     """
-    # The steps' plans are costed high (CTEs over whole tables), which would switch on JIT
-    # compilation: it costs more than it saves on queries that run in about a second.
-    conn.execute(text("SET LOCAL jit = off"))
+    prepare(conn)
     written = {}
     for s in STEPS:
         started = time.perf_counter()

@@ -15,7 +15,7 @@ from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import closures, health, ogc_features, priorities, spending, tiles
+from app.routers import access, closures, health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -65,6 +65,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)

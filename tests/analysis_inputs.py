@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from tests.conftest import DATA_TABLES, ROOT
@@ -43,3 +44,10 @@ def load_analysis_inputs(engine, names: set[str] = ANALYSIS_INPUTS) -> None:
         run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options, strict=e.strict)
     with engine.begin() as conn:
         analysis.refresh(conn)
+
+
+@pytest.fixture(scope="module")
+def analysis_loaded(engine, shared_data):
+    """The database holding ANALYSIS_INPUTS, refreshed, for the tests of one module."""
+    load_analysis_inputs(engine)
+    return engine

@@ -9,16 +9,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from tests.analysis_inputs import load_analysis_inputs
+from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 from tests.conftest import scalar
 
 BOUNDARY_FILES = ("lsoa21_bgc_E06000017_rutland.geojson", "lsoa21_bgc_E08000009_trafford.geojson")
-
-
-@pytest.fixture(scope="module")
-def base(engine, shared_data):
-    load_analysis_inputs(engine)
-    return engine
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +30,21 @@ def loaded_lsoa21(shared_data) -> list[str]:
     return codes
 
 
-def test_england_total_is_preserved_exactly(base, population21):
-    assert scalar(base, "SELECT sum(population) FROM analysis_small_areas") == population21.sum() == 57_106_398
+def test_england_total_is_preserved_exactly(analysis_loaded, population21):
+    assert scalar(analysis_loaded, "SELECT sum(population) FROM analysis_small_areas") == population21.sum() == 57_106_398
 
 
-def test_every_upper_tier_total_is_preserved(base, population21, shared_data):
+def test_every_upper_tier_total_is_preserved(analysis_loaded, population21, shared_data):
     utla = pd.read_csv(shared_data / "lookups" / "lsoa21_to_utla23.csv", encoding="utf-8-sig")
     published = utla.set_index("LSOA21CD").join(population21, how="inner").groupby("UTLA23CD").population.sum()
-    with base.connect() as conn:
+    with analysis_loaded.connect() as conn:
         ours = dict(conn.execute(text(
             "SELECT utla, sum(population) FROM analysis_small_areas GROUP BY utla")).all())
     assert ours == published.to_dict()
 
 
-def test_loaded_boundaries_are_the_origins_of_their_district(base, population21, loaded_lsoa21):
-    with base.connect() as conn:
+def test_loaded_boundaries_are_the_origins_of_their_district(analysis_loaded, population21, loaded_lsoa21):
+    with analysis_loaded.connect() as conn:
         rows = {r.code: r for r in conn.execute(text(
             "SELECT s.code, s.vintage, s.population, s.area_id, s.origin_kind, "
             "       ST_Within(s.origin, a.geom_27700) AS inside, "
@@ -67,13 +61,13 @@ def test_loaded_boundaries_are_the_origins_of_their_district(base, population21,
     assert all(r.at_centroid for r in rows.values() if r.origin_kind == "population_weighted")
     assert {r.origin_kind for r in rows.values()} == {"population_weighted", "point_on_surface"}
     # Trafford's mid-2022 population as ONS published it for the authority (SOURCES.md §4)
-    assert scalar(base, "SELECT sum(population) FROM analysis_small_areas WHERE utla = 'E08000009'") == 236_301
+    assert scalar(analysis_loaded, "SELECT sum(population) FROM analysis_small_areas WHERE utla = 'E08000009'") == 236_301
 
 
-def test_imd_comes_from_the_2019_file(base, shared_data):
+def test_imd_comes_from_the_2019_file(analysis_loaded, shared_data):
     imd = pd.read_csv(shared_data / "deprivation" / "imd2019_lsoa11_file1.csv", encoding="utf-8-sig")
     decile = imd.set_index("LSOA code (2011)")["Index of Multiple Deprivation (IMD) Decile"]
-    with base.connect() as conn:
+    with analysis_loaded.connect() as conn:
         ours = conn.execute(text("SELECT code, imd_decile FROM analysis_small_areas")).all()
     unchanged = [(c, d) for c, d in ours if c in decile.index]
     assert len(unchanged) > 32_000
@@ -81,10 +75,10 @@ def test_imd_comes_from_the_2019_file(base, shared_data):
     assert all(d is not None for _, d in ours)
 
 
-def test_refresh_is_repeatable(base):
+def test_refresh_is_repeatable(analysis_loaded):
     import analysis
 
-    before = scalar(base, "SELECT md5(string_agg(s::text, '|' ORDER BY code)) FROM analysis_small_areas s")
-    with base.begin() as conn:
+    before = scalar(analysis_loaded, "SELECT md5(string_agg(s::text, '|' ORDER BY code)) FROM analysis_small_areas s")
+    with analysis_loaded.begin() as conn:
         analysis.refresh(conn)
-    assert scalar(base, "SELECT md5(string_agg(s::text, '|' ORDER BY code)) FROM analysis_small_areas s") == before
+    assert scalar(analysis_loaded, "SELECT md5(string_agg(s::text, '|' ORDER BY code)) FROM analysis_small_areas s") == before

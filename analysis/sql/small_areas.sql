@@ -39,29 +39,39 @@ best_fit AS (
     FROM area_lookups l JOIN imd ON imd.lsoa11 = l.code
     WHERE l.level = 'lsoa' AND l.parent_level = 'lsoa'
 ),
-utla21 AS (
-    SELECT code AS lsoa21, min(parent_code) AS utla
+utla21 AS (  -- with the MSOA part of the 2021 name ("Trafford 025A" → "Trafford 025")
+    SELECT code AS lsoa21, min(parent_code) AS utla,
+           regexp_replace(min(name), '[A-Z]$', '') AS msoa
     FROM area_lookups WHERE level = 'lsoa' AND parent_level = 'utla'
     GROUP BY code
 ),
 candidates AS (  -- 2011 LSOAs that may own a 2021 LSOA no best fit names
-    SELECT b.lsoa11, b.lsoa21, u.utla,
+    SELECT b.lsoa11, b.lsoa21, u.utla, u.msoa,
            b.lsoa11 <> b.lsoa21 AND count(*) OVER (PARTITION BY b.lsoa21) = 1 AS split
     FROM best_fit b JOIN utla21 u USING (lsoa21)
 ),
-split_parts AS (
-    SELECT DISTINCT ON (p.lsoa21) p.lsoa21, c.lsoa11
-    FROM population21 p
-    JOIN utla21 u USING (lsoa21)
-    JOIN candidates c ON c.utla = u.utla
+unnamed AS (  -- 2021 LSOAs no best fit names: further parts of split 2011 LSOAs
+    SELECT p.lsoa21, u.utla, u.msoa
+    FROM population21 p JOIN utla21 u USING (lsoa21)
     WHERE NOT EXISTS (SELECT 1 FROM best_fit b WHERE b.lsoa21 = p.lsoa21)
-    ORDER BY p.lsoa21, c.split DESC,
-             abs(substr(c.lsoa21, 2)::bigint - substr(p.lsoa21, 2)::bigint), c.lsoa21
+),
+split_parts AS (
+    SELECT DISTINCT ON (n.lsoa21) n.lsoa21, c.lsoa11
+    FROM unnamed n JOIN candidates c ON c.utla = n.utla AND c.split
+    ORDER BY n.lsoa21, c.msoa IS NOT DISTINCT FROM n.msoa DESC, abs(substr(c.lsoa21, 2)::bigint - substr(n.lsoa21, 2)::bigint), c.lsoa21
+),
+other_parts AS (  -- in an authority without a split 2011 LSOA: the nearest code of the authority
+    SELECT DISTINCT ON (n.lsoa21) n.lsoa21, c.lsoa11
+    FROM unnamed n JOIN candidates c ON c.utla = n.utla
+    WHERE NOT EXISTS (SELECT 1 FROM split_parts s WHERE s.lsoa21 = n.lsoa21)
+    ORDER BY n.lsoa21, abs(substr(c.lsoa21, 2)::bigint - substr(n.lsoa21, 2)::bigint), c.lsoa21
 ),
 links AS (
     SELECT lsoa11, lsoa21 FROM best_fit
     UNION ALL
     SELECT lsoa11, lsoa21 FROM split_parts
+    UNION ALL
+    SELECT lsoa11, lsoa21 FROM other_parts
 ),
 shares AS (
     SELECT l.lsoa11, l.lsoa21,
@@ -105,6 +115,11 @@ boundary_origins AS (
     LEFT JOIN population21 p21 ON p21.lsoa21 = b.code
     LEFT JOIN population11 p11 ON p11.lsoa11 = b.code
 ),
+inside_boundary AS (  -- 2011 LSOAs whose centroid lies in a loaded LSOA boundary
+    SELECT DISTINCT c.code
+    FROM boundary b JOIN centroids c ON c.kind = 'population_weighted'
+                                    AND ST_Intersects(b.geom_27700, c.geom_27700)
+),
 lsoa11_origins AS (
     SELECT i.lsoa11 AS code, '2011-12' AS vintage, c.name, p.population, i.imd_rank, i.imd_decile,
            'population_weighted' AS origin_kind, NULL::bigint AS area_id, c.geom_27700 AS origin
@@ -113,24 +128,14 @@ lsoa11_origins AS (
     LEFT JOIN population11 p USING (lsoa11)
     WHERE NOT EXISTS (SELECT 1 FROM boundary b WHERE b.code = i.lsoa11)
       AND NOT EXISTS (SELECT 1 FROM links l JOIN boundary b ON b.code = l.lsoa21 WHERE l.lsoa11 = i.lsoa11)
-      AND NOT EXISTS (SELECT 1 FROM areas a
-                      WHERE a.level = 'lsoa' AND ST_Intersects(a.geom_27700, c.geom_27700))
+      AND NOT EXISTS (SELECT 1 FROM inside_boundary ib WHERE ib.code = i.lsoa11)
 ),
--- Parents from the stored lookups: the LSOA's 2021 code (its own, or its best fit) → LAD and UTLA.
 origins AS (
-    SELECT b.*, b.code AS lsoa21 FROM boundary_origins b
+    SELECT * FROM boundary_origins
     UNION ALL
-    SELECT o.*, bf.lsoa21 FROM lsoa11_origins o LEFT JOIN best_fit bf ON bf.lsoa11 = o.code
-),
-ltla21 AS (
-    SELECT code AS lsoa21, min(parent_code) AS ltla
-    FROM area_lookups WHERE level = 'lsoa' AND parent_level = 'ltla'
-    GROUP BY code
+    SELECT * FROM lsoa11_origins
 )
 SELECT o.code, o.vintage, o.name, o.population, o.imd_rank, o.imd_decile, o.origin_kind, o.area_id,
-       o.origin, l.ltla, u.utla, region.parent_code
+       o.origin, h.ltla, h.utla, h.region
 FROM origins o
-LEFT JOIN ltla21 l USING (lsoa21)
-LEFT JOIN utla21 u USING (lsoa21)
-LEFT JOIN LATERAL (SELECT min(parent_code) AS parent_code FROM area_lookups
-                   WHERE level = 'utla' AND parent_level = 'region' AND code = u.utla) region ON true
+LEFT JOIN area_hierarchy h ON h.level = 'lsoa' AND h.code = o.code AND h.vintage = o.vintage

@@ -1,0 +1,135 @@
+"""Access per small area to places of some categories as at a year (``analysis/sql/access.sql``).
+
+Parameters in, rows out. Definitions and parameters follow pysal ``access`` so results compare
+(docs/analysis.md): ``cumulative`` is its ``weighted_catchment``, ``fca2`` its ``two_stage_fca``,
+``e2sfca`` its ``enhanced_two_stage_fca`` with step weights, ``gravity`` its
+``weighted_catchment`` with a ``weights.gravity`` function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+
+from analysis.sql import sql, source
+from models.places import STATUS_YEARS
+
+# The years place_years resolves (contract C1).
+YEARS = STATUS_YEARS
+DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
+# pysal's default E2SFCA weights (access.enhanced_two_stage_fca: 1, 0.68, 0.22 at 10/20/30
+# minutes), at a third, two thirds and all of the radius.
+DEFAULT_STEP_WEIGHTS = (1.0, 0.68, 0.22)
+DEFAULT_GRAVITY_ALPHA = -1.0
+DEFAULT_GRAVITY_MIN_M = 100.0  # distances below count as 100 m: no infinite pull at 0 m
+# A what-if is evaluated for the small areas within this distance of the places it changes: the
+# 2SFCA, E2SFCA, gravity and count change only within the catchment, the nearest place of a
+# small area further away than this changes only if its nearest place was further still.
+SCENARIO_NEAR_M = 15_000.0
+
+
+@dataclass(frozen=True)
+class AccessParams:
+    """What to measure: which places, in which year, with which distances (metres)."""
+
+    categories: tuple[str, ...]
+    year: int
+    radius_m: float = DEFAULT_RADIUS_M
+    catchment_m: float | None = None  # 2SFCA and cumulative catchment; default the radius
+    steps: tuple[tuple[float, float], ...] | None = None  # E2SFCA (distance, weight); default above
+    gravity_scale_m: float | None = None  # default the radius
+    gravity_alpha: float = DEFAULT_GRAVITY_ALPHA
+    gravity_min_m: float = DEFAULT_GRAVITY_MIN_M
+    gravity_max_m: float | None = None  # default the catchment
+
+    @property
+    def catchment(self) -> float:
+        return self.catchment_m or self.radius_m
+
+    @property
+    def step_weights(self) -> tuple[tuple[float, float], ...]:
+        if self.steps:
+            return self.steps
+        return tuple((self.catchment * (k + 1) / len(DEFAULT_STEP_WEIGHTS), w)
+                     for k, w in enumerate(DEFAULT_STEP_WEIGHTS))
+
+    def bind(self) -> dict:
+        steps = self.step_weights
+        return {
+            "categories": list(self.categories), "year": self.year, "radius_m": self.radius_m,
+            "catchment_m": self.catchment, "step_m": [m for m, _ in steps], "step_w": [w for _, w in steps],
+            "gravity_scale_m": self.gravity_scale_m or self.radius_m, "gravity_alpha": self.gravity_alpha,
+            "gravity_min_m": self.gravity_min_m, "gravity_max_m": self.gravity_max_m or self.catchment,
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which small areas: those whose code or parent is ``code``, inside loaded area
+    ``area_id``, or inside a GeoJSON polygon (lon/lat); nothing set = every small area."""
+
+    code: str | None = None
+    area_id: int | None = None
+    geojson: str | None = None
+
+    def bind(self) -> dict:
+        return {"scope_code": self.code, "scope_area_id": self.area_id, "scope_geojson": self.geojson}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario applied on the fly: places closed (ids) and places opened at (lon, lat) points."""
+
+    closed_ids: tuple[int, ...] = ()
+    opened: tuple[tuple[float, float], ...] = field(default_factory=tuple)
+
+    def bind(self) -> dict:
+        return {"closed_ids": list(self.closed_ids), "opened_lon": [p[0] for p in self.opened],
+                "opened_lat": [p[1] for p in self.opened]}
+
+
+ENGLAND = Scope()
+AS_STORED = WhatIf()
+
+
+def scope_of(conn: Connection, code: str) -> Scope | None:
+    """The small areas of ``code``: an LSOA, LTLA, UTLA or region code they carry, else any
+    loaded area (newest vintage) containing their origins; None when kindmap knows no such area."""
+    carried = conn.execute(text(
+        "SELECT 1 FROM analysis_small_areas WHERE :code IN (code, ltla, utla, region) LIMIT 1"),
+        {"code": code}).first()
+    if carried:
+        return Scope(code=code)
+    area_id = conn.execute(text(
+        "SELECT id FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1"), {"code": code}).scalar()
+    return Scope(area_id=area_id) if area_id is not None else None
+
+
+def access_rows(conn: Connection, params: AccessParams, scope: Scope = ENGLAND,
+                what_if: WhatIf = AS_STORED) -> list:
+    """One row per small area in scope: its base columns, nearest place and the access scores."""
+    return conn.execute(sql("access"), params.bind() | scope.bind() | what_if.bind()).all()
+
+
+def gap_features(conn: Connection, params: AccessParams, scope: Scope,
+                 what_if: WhatIf = AS_STORED) -> str:
+    """The GeoJSON Features (comma-separated text, built by PostGIS) of the small areas in scope."""
+    return conn.execute(sql("gaps"), params.bind() | scope.bind() | what_if.bind()).scalar()
+
+
+def summary(conn: Connection, params: AccessParams, scope: Scope, what_if: WhatIf = AS_STORED) -> str:
+    """Roll-ups of the small areas in scope, all and per IMD decile, as JSON text."""
+    return conn.execute(sql("summary"), params.bind() | scope.bind() | what_if.bind()).scalar()
+
+
+def scenario(conn: Connection, params: AccessParams, what_if: WhatIf, scope: Scope | None = None) -> str:
+    """The effect of ``what_if`` on the small areas in ``scope`` (default: those within
+    SCENARIO_NEAR_M of the changed places), as JSON text. Only temporary tables are written."""
+    if scope is None:
+        near = conn.execute(sql("scenario_reach"), what_if.bind() | {"near_m": SCENARIO_NEAR_M}).scalar()
+        scope = Scope(geojson=near)
+    for table, applied in (("scenario_before", AS_STORED), ("scenario_after", what_if)):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(text(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {source('access')}"),
+                     params.bind() | scope.bind() | applied.bind())
+    return conn.execute(sql("scenario_effect")).scalar()

@@ -1,0 +1,56 @@
+-- GET /areas/{code}/summary: roll-ups of the small areas in scope (access_ctes.sql), for all of
+-- them and per IMD decile, as one JSON object built by PostgreSQL:
+--   residents, residents_within (living within :radius_m of a place) and share_within;
+--   places: open places whose nearest small-area origin is in the group, per 10,000 residents;
+--   median_m, p90_m: of residents, by distance to the nearest place — the smallest distance
+--   within which at least half (nine tenths) of the group's residents live;
+--   fca2: the population-weighted mean 2SFCA score.
+WITH {{access_ctes}},
+place_origin AS (
+    SELECT o.code
+    FROM open_places p
+    CROSS JOIN LATERAL (SELECT a.code FROM analysis_small_areas a
+                        ORDER BY a.origin <-> p.geom LIMIT 1) o
+),
+grouped AS (
+    SELECT NULL::int AS imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM measured m
+    UNION ALL
+    SELECT m.imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM measured m
+    WHERE m.imd_decile IS NOT NULL
+),
+ranked AS (
+    SELECT g.*, g.imd_decile IS NULL AS whole,
+           sum(population) OVER (PARTITION BY imd_decile IS NULL, imd_decile
+                                 ORDER BY nearest_m NULLS LAST, code) AS nearer,
+           sum(population) OVER (PARTITION BY imd_decile IS NULL, imd_decile) AS total
+    FROM grouped g
+),
+place_counts AS (
+    SELECT NULL::int AS imd_decile, true AS whole, count(*) AS places
+    FROM place_origin po JOIN measured m USING (code)
+    UNION ALL
+    SELECT m.imd_decile, false, count(*) FROM place_origin po JOIN measured m USING (code)
+    WHERE m.imd_decile IS NOT NULL GROUP BY m.imd_decile
+),
+rolled AS (
+    SELECT r.whole, r.imd_decile, count(*) AS small_areas, sum(r.population) AS residents,
+           sum(r.population) FILTER (WHERE r.count_within > 0) AS residents_within,
+           min(r.nearest_m) FILTER (WHERE r.nearer >= 0.5 * r.total) AS median_m,
+           min(r.nearest_m) FILTER (WHERE r.nearer >= 0.9 * r.total) AS p90_m,
+           sum(r.fca2 * r.population) / nullif(sum(r.population), 0) AS fca2
+    FROM ranked r GROUP BY r.whole, r.imd_decile
+),
+figures AS (
+    SELECT r.whole, r.imd_decile, json_build_object(
+        'imd_decile', r.imd_decile, 'small_areas', r.small_areas, 'residents', r.residents,
+        'residents_within', coalesce(r.residents_within, 0),
+        'share_within', coalesce(r.residents_within, 0)::float8 / nullif(r.residents, 0),
+        'places', coalesce(p.places, 0),
+        'places_per_10k', coalesce(p.places, 0) * 10000.0 / nullif(r.residents, 0),
+        'median_m', round(CAST(r.median_m AS numeric), 1), 'p90_m', round(CAST(r.p90_m AS numeric), 1),
+        'fca2', r.fca2) AS figures
+    FROM rolled r LEFT JOIN place_counts p ON p.whole = r.whole AND p.imd_decile IS NOT DISTINCT FROM r.imd_decile
+)
+SELECT json_build_object(
+    'all', (SELECT figures FROM figures WHERE whole),
+    'by_imd_decile', coalesce((SELECT json_agg(figures ORDER BY imd_decile) FROM figures WHERE NOT whole), '[]'))::text

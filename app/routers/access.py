@@ -1,0 +1,233 @@
+"""Access and gaps per small area: GET /gaps, GET /areas/{code}/summary, POST /areas/summary,
+POST /scenarios. HTTP only: parameters are parsed here, the figures come from analysis.access."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+import analysis
+from analysis import access
+from app import dependencies as dep
+from app.errors import ApiError
+from models.categories import CATEGORIES
+
+router = APIRouter(tags=["Access and gaps"])
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+MIN_RADIUS_M, MAX_RADIUS_M = 100.0, 10_000.0
+MAX_GRAVITY_M = 20_000.0
+DEFAULT_YEAR = 2016  # the last England-wide list of located libraries (DCMS Libraries Taskforce)
+
+
+def _distance(name: str, raw: str | None, default: float | None, top: float = MAX_RADIUS_M) -> float | None:
+    if raw is None:
+        return default
+    value = dep.number(name, raw)
+    if not MIN_RADIUS_M <= value <= top:
+        raise ApiError(400, f"{name} must be {MIN_RADIUS_M:g} to {top:g} metres, got {raw}", name)
+    return value
+
+
+def _categories(raw: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    unknown = [v for v in values if v not in CATEGORIES]
+    if unknown or not values:
+        raise ApiError(400, f"categories {unknown or raw!r} unknown; allowed: {', '.join(CATEGORIES)}",
+                       "categories")
+    return values
+
+
+def _year(year: int) -> int:
+    if year not in access.YEARS:
+        raise ApiError(400, f"year {year} unknown; statuses are resolved for {access.YEARS.start}–"
+                            f"{access.YEARS.stop - 1}", "year")
+    return year
+
+
+def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
+    """``distance:weight,…`` in increasing distance, e.g. 400:1,800:0.68,1200:0.22."""
+    if raw is None:
+        return None
+    steps = []
+    for part in raw.split(","):
+        distance, sep, weight = part.partition(":")
+        if not sep:
+            raise ApiError(400, f"steps: {part!r} is not distance:weight", "steps")
+        steps.append((_distance("steps", distance, None), dep.number("steps", weight)))
+    if [d for d, _ in steps] != sorted({d for d, _ in steps}) or any(w < 0 for _, w in steps):
+        raise ApiError(400, "steps: distances must increase and weights must not be negative", "steps")
+    return tuple(steps)
+
+
+def access_params(
+    categories: Annotated[str, Query(
+        description="Categories of place, comma-separated: " + ", ".join(CATEGORIES),
+        openapi_examples={"libraries and community centres": {"value": "library,community_centre"}})] = "library",
+    year: Annotated[dep.Integer, Query(
+        description="A place counts if its status history says it was open this year "
+                    f"(default {DEFAULT_YEAR}).")] = DEFAULT_YEAR,
+    radius: Annotated[str | None, Query(
+        description=f"Metres: count_within and residents within ({MIN_RADIUS_M:g}–{MAX_RADIUS_M:g}; "
+                    f"default {access.DEFAULT_RADIUS_M:g}, the straight-line library standard).")] = None,
+    catchment: Annotated[str | None, Query(
+        description="Metres: the 2SFCA and cumulative-opportunities catchment (default the radius).")] = None,
+    steps: Annotated[str | None, Query(
+        description="E2SFCA step weights `distance:weight,…` (default pysal's 1, 0.68, 0.22 at a "
+                    "third, two thirds and all of the catchment).",
+        openapi_examples={"pysal defaults at 1200 m": {"value": "400:1,800:0.68,1200:0.22"}})] = None,
+    gravity_scale: Annotated[str | None, Query(description="Gravity: metres scale s (default the radius).")] = None,
+    gravity_alpha: Annotated[str | None, Query(
+        description=f"Gravity: exponent α of (d/s)^α (default {access.DEFAULT_GRAVITY_ALPHA:g}).")] = None,
+    gravity_max: Annotated[str | None, Query(
+        description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
+                    f"{MAX_GRAVITY_M:g}).")] = None,
+) -> access.AccessParams:
+    radius_m = _distance("radius", radius, access.DEFAULT_RADIUS_M)
+    return access.AccessParams(
+        categories=_categories(categories), year=_year(year), radius_m=radius_m,
+        catchment_m=_distance("catchment", catchment, None), steps=_steps(steps),
+        gravity_scale_m=_distance("gravity_scale", gravity_scale, None),
+        gravity_alpha=access.DEFAULT_GRAVITY_ALPHA if gravity_alpha is None
+        else dep.number("gravity_alpha", gravity_alpha),
+        gravity_max_m=_distance("gravity_max", gravity_max, None, MAX_GRAVITY_M))
+
+
+def _parameters(params: access.AccessParams) -> dict:
+    return {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
+            "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
+
+
+def _scope(conn, code: str, parameter: str) -> access.Scope:
+    scope = access.scope_of(conn, code)
+    if scope is None:
+        raise ApiError(404, f"no area {code!r}: not an LSOA, authority or region of the small-area base, "
+                            "nor a loaded area", parameter)
+    return scope
+
+
+@router.get(
+    "/gaps", summary="Access per small area of an area, as GeoJSON",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {"example": {
+        "type": "FeatureCollection", "parameters": {"categories": ["library"], "year": 2016},
+        "features": [{"type": "Feature", "id": "E01006074", "geometry": {"type": "MultiPolygon", "coordinates": []},
+                      "properties": {"code": "E01006074", "name": "Trafford 025A", "population": 1660,
+                                     "imd_decile": 5, "nearest_m": 1466.9,
+                                     "nearest_place": {"id": 5460, "name": "Altrincham Library"},
+                                     "count_within": 0, "access": {"cumulative": 0, "fca2": 0, "e2sfca": 0,
+                                                                   "gravity": 0}, "gap": None}}]}}},
+                    "description": "One feature per small area: its boundary where one is loaded, else "
+                                   "its origin point; `gap` is the gap index where it is computed."}})
+def gaps(
+    request: Request,
+    area: Annotated[str, Query(description="An LTLA, UTLA, region or LSOA code, or any loaded area's code.",
+                               openapi_examples={"Trafford": {"value": "E08000009"},
+                                                 "Rutland": {"value": "E06000017"}})],
+    level: Annotated[str, Query(description="The small areas: `lsoa` (the only level so far).")] = "lsoa",
+    params: access.AccessParams = Depends(access_params),
+) -> Response:
+    if level != "lsoa":
+        raise ApiError(400, f"level {level!r} unknown; small areas are at level lsoa", "level")
+    with request.app.state.engine.begin() as conn:
+        analysis.prepare(conn)
+        features = access.gap_features(conn, params, _scope(conn, area, "area"))
+    head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
+    return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
+
+
+def _summary_response(head: dict, figures: str) -> Response:
+    return Response(json.dumps(head)[:-1] + "," + figures[1:], media_type=JSON)
+
+
+SUMMARY_DESCRIPTION = (
+    "`all` and `by_imd_decile` (1 = most deprived): residents, residents_within the radius and "
+    "share_within, places (open places whose nearest small-area origin is in the group) and "
+    "places_per_10k residents, median_m and p90_m (distance to the nearest place within which half / "
+    "nine tenths of the residents live), fca2 (population-weighted mean 2SFCA)")
+
+
+@router.get("/areas/{code}/summary", summary="Access roll-ups of an authority or any loaded area",
+            response_class=Response,
+            responses={200: {"content": {JSON: {"example": {
+                "code": "E06000017", "name": "Rutland", "parameters": {"categories": ["library"]},
+                "all": {"residents": 41151, "residents_within": 12000, "share_within": 0.29, "places": 4,
+                        "places_per_10k": 0.97, "median_m": 2500.0, "p90_m": 6100.0, "fca2": 0.00004},
+                "by_imd_decile": []}}}, "description": SUMMARY_DESCRIPTION}})
+def area_summary(
+    request: Request,
+    code: Annotated[str, Path(description="An LTLA, UTLA, region or LSOA code, or any loaded area's code.",
+                              openapi_examples={"Rutland": {"value": "E06000017"}})],
+    params: access.AccessParams = Depends(access_params),
+) -> Response:
+    with request.app.state.engine.begin() as conn:
+        analysis.prepare(conn)
+        scope = _scope(conn, code, "code")
+        figures = access.summary(conn, params, scope)
+        name = conn.execute(text("SELECT name FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1"),
+                            {"code": code}).scalar()
+    return _summary_response({"code": code, "name": name, "parameters": _parameters(params)}, figures)
+
+
+class Polygon(BaseModel):
+    geometry: dict = Field(description="A GeoJSON Polygon or MultiPolygon in WGS84 (lon, lat)",
+                           examples=[{"type": "Polygon", "coordinates": [
+                               [[-0.75, 52.62], [-0.68, 52.62], [-0.68, 52.69], [-0.75, 52.69], [-0.75, 52.62]]]}])
+
+
+def _polygon(body: Polygon) -> str:
+    if body.geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ApiError(400, "geometry must be a GeoJSON Polygon or MultiPolygon", "geometry")
+    return json.dumps(body.geometry)
+
+
+@router.post("/areas/summary", summary="Access roll-ups of a polygon you send",
+             response_class=Response,
+             responses={200: {"content": {JSON: {}}, "description": SUMMARY_DESCRIPTION}})
+def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
+                    params: access.AccessParams = Depends(access_params)) -> Response:
+    geojson = _polygon(body)
+    with request.app.state.engine.begin() as conn:
+        analysis.prepare(conn)
+        valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
+        if not valid:
+            raise ApiError(400, "geometry is not a valid polygon", "geometry")
+        figures = access.summary(conn, params, access.Scope(geojson=geojson))
+    return _summary_response({"parameters": _parameters(params)}, figures)
+
+
+class Scenario(BaseModel):
+    close: list[int] = Field(default=[], description="Ids of places to close", examples=[[123]])
+    open: list[tuple[float, float]] = Field(default=[], description="Points (lon, lat) where a place opens",
+                                            examples=[[[-0.72, 52.66]]])
+    area: str | None = Field(default=None, description="Evaluate for this area's small areas (default: "
+                             f"those within {access.SCENARIO_NEAR_M:g} m of the changes)")
+
+
+@router.post("/scenarios", summary="What-if: the effect of closing or opening places (nothing is stored)",
+             response_class=Response,
+             responses={200: {"content": {JSON: {"example": {
+                 "small_areas_evaluated": 721, "residents_losing": 1660, "residents_gaining": 0,
+                 "fca2_before": 0.000136, "fca2_after": 0.000135, "changed": []}}},
+                 "description": "Residents who lose (gain) every place within the radius, the "
+                                "population-weighted mean 2SFCA before and after, and each small area "
+                                "whose figures changed."}})
+def scenarios(request: Request, body: Annotated[Scenario, Body()],
+              params: access.AccessParams = Depends(access_params)) -> Response:
+    if not body.close and not body.open:
+        raise ApiError(400, "a scenario closes (close) or opens (open) at least one place", "close")
+    if any(not (-180 <= lon <= 180 and -90 <= lat <= 90) for lon, lat in body.open):
+        raise ApiError(400, "open: points are (longitude, latitude) in WGS84", "open")
+    with request.app.state.engine.begin() as conn:
+        analysis.prepare(conn)
+        known = conn.execute(text("SELECT array_agg(id) FROM places WHERE id = ANY(:ids)"),
+                             {"ids": body.close}).scalar() or []
+        missing = sorted(set(body.close) - set(known))
+        if missing:
+            raise ApiError(404, f"no place with id {missing}", "close")
+        scope = _scope(conn, body.area, "area") if body.area else None
+        effect = access.scenario(conn, params, access.WhatIf(tuple(body.close), tuple(body.open)), scope)
+    return Response(effect, media_type=JSON)

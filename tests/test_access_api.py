@@ -1,0 +1,108 @@
+"""GET /gaps, GET /areas/{code}/summary, POST /areas/summary and POST /scenarios over HTTP, on the
+real data: what a planner gets, and the problem+json each bad parameter earns."""
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.db import make_engine
+from app.main import create_app
+from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
+from tests.conftest import scalar
+from tests.test_api import assert_problem
+
+TRAFFORD, RUTLAND = "E08000009", "E06000017"
+
+
+@pytest.fixture(scope="module")
+def client(analysis_loaded, database_url):
+    with TestClient(create_app(make_engine(database_url))) as client:
+        yield client
+
+
+def test_gaps_for_a_planner(client, engine, shared_data):
+    response = client.get("/gaps", params={"area": TRAFFORD, "level": "lsoa", "radius": 1200, "year": 2016,
+                                           "categories": "library,community_centre"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    boundaries = json.loads((shared_data / "boundaries" / "lsoa21_bgc_E08000009_trafford.geojson").read_text())
+    assert {f["id"] for f in collection["features"]} == {f["properties"]["LSOA21CD"] for f in boundaries["features"]}
+    assert collection["parameters"]["categories"] == ["library", "community_centre"]
+    feature = collection["features"][0]
+    assert feature["geometry"]["type"] == "MultiPolygon" and feature["properties"]["geometry_is"] == "boundary"
+    properties = feature["properties"]
+    assert {"code", "name", "population", "imd_decile", "nearest_m", "nearest_place", "count_within",
+            "access", "gap"} <= set(properties)
+    assert set(properties["access"]) == {"cumulative", "fca2", "e2sfca", "gravity"}
+    assert sum(f["properties"]["population"] for f in collection["features"]) == 236_301
+    nearest = [f["properties"]["nearest_m"] for f in collection["features"]]
+    covered = [f for f in collection["features"] if f["properties"]["count_within"] > 0]
+    assert all(f["properties"]["nearest_m"] <= 1200 for f in covered) and max(nearest) > 0
+
+
+def test_gaps_where_no_boundary_is_loaded_are_points(client):
+    features = client.get("/gaps", params={"area": "E06000018"}).json()["features"]  # Nottingham
+    assert features and {f["geometry"]["type"] for f in features} == {"Point"}
+
+
+@pytest.mark.parametrize("params, status, parameter", [
+    ({"area": "E99999999"}, 404, "area"),
+    ({"area": TRAFFORD, "categories": "library,pub"}, 400, "categories"),
+    ({"area": TRAFFORD, "year": 1999}, 400, "year"),
+    ({"area": TRAFFORD, "radius": 50}, 400, "radius"),
+    ({"area": TRAFFORD, "radius": "far"}, 400, "radius"),
+    ({"area": TRAFFORD, "level": "msoa"}, 400, "level"),
+    ({"area": TRAFFORD, "steps": "800:1,400:0.5"}, 400, "steps"),
+    ({}, 400, "area"),
+])
+def test_gaps_refuses_bad_parameters(client, params, status, parameter):
+    assert_problem(client.get("/gaps", params=params), status, parameter)
+
+
+def test_summary_of_an_authority(client):
+    response = client.get(f"/areas/{RUTLAND}/summary", params={"year": 2016})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == RUTLAND and body["name"] == "Rutland"
+    assert body["all"]["residents"] == sum(d["residents"] for d in body["by_imd_decile"])
+    assert body["all"]["places"] == sum(d["places"] for d in body["by_imd_decile"])
+    assert 0 <= body["all"]["share_within"] <= 1 and body["all"]["median_m"] <= body["all"]["p90_m"]
+    assert_problem(client.get("/areas/E99999999/summary"), 404, "code")
+    assert_problem(client.get(f"/areas/{RUTLAND}/summary", params={"radius": 20_000}), 400, "radius")
+
+
+def test_summary_of_a_polygon_equals_that_of_its_small_areas(client, engine):
+    outline = scalar(engine, "SELECT ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_Collect(origin), 1), 4326)) "
+                             "FROM analysis_small_areas WHERE utla = :u", u=RUTLAND)
+    drawn = client.post("/areas/summary", json={"geometry": json.loads(outline)}).json()
+    assert drawn["all"] == client.get(f"/areas/{RUTLAND}/summary").json()["all"]
+    assert_problem(client.post("/areas/summary", json={"geometry": {"type": "Point", "coordinates": [0, 52]}}),
+                   400, "geometry")
+
+
+def test_scenario_close_then_reopen(client, engine):
+    place, lon, lat = [scalar(engine, f"SELECT {c} FROM places WHERE category = 'library' "
+                                      "AND name ILIKE 'Oakham%' ORDER BY id LIMIT 1")
+                       for c in ("id", "ST_X(geom)", "ST_Y(geom)")]
+    # Oakham's library, and any other record of a library on the same spot
+    here = scalar(engine, "SELECT array_agg(p.id) FROM places p JOIN places o ON o.id = :id "
+                          "WHERE p.category = 'library' AND ST_DWithin(p.geom_27700, o.geom_27700, 300)", id=place)
+    closed = client.post("/scenarios", json={"close": here}).json()
+    assert closed["residents_losing"] > 0 and closed["fca2_after"] < closed["fca2_before"]
+    assert closed["changed"] and closed["residents_gaining"] == 0
+    again = client.post("/scenarios", json={"close": [place], "open": [[lon, lat]]}).json()
+    assert again["residents_losing"] == again["residents_gaining"] == 0
+    assert again["fca2_after"] == pytest.approx(again["fca2_before"], rel=1e-12)
+    assert all(c["count_within_before"] == c["count_within_after"] for c in again["changed"])
+    assert_problem(client.post("/scenarios", json={"close": [10**12]}), 404, "close")
+    assert_problem(client.post("/scenarios", json={}), 400, "close")
+    assert_problem(client.post("/scenarios", json={"open": [[500, 52]]}), 400, "open")
+
+
+def test_openapi_documents_the_access_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    gaps = paths["/gaps"]["get"]
+    assert {p["name"] for p in gaps["parameters"]} >= {"area", "level", "categories", "year", "radius", "steps"}
+    assert all(p.get("description") for p in gaps["parameters"])
+    assert {"400", "404"} <= set(gaps["responses"])
+    assert "/areas/{code}/summary" in paths and "post" in paths["/scenarios"]
