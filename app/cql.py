@@ -21,7 +21,6 @@ from app import crs as crs_
 from app.collections import Collection, Property
 from app.errors import ApiError
 
-LANGUAGES = ("cql2-text", "cql2-json")
 GEOMETRY_NAMES = ("geometry", "geom")  # what clients call the geometry (queryables say `geometry`)
 SPATIAL = {
     ast.SpatialComparisonOp.INTERSECTS: "ST_Intersects", ast.SpatialComparisonOp.WITHIN: "ST_Within",

@@ -161,14 +161,16 @@ def filter_(
                     "(`/collections/{collectionId}/queryables`), e.g. "
                     "`category = 'library' AND opened_year BETWEEN 1990 AND 2000` or "
                     "`S_INTERSECTS(geometry, POLYGON((-1 52, 0 52, 0 53, -1 53, -1 52)))`.")] = None,
-    filter_lang: Annotated[Literal["cql2-text", "cql2-json"], Query(
-        alias="filter-lang", description="Language of `filter`.")] = "cql2-text",
+    filter_lang: Annotated[Literal["cql2-text", "cql2-json", "cql-text"], Query(
+        alias="filter-lang", description="Language of `filter`. `cql-text` (the draft's name, which "
+                                         "GDAL's OAPIF driver looks for) is read as cql2-text.")] = "cql2-text",
     filter_crs: Annotated[str | None, Query(
         alias="filter-crs", description=f"CRS of geometries in `filter` (default CRS84): {CRS_DESCRIPTION}")] = None,
 ) -> Filter | None:
     if filter is None:
         return None
-    return Filter(cql.parse(filter, filter_lang), crs_.parse("filter-crs", filter_crs))
+    language = "cql2-text" if filter_lang == "cql-text" else filter_lang
+    return Filter(cql.parse(filter, language), crs_.parse("filter-crs", filter_crs))
 
 
 def properties(

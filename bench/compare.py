@@ -32,7 +32,8 @@ from sqlalchemy import text
 from app import features, tiles
 from app.collections import COLLECTIONS
 from app.db import database_url, engine
-from app.dependencies import BBox
+from app.crs import CRS84
+from app.dependencies import BBox, Filter
 from app.features import ItemsQuery
 from app.selection import Selection, where
 from app.cql import parse
@@ -118,19 +119,15 @@ def cases() -> list[Case]:
     return found
 
 
-def _filter(cql: str):
-    from app.crs import CRS84
-    from app.dependencies import Filter
+def _filter(cql: str) -> Filter:
     return Filter(parse(cql, "cql2-text"), CRS84)
 
 
-def timed(fn, rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+def ms(fn) -> float:
+    """Milliseconds one call of ``fn`` takes."""
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
 
 
 def wrk(url: str, seconds: int) -> str:
@@ -172,9 +169,9 @@ def main() -> None:
                 case.floor()
                 ks, ts, fs = [], [], []
                 for _ in range(args.rounds):  # interleaved, so drift hits all three alike
-                    ks += timed(lambda: k.get(case.kindmap), 1)
-                    ts += timed(lambda: t.get(case.tipg), 1)
-                    fs += timed(case.floor, 1)
+                    ks.append(ms(lambda: k.get(case.kindmap)))
+                    ts.append(ms(lambda: t.get(case.tipg)))
+                    fs.append(ms(case.floor))
                 km, tm, fm = (statistics.median(s) for s in (ks, ts, fs))
                 rows.append(f"| {case.name} | {km:.1f} | {tm:.1f} | {tm / km:.1f}× | {fm:.1f} | {km / fm:.1f}× |")
         print(f"medians of {args.rounds}, ms; {args.workers} uvicorn workers each")

@@ -123,6 +123,6 @@ def test_unknown_collection_is_404(client):
 
 def test_openapi_describes_every_parameter(client):
     spec = client.get("/openapi.json").json()
-    operation = spec["paths"]["/collections/{collection_id}/items"]["get"]
+    operation = spec["paths"]["/collections/{collectionId}/items"]["get"]
     for parameter in operation["parameters"]:
         assert parameter.get("description"), parameter["name"]

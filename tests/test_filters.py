@@ -160,3 +160,9 @@ def test_a_filter_value_is_normalised_by_the_registry(client):
     as_year = client.get("/collections/areas/items", params={"vintage": "2023", "level": "region"}).json()
     assert as_year["numberMatched"] == 9 and {f["properties"]["vintage"] for f in as_year["features"]} == {"2023-12"}
     assert_problem(client.get("/collections/areas/items", params={"vintage": "2023-13"}), 400, "vintage")
+
+
+def test_cql_text_is_read_as_cql2_text(client):
+    """GDAL's OAPIF driver sends `filter-lang=cql-text` (the draft's name)."""
+    assert refs(client, filter="status = 'closed'", **{"filter-lang": "cql-text"}) == \
+        refs(client, filter="status = 'closed'")

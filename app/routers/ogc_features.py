@@ -52,7 +52,7 @@ def base_url(request: Request) -> str:
 
 
 def collection_of(collection_id: Annotated[str, Path(
-        description="Collection identifier: " + ", ".join(COLLECTIONS))]) -> Collection:
+        alias="collectionId", description="Collection identifier: " + ", ".join(COLLECTIONS))]) -> Collection:
     if collection_id not in COLLECTIONS:
         raise ApiError(404, f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}",
                        "collectionId")
@@ -132,7 +132,7 @@ def collections(request: Request, f: str = Depends(dep.output_format)) -> Respon
     return _json(body, headers)
 
 
-@router.get("/collections/{collection_id}", summary="One collection")
+@router.get("/collections/{collectionId}", summary="One collection")
 def collection(request: Request, c: Collection = Depends(collection_of),
                f: str = Depends(dep.output_format)) -> Response:
     with request.app.state.engine.connect() as conn:
@@ -141,7 +141,7 @@ def collection(request: Request, c: Collection = Depends(collection_of),
     return _json(body, headers)
 
 
-@router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)",
+@router.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)",
             response_class=Response,
             responses={200: {"content": {"application/schema+json": {}},
                              "description": "A JSON Schema of the properties usable in filters"}})
@@ -160,7 +160,7 @@ def queryables(request: Request, c: Collection = Depends(collection_of)) -> Resp
     return _json(schema, {}, "application/schema+json")
 
 
-@router.get("/collections/{collection_id}/items",
+@router.get("/collections/{collectionId}/items",
             summary="Features of a collection (GeoJSON pages; CSV, GeoJSON-Seq, GeoPackage downloads)",
             response_class=Response,
             responses={200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
@@ -200,7 +200,7 @@ def items(
     return StreamingResponse(stream(engine, c, query), media_type=formats.MEDIA_TYPES[fmt], headers=headers)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature (GeoJSON)",
+@router.get("/collections/{collectionId}/items/{feature_id}", summary="One feature (GeoJSON)",
             response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "No such feature"},
                        304: {"description": "Not modified (If-None-Match matched the ETag)"}})

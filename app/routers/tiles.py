@@ -16,7 +16,7 @@ from app.selection import Selection, selection
 router = APIRouter(tags=["OGC API Tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
 TILE_PARAMETERS = {"bbox", "bbox-crs", "datetime", "filter", "filter-lang", "filter-crs", "f"}
-TileMatrixSetId = Annotated[str, Path(description="Tile matrix set: WebMercatorQuad")]
+TileMatrixSetId = Annotated[str, Path(alias="tileMatrixSetId", description="Tile matrix set: WebMercatorQuad")]
 
 
 def spatial_collection(c: Collection = Depends(collection_of)) -> Collection:
@@ -39,7 +39,7 @@ def tile_matrix_sets(request: Request) -> dict:
                                 "links": [{"href": href, "rel": "self", "type": "application/json"}]}]}
 
 
-@router.get("/tileMatrixSets/{tile_matrix_set_id}", summary="A tile matrix set's definition")
+@router.get("/tileMatrixSets/{tileMatrixSetId}", summary="A tile matrix set's definition")
 def tile_matrix_set_definition(tms: str = Depends(tile_matrix_set)) -> dict:
     return tiles.TMS.model_dump(exclude_none=True, mode="json")
 
@@ -48,7 +48,7 @@ def _tileset_url(request: Request, c: Collection) -> str:
     return f"{base_url(request)}/collections/{c.id}/tiles/{tiles.TMS.id}"
 
 
-@router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+@router.get("/collections/{collectionId}/tiles", summary="Vector tilesets of a collection")
 def tilesets(request: Request, c: Collection = Depends(spatial_collection)) -> dict:
     href = _tileset_url(request, c)
     return {"tilesets": [{
@@ -59,7 +59,7 @@ def tilesets(request: Request, c: Collection = Depends(spatial_collection)) -> d
                    "title": "TileJSON"}]}]}
 
 
-@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}", summary="A vector tileset")
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="A vector tileset")
 def tileset(request: Request, c: Collection = Depends(spatial_collection),
             tms: str = Depends(tile_matrix_set)) -> dict:
     href = _tileset_url(request, c)
@@ -76,7 +76,7 @@ def tileset(request: Request, c: Collection = Depends(spatial_collection),
     }
 
 
-@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}/tilejson.json",
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
             summary="TileJSON 3.0 of a collection's tiles (filters given here are kept in its URL)")
 def tilejson(request: Request, c: Collection = Depends(spatial_collection),
              tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
@@ -87,7 +87,7 @@ def tilejson(request: Request, c: Collection = Depends(spatial_collection),
     return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds)
 
 
-@router.get("/collections/{collection_id}/tiles/{tile_matrix_set_id}/{z}/{x}/{y}",
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}",
             summary="One vector tile (MVT); plain filters and CQL2 select its features as in items",
             response_class=Response,
             responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},
