@@ -17,17 +17,10 @@ from sqlalchemy import text
 from analysis.closures import ClosuresParams, closures
 from app.db import make_engine
 from app.main import create_app
-from tests.analysis_inputs import load_analysis_inputs
+from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 from tests.test_api import assert_problem
 
 FROM, TO, RADIUS = 2010, 2016, 1200.0
-
-
-@pytest.fixture(scope="module")
-def analysis_loaded(engine, shared_data):
-    """The files the analysis reads (libraries, geography, population, IMD), refreshed."""
-    load_analysis_inputs(engine)
-    return engine
 
 
 @pytest.fixture(scope="module")
