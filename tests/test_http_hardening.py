@@ -44,6 +44,11 @@ def test_nul_in_area_filters_is_400(client, field):
     assert_problem(client.get(f"/collections/areas/items?{field}=E06%00"), 400, field)
 
 
+@pytest.mark.parametrize("query, parameter", [("year=2_016", "year"), ("limit=%EF%BC%95", "limit")])
+def test_analysis_routes_take_the_same_strict_integers(client, query, parameter):
+    assert_problem(client.get(f"/priorities?{query}"), 400, parameter)
+
+
 def test_a_feature_id_beyond_bigint_is_400_not_500(client):
     assert_problem(client.get(f"/collections/places/items/{2**63}"), 400, "feature_id")
 

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import gap_index, spending
-from app.dependencies import _list
+from app.dependencies import Integer, _list
 from app.errors import ApiError
 from models.categories import CATEGORIES
+from models.places import STATUS_YEARS
 
 router = APIRouter(tags=["Gap analysis"])
-FIRST_YEAR, LAST_YEAR = 2010, 2025  # the years place_years resolves
+FIRST_YEAR, LAST_YEAR = STATUS_YEARS[0], STATUS_YEARS[-1]  # the years place_years resolves
 WEIGHT = "Weight of the {} part in the score (0 … 10, default 1; 0 leaves it out)."
 
 
@@ -32,9 +33,9 @@ def gap_query(
     category: Annotated[str, Query(
         description="Place categories whose access and loss count, comma-separated: "
                     + ", ".join(CATEGORIES), examples=["library,community_centre"])] = "library",
-    year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR,
+    year: Annotated[Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR,
                                description="Places open in this year count for access.")] = 2016,
-    loss_from: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR, description=(
+    loss_from: Annotated[Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR, description=(
         "Loss: places open in this year within the radius that are not open in `year`."))] = 2010,
     radius: Annotated[float, Query(ge=100, le=10000, description=(
         "Radius in metres (straight line, EPSG:27700) for 'within reach' (default 1,200 m, the "
@@ -50,7 +51,7 @@ def gap_query(
     w_access: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("access"))] = 1.0,
     w_loss: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("loss"))] = 1.0,
     w_spending: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("spending"))] = 1.0,
-    limit: Annotated[int, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+    limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
 ) -> gap_index.GapQuery:
     categories = _list(category) or []
     unknown = [c for c in categories if c not in CATEGORIES]
