@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from models import AREA_LEVELS
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
+from models.places import COUNTRIES, STATUS_YEARS
 from models.spending import BASES
 from models.vintages import normalise_vintage
 
@@ -52,10 +53,14 @@ class Geometry:
 
 @dataclass(frozen=True)
 class Temporal:
-    """The span of years a feature covers, for `datetime`: SQL integer years over t (NULL = open)."""
-    start: str
-    end: str
+    """What `datetime` selects. Either the span of years a feature covers (``start``/``end``: SQL
+    integer years over t, NULL = open), or ``within``: SQL over t true when the feature meets the
+    years :dt_start..:dt_end (both bound; an open end is ``bounds``' first or last year)."""
     description: str
+    start: str | None = None
+    end: str | None = None
+    within: str | None = None
+    bounds: tuple[int, int] = (0, 9999)
 
 
 @dataclass(frozen=True)
@@ -89,19 +94,30 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         title="Third places",
         description="Places where people meet — libraries, community and youth centres, village "
                     "halls, social and children's centres, food banks, places of worship — open or "
-                    "closed, from published lists and OpenStreetMap.",
+                    "closed, from published lists and OpenStreetMap: one feature per real place, with "
+                    "every list's record of it in `sources`, and its `country`. `datetime` selects "
+                    f"the places open in a year ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}; `datetime=2016`) "
+                    "or in any year of an interval, by their status in each year. A place no list "
+                    "locates has a null geometry and is left out of bbox, spatial filters and tiles.",
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
         tables=("places",),
         geometry=Geometry("Point"),
-        temporal=Temporal("t.opened_year", "t.closed_year",
-                          "Open at some time in the years given: opened_year (unknown = always) to "
-                          "closed_year (none = still open)."),
+        temporal=Temporal(
+            f"Open at some time in the years given ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}), by the "
+            "place's status in each year (place_years, docs/places.md): `datetime=2016` gives the "
+            "places open in 2016, `2015/2019` those open in any of those years.",
+            within="EXISTS (SELECT 1 FROM place_years y WHERE y.place_id = t.id AND y.status = 'open' "
+                   "AND y.year BETWEEN :dt_start AND :dt_end)",
+            bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
         properties={
             "name": Property("t.name", description="Name as published"),
             "category": Property("t.category", enum=tuple(CATEGORIES), filter=True,
                                  description="Kind of place"),
             "status": Property("t.status", enum=tuple(STATUSES), filter=True,
-                               description="Current status"),
+                               description="Current status (the place's latest year)"),
+            "country": Property("t.country", enum=tuple(COUNTRIES), filter=True,
+                                description="GSS code of its UK country: " + ", ".join(
+                                    f"{code} {name}" for code, name in COUNTRIES.items())),
             "opened_year": Property("t.opened_year", "integer", "Year opened, where known"),
             "closed_year": Property("t.closed_year", "integer", "Year closed, where closed"),
             "operator_type": Property("t.operator_type", enum=tuple(OPERATOR_TYPES), filter=True,
@@ -142,8 +158,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "nominal pounds (MHCLG revenue outturn and budget returns). No geometry: join "
                     "to `areas` by `area_code`.",
         table="spending",
-        temporal=Temporal("left(t.financial_year, 4)::int", "left(t.financial_year, 4)::int + 1",
-                          "Financial years overlapping the years given (2014-15 covers 2014 and 2015)."),
+        temporal=Temporal("Financial years overlapping the years given (2014-15 covers 2014 and 2015).",
+                          "left(t.financial_year, 4)::int", "left(t.financial_year, 4)::int + 1"),
         properties={
             "area_code": Property("t.area_code", filter=True, description="ONS GSS code of the authority"),
             "financial_year": Property("t.financial_year", filter=True, description="e.g. 2014-15"),

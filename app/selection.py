@@ -65,12 +65,17 @@ def where(collection: Collection, chosen: Selection) -> tuple[str, dict]:
         span = collection.temporal
         if span is None:
             raise ApiError(400, f"datetime: {collection.id} has no time span", "datetime")
-        if chosen.datetime.end is not None:
-            clauses.append(f"({span.start} IS NULL OR {span.start} <= :dt_end)")
-            params["dt_end"] = chosen.datetime.end
-        if chosen.datetime.start is not None:
-            clauses.append(f"({span.end} IS NULL OR {span.end} >= :dt_start)")
-            params["dt_start"] = chosen.datetime.start
+        if span.within:
+            clauses.append(span.within)
+            params["dt_start"] = span.bounds[0] if chosen.datetime.start is None else chosen.datetime.start
+            params["dt_end"] = span.bounds[1] if chosen.datetime.end is None else chosen.datetime.end
+        else:
+            if chosen.datetime.end is not None:
+                clauses.append(f"({span.start} IS NULL OR {span.start} <= :dt_end)")
+                params["dt_end"] = chosen.datetime.end
+            if chosen.datetime.start is not None:
+                clauses.append(f"({span.end} IS NULL OR {span.end} >= :dt_start)")
+                params["dt_start"] = chosen.datetime.start
     if chosen.filter:
         compiler = cql.Compiler(collection, chosen.filter.crs)
         clauses.append(compiler.sql(chosen.filter.tree))

@@ -16,17 +16,17 @@ pairs together or apart on every load.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from rapidfuzz import fuzz
 from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.pipeline import Target
+from loaders.place_names import name_similarity
+from loaders.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
 
 SQL = Path(__file__).resolve().parent / "sql"
 OVERRIDES = Path(os.environ.get("KINDMAP_PLACE_OVERRIDES",
@@ -40,30 +40,12 @@ NAME_DIFFERS = 50         # below this, names say two different places
 NAME_REVIEW = 60          # between this and NAME_AGREES, further than SAME_SPOT: listed for review
 # Sources whose several records may lie in one place (footprints of one library's buildings).
 PART_SOURCES = {"os-openmap-local"}
-# Which record stands for the place: the dated national list, then other dated lists, then maps.
-CANONICAL_RANK = {"dcms-libraries-2016": 0, "osm": 2, "os-openmap-local": 3}
+# Which record stands for the place: the dated national list, then other dated lists, then maps,
+# then the statement lists without a location (newest first).
+CANONICAL_RANK = {"dcms-libraries-2016": 0, "osm": 2, "os-openmap-local": 3, UK_2025: 4, BASIC_2023: 5}
 DEFAULT_RANK = 1
 REVIEW_LISTED = 20
 IDENTITY_STAGE = Target(table="place_identity", key=("id",), stage={"id": "bigint", "merged_into": "bigint"})
-# Words that say what kind of place, not which one; dropped before names are compared.
-GENERIC_WORDS = {"library", "libraries", "lib", "community", "centre", "center", "hub", "the", "and",
-                 "branch", "information", "service", "services", "local", "public", "of", "point",
-                 "st", "saint"}
-
-
-def name_words(name: str | None) -> str:
-    if not isinstance(name, str):  # None, or NaN from a pandas column
-        return ""
-    words = re.findall(r"[a-z0-9]+", name.lower().replace("&", " and "))
-    return " ".join(w for w in words if w not in GENERIC_WORDS)
-
-
-def name_similarity(a: str | None, b: str | None) -> float | None:
-    """0–100 (rapidfuzz token_set_ratio of the distinctive words); None when either has none."""
-    a, b = name_words(a), name_words(b)
-    return None if not a or not b else fuzz.token_set_ratio(a, b)
-
-
 @dataclass(frozen=True)
 class Overrides:
     merge: frozenset[frozenset[str]]
@@ -109,10 +91,11 @@ def decide(distance: float, score: float | None, postcodes: str | None) -> tuple
     return ("review", "near, names partly agree") if score >= NAME_REVIEW else ("apart", None)
 
 
-RULE_ORDER = {"override": 0, "postcode": 1, "same spot": 2, "name": 3, "nearest unnamed": 4}
+RULE_ORDER = {"override": 0, "postcode": 1, "statement": 1, "same spot": 2, "name": 3, "nearest unnamed": 4}
 
 
 def candidate_pairs(conn, overrides: Overrides) -> pd.DataFrame:
+    """Located pairs within CANDIDATE_METRES, decided by ``decide``; overrides applied."""
     pairs = pd.DataFrame(conn.execute(text((SQL / "place_candidates.sql").read_text()),
                                       {"radius": CANDIDATE_METRES}).mappings().all())
     if pairs.empty:
@@ -182,7 +165,9 @@ def resolve(ctx) -> dict[str, int]:
         "SELECT id, source, source_ref, source || ':' || source_ref AS ref FROM places").mappings().all(),
         columns=["id", "source", "source_ref", "ref"])
     pairs = candidate_pairs(ctx.conn, overrides)
-    canonical = merged_into(records, pairs, overrides)
+    links = statement_pairs(ctx.conn)  # rows of the lists without coordinates (statement_links.py)
+    joined = [p for p in (pairs, links) if not p.empty]
+    canonical = merged_into(records, pd.concat(joined, ignore_index=True) if joined else pairs, overrides)
     target = pd.DataFrame({"id": canonical.index, "merged_into": canonical.astype("Int64").array})
     target["merged_into"] = target["merged_into"].mask(target["id"] == target["merged_into"])
     stage = ctx.stage(IDENTITY_STAGE, target)
@@ -190,11 +175,11 @@ def resolve(ctx) -> dict[str, int]:
         UPDATE places p SET merged_into = s.merged_into FROM {stage} s
         WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""")
     ctx.report.changed += changed
-    _report(ctx, records, canonical, pairs)
+    _report(ctx, records, canonical, pairs, links)
     return {"changed": changed}
 
 
-def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFrame) -> None:
+def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFrame, links: pd.DataFrame) -> None:
     source = ctx.report.source
     group_size = canonical.value_counts()
     mine = records[records["source"] == source].set_index("id")
@@ -208,6 +193,10 @@ def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFram
         "records that are a place of their own (new)": int((~in_group).sum()),
         "uncertain matches waiting for review": len(review),
     })
+    if source in STATEMENT_LISTS:  # how its rows were linked (loaders/statement_links.py)
+        mine_linked = links[links["source_b"] == source] if len(links) else links
+        for method, count in (mine_linked["method"].value_counts().items() if len(mine_linked) else []):
+            ctx.report.reconciliation[f"rows linked by {method}"] = int(count)
     if len(review):
         listed = "; ".join(f"{r.ref_a} {r.name_a!r} ~ {r.ref_b} {r.name_b!r} ({r.distance:.0f} m, "
                            f"names {'-' if pd.isna(r.score) else round(r.score)}: {r.rule})"

@@ -16,8 +16,9 @@ from sqlalchemy import text
 
 from loaders.identity import PART_SOURCES, resolve
 from loaders.pipeline import LoadContext, Target
+from loaders.statement_links import BASIC_2023, STATEMENT_LISTS
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
-from models.places import STATUS_YEARS
+from models.places import COUNTRIES, STATUS_YEARS
 
 SQL = Path(__file__).resolve().parent / "sql"
 
@@ -34,6 +35,13 @@ PLACES = Target(
     columns={c: f"s.{c}" for c in PLACE_COLUMNS},
     touch="updated_at",
 )
+
+# Lists that state the country of every record they hold ("public libraries in England").
+LIST_COUNTRY = {"dcms-libraries-2016": "E92000001", BASIC_2023: "E92000001"}
+# An authority's other name, as a list prints it → the name of its 2023 area (the UK list names
+# Na h-Eileanan Siar's council by its Gaelic name).
+AUTHORITY_ALIASES = {"Comhairle nan Eilean Siar": "Na h-Eileanan Siar"}
+COAST_METRES = 2000  # a located record this close to a generalised boundary is in its country
 
 # Rough bounds of the UK and its islands, to catch swapped or zero coordinates.
 UK_BOUNDS = {"lon": (-9.0, 2.1), "lat": (49.8, 61.0)}
@@ -80,9 +88,12 @@ def _located(srid: int | None) -> str:
 
 
 def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFrame,
-                  srid: int | None = None, target: Target = PLACES) -> dict[str, int]:
+                  srid: int | None = None, target: Target = PLACES, unlocated: bool = False,
+                  group: bool = True) -> dict[str, int]:
     """Stage and merge places. ``srid`` is the file's CRS when ``geom`` carries none (plain WKB);
-    ``target`` may change how existing rows are updated (see libraries-taskforce)."""
+    ``target`` may change how existing rows are updated. ``unlocated``: the source gives no
+    location (statement lists), so a NULL ``geom`` is stored, not rejected. ``group``: run
+    ``places_changed`` now (False: the caller writes more first, then runs it)."""
     def checked():
         for batch in [batches] if isinstance(batches, pd.DataFrame) else batches:
             check_vocabulary(batch)
@@ -91,30 +102,41 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
     target = replace(target, columns={**target.columns, "geom": _located(srid)})
     stage = ctx.stage(target, checked())
     for ref, kind in ctx.conn.exec_driver_sql(
-            f"DELETE FROM {stage} WHERE geom IS NULL OR ST_IsEmpty(geom) "
+            f"DELETE FROM {stage} WHERE {'false' if unlocated else 'geom IS NULL'} OR ST_IsEmpty(geom) "
             "RETURNING source_ref, GeometryType(geom)").all():
         ctx.reject(ref, f"empty geometry ({kind})")
     for kind, count, invalid in ctx.conn.exec_driver_sql(
             f"SELECT GeometryType(geom), count(*), count(*) FILTER (WHERE NOT ST_IsValid(geom)) "
             f"FROM {stage} GROUP BY 1 ORDER BY 1").all():
-        if kind != "POINT":
+        if kind is not None and kind != "POINT":  # None: unlocated records (statement lists)
             ctx.note(f"{count} {kind.lower()} geometries placed at their point on surface")
         if invalid:
             name = "invalid geometries made valid (ST_MakeValid)"
             ctx.report.repairs[name] = ctx.report.repairs.get(name, 0) + invalid
     counts = ctx.merge(target, stage)
-    places_changed(ctx)
+    if group:
+        places_changed(ctx)
     return counts
 
 
 def places_changed(ctx: LoadContext) -> None:
     """What every load that changes places or their status runs last, in its transaction:
     the records are grouped into places (loaders/identity.py), then place_years follows the
-    stored history (set-based; merged as a difference)."""
+    stored history (set-based; merged as a difference). Each record's country comes first
+    (sql/place_country.sql)."""
+    countries = ctx.execute(
+        (SQL / "place_country.sql").read_text(), coast=COAST_METRES,
+        country_codes=list(COUNTRIES), country_names=list(COUNTRIES.values()),
+        list_sources=list(LIST_COUNTRY), list_countries=list(LIST_COUNTRY.values()),
+        aliases_from=list(AUTHORITY_ALIASES), aliases_to=list(AUTHORITY_ALIASES.values()))
+    if countries:
+        ctx.report.tables.setdefault("places", {})["country set"] = countries
+        ctx.report.changed += countries
     resolve(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES))
+                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES),
+                statement_lists=list(STATEMENT_LISTS))
     # Statistics for both sides, so the anti-join is hashed, never a nested loop.
     ctx.execute("ANALYZE resolved_years")
     ctx.execute("ANALYZE place_years")

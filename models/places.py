@@ -11,6 +11,10 @@ from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 # The years place_years resolves (2010, the Taskforce list's baseline, to 2025, the UK list).
 STATUS_YEARS = range(2010, 2026)
 
+# ONS GSS codes of the UK's countries (places.country).
+COUNTRIES = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland",
+             "N92000002": "Northern Ireland"}
+
 
 class Place(Base):
     """One publisher's record of a place, as published. Records of one real-world place are
@@ -22,6 +26,7 @@ class Place(Base):
         CheckConstraint(in_list("category", CATEGORIES), name="category"),
         CheckConstraint(in_list("status", STATUSES), name="status"),
         CheckConstraint(in_list("operator_type", OPERATOR_TYPES), name="operator_type"),
+        CheckConstraint(in_list("country", COUNTRIES), name="country"),
         Index("ix_places_geom", "geom", postgresql_using="gist"),
         Index("ix_places_geom_27700", "geom_27700", postgresql_using="gist"),
         Index("ix_places_category", "category"),
@@ -37,11 +42,17 @@ class Place(Base):
     source: Mapped[str] = mapped_column(String(80), comment="Source key, e.g. dcms-libraries-2016, osm")
     source_ref: Mapped[str] = mapped_column(Text, comment="The record's id at its source, e.g. node/123")
     attributes: Mapped[dict] = mapped_column(JSONB, server_default="{}")
-    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    # NULL: the source gives no location (a list row no located record matches); such a record
+    # is kept, counted by country, and left out of every spatial answer (docs/places.md).
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
     geom_27700 = mapped_column(Geometry("POINT", srid=27700, spatial_index=False),
                                Computed("ST_Transform(geom, 27700)", persisted=True))
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
     updated_at = mapped_column(DateTime(timezone=True), server_default=func.now())
+    country: Mapped[str | None] = mapped_column(
+        String(9), index=True,
+        comment="GSS code of the UK country the record lies in (2023 LAD boundaries), else the one its "
+                "source states; set by loaders/sql/place_country.sql after every places load")
     merged_into: Mapped[int | None] = mapped_column(
         ForeignKey("places.id", ondelete="SET NULL"), index=True,
         comment="The canonical record of the real place this record describes (NULL: this record "

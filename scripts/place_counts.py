@@ -5,7 +5,8 @@
 
 Prints, per source, records merged into places with other sources' records / places of their own
 / candidate pairs waiting for review (as the database stands), then England's open
-libraries by year from place_years beside each publisher's own count, computed from the files.
+libraries by year from place_years beside each publisher's own count, computed from the files,
+then library places and open libraries (2025) per country, located or not.
 """
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from app.db import database_url, make_engine
 from loaders.identity import candidate_pairs, read_overrides
+from models.places import COUNTRIES
 
 YEARS = (2016, 2019, 2023, 2025)
 
@@ -55,14 +57,23 @@ def main(data: Path) -> None:
             print(f"{source} | {merged} | {own} | {waiting}")
         counts = dict(conn.execute(text("""
             SELECT y.year, count(*) FROM place_years y JOIN places p ON p.id = y.place_id
-            JOIN areas e ON e.level = 'ltla' AND e.vintage = '2023-12' AND e.code LIKE 'E%'
-                        AND ST_Intersects(e.geom, p.geom)
-            WHERE p.category = 'library' AND y.status = 'open' AND y.year = ANY(:years)
+            WHERE p.category = 'library' AND p.country = 'E92000001' AND y.status = 'open'
+              AND y.year = ANY(:years)
             GROUP BY 1"""), {"years": list(YEARS)}).all())
+        countries = conn.execute(text("""
+            SELECT p.country, count(*), count(*) FILTER (WHERE p.geom IS NULL),
+                   count(*) FILTER (WHERE y.status = 'open'),
+                   count(*) FILTER (WHERE y.status = 'open' AND p.geom IS NULL)
+            FROM places p LEFT JOIN place_years y ON y.place_id = p.id AND y.year = 2025
+            WHERE p.category = 'library' AND p.merged_into IS NULL
+            GROUP BY 1 ORDER BY 1""")).all()
     published = publishers(data)
     print("\nyear | open libraries in England (place_years) | publisher's own count")
     for year in YEARS:
         print(f"{year} | {counts.get(year, 0)} | {published[year]}")
+    print("\ncountry | library places | of which without a location | open in 2025 | of which without a location")
+    for country, places, unlocated, open25, open_unlocated in countries:
+        print(f"{COUNTRIES.get(country, country)} | {places} | {unlocated} | {open25} | {open_unlocated}")
 
 
 if __name__ == "__main__":

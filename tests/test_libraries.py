@@ -43,42 +43,51 @@ def _pc(value: str) -> str:
 
 # -- libraries-basic -------------------------------------------------------------------------------
 
+BASIC = "dcms-libraries-basic-2023"
+STATIC = {"static library", "static local history library"}
+
+
+def basic_links(db) -> dict[str, int]:
+    """2016-list id → the basic-dataset row linked to it (merged into its place)."""
+    with db.connect() as conn:
+        return {t: int(b) for t, b in conn.execute(text(
+            "SELECT t.source_ref, b.source_ref FROM places b JOIN places t ON t.id = b.merged_into "
+            "WHERE b.source = :basic AND t.source = 'dcms-libraries-2016'"), {"basic": BASIC}).all()}
+
+
 def test_basic_matched_to_2016_list(load, db, basic):
     load("libraries-taskforce", TASKFORCE)
     report = load("libraries-basic", basic)
     assert (report.rows_read, report.rejected) == (3487, 0)
     rec = report.reconciliation
-    assert rec["static libraries (matchable)"] == 3272
-    assert rec["not matched: not a static library (mobile, prison, archive…)"] == 215
-    assert rec["matched by postcode"] == 2902
-    assert rec["matched by postcode district + name"] == 228
-    assert rec["static libraries that could not be located"] == 142  # 3272 − 3130
-    assert any("142 static libraries could not be located" in n and "row " in n for n in report.notes)
-    assert report.tables["places"]["matched"] == 3130
+    assert rec["static libraries (stored)"] == 3271
+    assert rec["not stored: not a static library (mobile, prison, archive…)"] == 215
+    assert rec["not stored: static, no status stated in any year"] == 1  # Stoke Climsland: [Unknown] throughout
+    assert rec["rows linked by postcode"] == 2902
+    assert rec["rows linked by postcode district"] == 228
+    assert rec["records that are a place of their own (new)"] == 141  # 3271 − 3130
+    assert any("141 rows match no located library" in n and "row " in n for n in report.notes)
     # one-to-one: 3130 distinct 2016 places, each linked to one basic row
-    assert scalar(db, "SELECT count(*) FROM places WHERE attributes ? 'basic_2023'") == 3130
-    assert scalar(db, "SELECT count(DISTINCT attributes -> 'basic_2023' ->> 'row') FROM places "
-                      "WHERE attributes ? 'basic_2023'") == 3130
-    assert scalar(db, "SELECT count(DISTINCT place_id) FROM place_status") == 3130
+    links = basic_links(db)
+    assert len(links) == len(set(links.values())) == 3130
+    # every row kept as published, without a location, in England (the list is England's)
+    assert scalar(db, "SELECT count(*) FROM places WHERE source = :s AND geom IS NULL AND country = 'E92000001'",
+                  s=BASIC) == 3271
 
     # Independent check (pandas, no loader code): rows whose postcode and exact name (case and
     # spacing aside) equal exactly one 2016 row's are a lower bound, and each must be our match.
     b = pd.read_csv(basic, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     t = pd.read_csv(TASKFORCE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    b = b[b["type"].str.strip().str.lower().isin({"static library", "static local history library"})]
+    b = b[b["type"].str.strip().str.lower().isin(STATIC)]
     b = b.assign(key=b["postcode"].map(_pc) + "|" + b["name"].str.lower().str.split().str.join(" "),
                  row=b.index + 2)
     t = t.assign(key=t["postcode"].map(_pc) + "|" + t["name"].str.lower().str.split().str.join(" "))
     exact = b.drop_duplicates("key", keep=False).merge(t.drop_duplicates("key", keep=False), on="key")
     assert 2000 < len(exact) <= 3130
-    with db.connect() as conn:
-        linked = dict(conn.execute(text(
-            "SELECT source_ref, CAST(attributes -> 'basic_2023' ->> 'row' AS int) FROM places "
-            "WHERE attributes ? 'basic_2023'")).all())
-    wrong = [(r.id, r.row) for r in exact.itertuples() if linked.get(r.id) != r.row]
+    wrong = [(r.id, r.row) for r in exact.itertuples() if links.get(r.id) != r.row]
     assert wrong == []
     # Postcode pairs at all (any name) bound the postcode tier from above.
-    assert rec["matched by postcode"] <= b.assign(pc=b["postcode"].map(_pc))["pc"].isin(
+    assert rec["rows linked by postcode"] <= b.assign(pc=b["postcode"].map(_pc))["pc"].isin(
         set(t["postcode"].map(_pc))).sum()
 
 
@@ -88,24 +97,29 @@ def test_statuses_per_year(load, db, basic):
     with db.connect() as conn:
         counts = {(y, s): n for y, s, n in conn.execute(text(
             "SELECT year, status, count(*) FROM place_status GROUP BY 1, 2")).all()}
-    assert counts == {
-        (2016, "open"): 2953, (2016, "closed"): 164, (2016, "temporarily_closed"): 13,
-        (2019, "open"): 2866, (2019, "closed"): 248, (2019, "temporarily_closed"): 5,
-        (2021, "open"): 2835, (2021, "closed"): 277, (2021, "temporarily_closed"): 8,
-        (2022, "open"): 2816, (2022, "closed"): 292, (2022, "temporarily_closed"): 12,
-        (2023, "open"): 2799, (2023, "closed"): 303, (2023, "temporarily_closed"): 19}
-    # 2016 comes from the Taskforce list itself; it agrees with the basic dataset's 2016 column
-    # for 3092 of the 3122 matched rows stating one (the rest disagree in the published files).
-    assert scalar(db, "SELECT count(*) FROM place_status ps JOIN places p ON p.id = ps.place_id "
-                      "WHERE ps.year = 2016 AND ps.status <> CASE WHEN coalesce(p.attributes ->> 'closed', '') "
-                      "= '' THEN 'open' WHEN p.attributes ->> 'closed' = 'XLT' THEN 'temporarily_closed' "
-                      "ELSE 'closed' END") == 0
-    # current status of matched places = their latest stated year
+    # Independent: every static row's stated years, counted from the file by pandas.
+    b = pd.read_csv(basic, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    b = b[b["type"].str.strip().str.lower().isin(STATIC)]
+    status = {"closed": "closed", "temporary closure": "temporarily_closed",
+              **{code: "open" for code in ("la", "lau", "cr", "c", "icl")}}
+    expected = {}
+    for year in (2016, 2019, 2021, 2022, 2023):
+        stated = b[f"operation_{year % 100}"].str.strip().str.lower().map(status).dropna()
+        expected.update({(year, s): n for s, n in stated.value_counts().items()})
+    assert counts == expected
+    # 2016 comes from the Taskforce list itself where a place has its record (its vintage beats
+    # the basic dataset's 2016 column, which disagrees for some rows in the published files)
     assert scalar(db, """
-        SELECT count(*) FROM places p JOIN LATERAL (
-            SELECT status FROM place_status ps WHERE ps.place_id = p.id ORDER BY year DESC LIMIT 1) l ON true
-        WHERE p.status <> l.status""") == 0
-    assert scalar(db, "SELECT count(*) FROM places WHERE source = 'dcms-libraries-2016' AND status = 'closed'") == 376
+        SELECT count(*) FROM places t JOIN place_years y ON y.place_id = t.id AND y.year = 2016
+        WHERE t.source = 'dcms-libraries-2016' AND y.status <> t.status""") == 0
+    # a linked place's current status (the collection's) is its latest stated year
+    assert scalar(db, """
+        SELECT count(*) FROM place_features f JOIN places b ON b.merged_into = f.id AND b.source = :basic
+        JOIN LATERAL (SELECT status FROM place_status ps WHERE ps.place_id = b.id
+                      ORDER BY year DESC LIMIT 1) l ON true
+        WHERE f.status <> l.status""", basic=BASIC) == 0
+    # the 2016 records keep the 2016 list's statuses (237 + 15 closures), as published
+    assert scalar(db, "SELECT count(*) FROM places WHERE source = 'dcms-libraries-2016' AND status <> 'open'") == 252
 
 
 def test_library_closed_after_2016_has_its_history(load, db, basic):
@@ -114,20 +128,23 @@ def test_library_closed_after_2016_has_its_history(load, db, basic):
     assert (row["name"], row["postcode"], row["operation_16"], row["operation_19"], row["operation_23"],
             row["closed"]) == ("East Barnet", "EN4 8SG", "LA", "Closed", "Closed", "2019")
     load("libraries-taskforce", TASKFORCE)
-    assert scalar(db, "SELECT status FROM places WHERE source_ref = '17'") == "open"
     load("libraries-basic", basic)
     with db.connect() as conn:
-        place = conn.execute(text("SELECT id, name, status, operator_type, closed_year, attributes "
-                                  "FROM places WHERE source = 'dcms-libraries-2016' AND source_ref = '17'")).one()
+        place = conn.execute(text("SELECT id, name, status, operator_type, closed_year FROM place_features "
+                                  "WHERE source = 'dcms-libraries-2016' AND source_ref = '17'")).one()
+        record = conn.execute(text("SELECT id, merged_into, status, closed_year FROM places "
+                                   "WHERE source = :basic AND source_ref = '19'"), {"basic": BASIC}).one()
         history = conn.execute(text("SELECT year, status, operator_type FROM place_status "
-                                    "WHERE place_id = :id ORDER BY year"), {"id": place.id}).all()
-    assert place.name == "East Barnet"
-    assert (place.status, place.operator_type, place.closed_year) == ("closed", "council", 2019)
+                                    "WHERE place_id = :id ORDER BY year"), {"id": record.id}).all()
+        years = dict(conn.execute(text("SELECT year, status FROM place_years WHERE place_id = :id"),
+                                  {"id": place.id}).all())
+    assert record.merged_into == place.id and (record.status, record.closed_year) == ("closed", 2019)
+    assert scalar(db, "SELECT status FROM places WHERE source_ref = '17' AND source = 'dcms-libraries-2016'") == "open"
+    assert (place.name, place.status, place.operator_type, place.closed_year) == ("East Barnet", "closed", "council", 2019)
     assert [tuple(h) for h in history] == [
         (2016, "open", "council"), (2019, "closed", "unknown"), (2021, "closed", "unknown"),
         (2022, "closed", "unknown"), (2023, "closed", "unknown")]
-    link = place.attributes["basic_2023"]
-    assert (link["row"], link["match"], link["previous"]["status"]) == (19, "postcode", "open")
+    assert (years[2016], years[2018], years[2019], years[2025]) == ("open", "open", "closed", "closed")
 
 
 def test_basic_reload_is_a_noop_and_2016_reload_keeps_it(load, db, basic):
@@ -136,18 +153,21 @@ def test_basic_reload_is_a_noop_and_2016_reload_keeps_it(load, db, basic):
     before = fingerprint(db)
     again = load("libraries-basic", basic)
     assert (again.new, again.changed) == (0, 0) and again.status.startswith("no-op")
-    assert again.unchanged == first.new == 15610
-    # reloading the 2016 list neither reverts the 2023 status nor drops the link
+    assert again.unchanged == first.new == 3271 + 16202  # records + their stated years
     tf = load("libraries-taskforce", TASKFORCE)
     assert (tf.new, tf.changed) == (0, 0) and tf.status.startswith("no-op")
     assert fingerprint(db) == before
 
 
-def test_basic_without_located_libraries_matches_nothing(load, db, basic):
+def test_basic_before_the_2016_list_links_when_it_arrives(load, db, basic):
+    """Alone, every row is a place of its own without a location; the 2016 list loaded later links
+    the same 3130 rows as loading it first does."""
     report = load("libraries-basic", basic)
-    assert report.tables["places"]["matched"] == 0
-    assert report.reconciliation["static libraries that could not be located"] == 3272
-    assert scalar(db, "SELECT count(*) FROM place_status") == 0
+    assert report.reconciliation["records that are a place of their own (new)"] == 3271
+    assert scalar(db, "SELECT count(*) FROM place_status") == 16202
+    assert scalar(db, "SELECT count(*) FROM place_features WHERE geom IS NULL") == 3271
+    load("libraries-taskforce", TASKFORCE)
+    assert len(basic_links(db)) == 3130
 
 
 @pytest.mark.parametrize("damage", ["unknown code", "missing column", "truncated", "wrong file"])

@@ -1,4 +1,5 @@
-"""libraries-uk: the Libraries Hacked UK library list (2025) matched to the located 2016 libraries.
+"""libraries-uk: the Libraries Hacked UK library list (2025): every row kept, linked to the located
+2016 libraries where it names one, with its country.
 
 Figures asserted here were measured on the published files (SOURCES.md §5) and cross-checked by
 independent pandas computations in the tests themselves (exact postcode + name pairs; each row's
@@ -14,7 +15,9 @@ from loaders.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
 
 TASKFORCE = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"
-YEARS = "2016, 2019, 2021, 2022, 2023"  # the basic dataset's years
+# Rows linked to the 2016 list (measured; checked below against exact postcode + name pairs).
+LINKED_BY_POSTCODE, LINKED_BY_DISTRICT = 3035, 161
+LINKED = LINKED_BY_POSTCODE + LINKED_BY_DISTRICT
 
 
 @pytest.fixture
@@ -36,11 +39,16 @@ def _pc(value: str) -> str:
 
 
 def content(db) -> tuple:
-    """What the data says, without import-run ids and timestamps (which differ between orders)."""
-    return (scalar(db, "SELECT md5(string_agg(concat_ws('|', id, name, status, operator_type, opened_year, "
-                       "closed_year, attributes), ',' ORDER BY id)) FROM places"),
-            scalar(db, "SELECT md5(string_agg(concat_ws('|', place_id, year, status, operator_type), ',' "
-                       "ORDER BY place_id, year)) FROM place_status"))
+    """What the data says, by source refs (ids and import runs differ between orders)."""
+    ref = "(SELECT r.source || ':' || r.source_ref FROM places r WHERE r.id = {})"
+    return (scalar(db, f"""SELECT md5(string_agg(concat_ws('|', source, source_ref, name, status, operator_type,
+                opened_year, closed_year, country, attributes, {ref.format('p.merged_into')}), ','
+                ORDER BY source, source_ref)) FROM places p"""),
+            scalar(db, f"""SELECT md5(string_agg(row, ',' ORDER BY row)) FROM (
+                SELECT concat_ws('|', {ref.format('s.place_id')}, year, status, operator_type) AS row
+                FROM place_status s) x"""),
+            scalar(db, f"""SELECT md5(string_agg(row, ',' ORDER BY row)) FROM (
+                SELECT concat_ws('|', {ref.format('y.place_id')}, year, status) AS row FROM place_years y) x"""))
 
 
 def fingerprint(db) -> tuple:
@@ -49,40 +57,49 @@ def fingerprint(db) -> tuple:
             scalar(db, "SELECT count(*) FROM import_runs"))
 
 
+UK = "librarieshacked-libraries-uk-2025"
+
+
 def linked_rows(db) -> dict[str, int]:
+    """2016-list id → the UK-list row linked to it (merged into its place)."""
     with db.connect() as conn:
-        return dict(conn.execute(text(
-            "SELECT source_ref, CAST(attributes #>> '{uk_2025,row}' AS int) FROM places "
-            "WHERE attributes ? 'uk_2025'")).all())
+        return {t: int(u) for t, u in conn.execute(text(
+            "SELECT t.source_ref, u.source_ref FROM places u JOIN places t ON t.id = u.merged_into "
+            "WHERE u.source = :uk AND t.source = 'dcms-libraries-2016'"), {"uk": UK}).all()}
 
 
 def test_uk_list_matched_to_2016_list(load, db, uk, shared_data):
+    # the UK's 2023 counties and unitary authorities: each library authority's country
+    load("boundaries", shared_data / "boundaries" / "ctyua_dec2023_uk_buc.topojson", level="utla", vintage="2023-12")
     load("libraries-taskforce", TASKFORCE)
     report = load("libraries-uk", uk)
     assert (report.rows_read, report.rejected) == (4231, 0)
     rec = report.reconciliation
-    assert rec["matched by postcode"] == 3035
-    assert rec["matched by postcode district + name"] == 161
-    assert report.tables["places"]["matched"] == 3196
-    assert rec["libraries that could not be located"] == 1035  # 4231 − 3196
-    assert rec["of which Northern Ireland (BT postcodes)"] == 98
-    assert rec["of which in a postcode district with no located library"] == 860
-    assert any("1035 libraries could not be located" in n and "row 2 'Aberdeen Central Library'" in n
+    assert rec["rows linked by postcode"] == LINKED_BY_POSTCODE
+    assert rec["rows linked by postcode district"] == LINKED_BY_DISTRICT
+    assert rec["records that are a place of their own (new)"] == 4231 - LINKED
+    assert any(f"{4231 - LINKED} rows match no located library" in n and "row 2 'Aberdeen Central Library'" in n
                for n in report.notes)
-    # one-to-one: 3196 distinct 2016 places, each linked to one row
+    # one-to-one: distinct 2016 places, each linked to one row
     links = linked_rows(db)
-    assert len(links) == len(set(links.values())) == 3196
+    assert len(links) == len(set(links.values())) == LINKED
 
     frame = read(uk).assign(row=lambda f: f.index + 2)
     # Independent check 1: each row's nation, from the mySociety lookup of authority names. The
-    # 2016 list is England's, so nothing outside England is matched; 3196 of 3384 English rows are.
+    # 2016 list is England's, so nothing outside England is linked; and each row's stored country
+    # (its place's boundary where linked, else its authority's) is that nation's.
     lookup = read(shared_data / "lookups" / "uk_local_authorities_mysociety.csv")
     nation = {**dict(zip(lookup["official-name"], lookup["nation"])), "Northern Ireland": "Northern Ireland"}
     frame["nation"] = frame["Local authority"].map(nation)
     frame["linked"] = frame["row"].isin(set(links.values()))
     assert frame.groupby("nation")["linked"].agg(["size", "sum"]).to_dict("index") == {
-        "England": {"size": 3384, "sum": 3196}, "Northern Ireland": {"size": 98, "sum": 0},
+        "England": {"size": 3384, "sum": LINKED}, "Northern Ireland": {"size": 98, "sum": 0},
         "Scotland": {"size": 484, "sum": 0}, "Wales": {"size": 265, "sum": 0}}
+    codes = {"England": "E92000001", "Wales": "W92000004", "Scotland": "S92000003", "Northern Ireland": "N92000002"}
+    with db.connect() as conn:
+        stored = dict(conn.execute(text("SELECT CAST(source_ref AS int), country FROM places WHERE source = :uk"),
+                                   {"uk": UK}).all())
+    assert {r: stored[r] for r in frame["row"]} == dict(zip(frame["row"], frame["nation"].map(codes)))
     # Independent check 2: rows whose postcode and exact name (case and spacing aside) equal exactly
     # one 2016 row's are a lower bound, and each must be our match.
     t = read(TASKFORCE)
@@ -92,40 +109,35 @@ def test_uk_list_matched_to_2016_list(load, db, uk, shared_data):
     assert len(exact) == 2494
     assert [(r.id, r.row) for r in exact.itertuples() if links.get(r.id) != r.row] == []
     # Postcode pairs at all (any name) bound the postcode tier from above.
-    assert rec["matched by postcode"] <= frame["Postcode"].map(_pc).isin(set(t["postcode"].map(_pc))).sum()
+    assert rec["rows linked by postcode"] <= frame["Postcode"].map(_pc).isin(set(t["postcode"].map(_pc))).sum()
 
 
 def test_closures_and_2025_status(load, db, uk):
     load("libraries-taskforce", TASKFORCE)
     report = load("libraries-uk", uk)
     assert report.reconciliation["closed (Year closed, not reopened)"] == 472
-    # 429: a row closed in an unknown year ('Year closed' 1900) no longer takes an open 2016
-    # library from the open row at its postcode (Newhaven: the open row now matches 898)
-    assert report.reconciliation["closed and matched"] == 429
     assert report.repairs == {"'Year closed' 1900 read as closed, year not known": 6,
                               "'Year opened' after 'Year closed' read as reopened (open)": 6}
     with db.connect() as conn:
         counts = dict(((y, s), n) for y, s, n in conn.execute(text(
-            "SELECT year, status, count(*) FROM place_status WHERE year IN (2016, 2025) GROUP BY 1, 2")).all())
-    # every matched library has its 2025 row; closed ones also a row for their closure year
-    assert (counts[(2025, "open")], counts[(2025, "closed")]) == (2767, 429)
-    assert scalar(db, "SELECT count(*) FROM place_status") == 3632
-    # current status of each matched place is the UK list's, and so is its closure year
+            "SELECT year, status, count(*) FROM place_status WHERE year = 2025 GROUP BY 1, 2")).all())
+    # every row has its 2025 row: 472 closed
+    assert (counts[(2025, "open")], counts[(2025, "closed")]) == (4231 - 472, 472)
+    # each record: closed as the file says, with its years as published (1900: year not known)
     frame = read(uk).assign(row=lambda f: f.index + 2).set_index("row")
     with db.connect() as conn:
-        places = conn.execute(text(
-            "SELECT CAST(attributes #>> '{uk_2025,row}' AS int) AS row, status, closed_year, opened_year "
-            "FROM places WHERE attributes ? 'uk_2025'")).all()
+        records = conn.execute(text("SELECT CAST(source_ref AS int) AS row, status, closed_year, opened_year "
+                                    "FROM places WHERE source = :uk"), {"uk": UK}).all()
     opened = pd.to_numeric(frame["Year opened"], errors="coerce")
     closed = pd.to_numeric(frame["Year closed"], errors="coerce")
     expected_closed = closed.notna() & ~(opened > closed)
-    assert sum(p.status == "closed" for p in places) == 429
-    assert all((p.status == "closed") == expected_closed[p.row] for p in places)
-    # closed in a year the UK list does not give (1900): the 2016 list's year where it has one
-    # (Newhaven's old library, 897: 2015)
-    assert all(p.closed_year == int(closed[p.row]) for p in places if p.status == "closed" and closed[p.row] != 1900)
-    assert scalar(db, "SELECT closed_year FROM places WHERE source_ref = '897'") == 2015
-    assert all(p.opened_year == int(opened[p.row]) for p in places if pd.notna(opened[p.row]))
+    assert all((r.status == "closed") == expected_closed[r.row] for r in records)
+    assert all(r.closed_year == (None if pd.isna(closed[r.row]) or closed[r.row] == 1900 else int(closed[r.row]))
+               for r in records)
+    assert all(r.opened_year == int(opened[r.row]) for r in records if pd.notna(opened[r.row]))
+    # closed in a year the UK list does not give (1900): the 2016 list's year (Newhaven's old library, 897: 2015)
+    assert scalar(db, "SELECT closed_year FROM place_features WHERE source = 'dcms-libraries-2016' "
+                      "AND source_ref = '897'") == 2015
 
 
 def test_library_closed_after_2016(load, db, uk):
@@ -136,61 +148,43 @@ def test_library_closed_after_2016(load, db, uk):
         "East Barnet", "EN4 8SG", "2019", "LAL")
     load("libraries-taskforce", TASKFORCE)
     load("libraries-uk", uk)
+    assert linked_rows(db)["17"] == 2035
     with db.connect() as conn:
-        place = conn.execute(text("SELECT id, status, operator_type, closed_year, attributes FROM places "
+        place = conn.execute(text("SELECT id, status, operator_type, closed_year FROM place_features "
                                   "WHERE source = 'dcms-libraries-2016' AND source_ref = '17'")).one()
-        history = conn.execute(text("SELECT year, status, operator_type FROM place_status "
-                                    "WHERE place_id = :id ORDER BY year"), {"id": place.id}).all()
+        history = conn.execute(text("SELECT s.year, s.status, s.operator_type FROM place_status s JOIN places p "
+                                    "ON p.id = s.place_id WHERE p.source = :uk AND p.source_ref = '2035' "
+                                    "ORDER BY s.year"), {"uk": UK}).all()
     assert (place.status, place.operator_type, place.closed_year) == ("closed", "council", 2019)
     assert [tuple(h) for h in history] == [(2019, "closed", "unknown"), (2025, "closed", "unknown")]
-    link = place.attributes["uk_2025"]
-    assert (link["row"], link["match"], link["previous"]["status"]) == (2035, "postcode", "open")
 
 
 def test_three_lists_any_order_and_reloads_are_noops(load, db, uk, basic):
     load("libraries-taskforce", TASKFORCE)
     load("libraries-basic", basic)
     load("libraries-uk", uk)
-    after_basic_then_uk = content(db)
+    forward = content(db)
     before = fingerprint(db)
     for kind, path in [("libraries-uk", uk), ("libraries-basic", basic), ("libraries-taskforce", TASKFORCE),
                        ("libraries-uk", uk)]:
         report = load(kind, path)
         assert (report.new, report.changed) == (0, 0) and report.status.startswith("no-op"), kind
     assert fingerprint(db) == before
-    # Where both link a place, the newer list (2025) sets its current status; the 2023 rows stay.
-    assert scalar(db, "SELECT count(*) FROM places WHERE attributes ? 'uk_2025' AND attributes ? 'basic_2023'") == 3117
-    assert scalar(db, "SELECT count(*) FROM places WHERE attributes ? 'uk_2025' "
-                      "AND status <> attributes #>> '{uk_2025,current,status}'") == 0
-    assert scalar(db, "SELECT count(*) FROM places WHERE attributes ? 'uk_2025' AND attributes ? 'basic_2023' "
-                      "AND attributes #>> '{uk_2025,current,status}' <> attributes #>> '{basic_2023,current,status}'") == 130
-    # The basic dataset owns its five years for the places it links: the UK list writes 2025 and
-    # closure years outside them there (e.g. East Barnet: 2019 comes from the basic dataset).
-    assert scalar(db, f"""
-        SELECT count(*) FROM place_status ps JOIN places p ON p.id = ps.place_id
-        WHERE p.attributes ? 'basic_2023' AND ps.year NOT IN ({YEARS}) AND NOT p.attributes ? 'uk_2025'""") == 0
-    # 15610 rows from the basic dataset, 3196 for 2025, 333 closure/reopening years it leaves to the UK list
-    assert scalar(db, "SELECT count(*) FROM place_status") == 15610 + 3196 + 333
+    # Where both state a year, the list dated nearer to it wins (East Barnet: 2019 is the basic
+    # dataset's, 2025 the UK list's).
+    assert scalar(db, """SELECT string_agg(y.year || ' ' || y.status, ', ' ORDER BY y.year) FROM place_years y
+                         JOIN places p ON p.id = y.place_id WHERE p.source = 'dcms-libraries-2016'
+                         AND p.source_ref = '17' AND y.year IN (2016, 2019, 2025)""") == (
+        "2016 open, 2019 closed, 2025 closed")
 
-    # The other order gives the same data.
-    with db.begin() as conn:
-        conn.execute(text("TRUNCATE place_status, places, import_runs, sources RESTART IDENTITY CASCADE"))
-    load("libraries-taskforce", TASKFORCE)
-    load("libraries-uk", uk)
-    load("libraries-basic", basic)
-    assert content(db) == after_basic_then_uk
-    before = fingerprint(db)
-    for kind, path in [("libraries-taskforce", TASKFORCE), ("libraries-uk", uk), ("libraries-basic", basic)]:
-        report = load(kind, path)
-        assert (report.new, report.changed) == (0, 0) and report.status.startswith("no-op"), kind
-    assert fingerprint(db) == before
-
-
-def test_uk_without_located_libraries_matches_nothing(load, db, uk):
-    report = load("libraries-uk", uk)
-    assert report.tables["places"]["matched"] == 0
-    assert report.reconciliation["libraries that could not be located"] == 4231
-    assert scalar(db, "SELECT count(*) FROM place_status") == 0
+    # Every other order gives the same data: the statement lists first, the 2016 list last.
+    for order in ([("libraries-uk", uk), ("libraries-basic", basic), ("libraries-taskforce", TASKFORCE)],
+                  [("libraries-basic", basic), ("libraries-taskforce", TASKFORCE), ("libraries-uk", uk)]):
+        with db.begin() as conn:
+            conn.execute(text("TRUNCATE place_years, place_status, places, import_runs, sources RESTART IDENTITY CASCADE"))
+        for kind, path in order:
+            load(kind, path)
+        assert content(db) == forward, order
 
 
 @pytest.mark.parametrize("damage", ["unknown code", "not a year", "missing column", "empty", "truncated",

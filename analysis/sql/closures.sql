@@ -24,6 +24,7 @@ changed AS (  -- every place of the categories open in either year, with its sta
            max(y.status) FILTER (WHERE y.year = :to_year) AS status_to
     FROM place_years y JOIN places p ON p.id = y.place_id
     WHERE y.year IN (:from_year, :to_year) AND p.category = ANY(:categories)
+      AND p.geom IS NOT NULL  -- a place with no location (a list row nobody locates) is in no small area
     GROUP BY p.id
     HAVING bool_or(y.status = 'open')
 ),

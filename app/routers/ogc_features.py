@@ -153,6 +153,8 @@ def queryables(request: Request, c: Collection = Depends(collection_of)) -> Resp
         "properties": {name: p.schema() for name, p in c.queryables.items()},
         "additionalProperties": False,
     }
+    if c.temporal is not None:  # `datetime` is a parameter, not a property: said here for clients
+        schema["description"] = f"Also `datetime` (an instant or interval): {c.temporal.description}"
     if c.geometry is not None:
         schema["properties"]["geometry"] = {
             "format": f"geometry-{c.geometry.type.lower()}",

@@ -2,9 +2,11 @@
 -- (the canonical record and those merged into it) and their stored history.
 -- Rules (docs/places.md, "Status by year"), by rank for a year:
 --  0. the status a list dated that year published for its record (the year its source key ends
---     in, e.g. dcms-libraries-2016: as published, before later lists linked it);
+--     in, e.g. dcms-libraries-2016); the statement lists (:statement_lists) say theirs by year in
+--     place_status instead;
 --  1. a dated statement for the year (place_status: basic dataset years, UK list 2025, closure
---     and reopening years);
+--     and reopening years); between two lists stating the same year, the one dated nearer to it
+--     (the basic dataset's 2019 over the UK list's closure year 2019);
 --  2. a closure with a year (closed_year of a closed record): a closure beats silence;
 --  then the latest statement before the year carries forward; before the first statement a place
 --  first stated open (or closed in a known later year) was open; a place with no dated statement
@@ -19,18 +21,17 @@ records AS (
     FROM places p),
 statements AS (
     SELECT DISTINCT ON (place_id, year) place_id, year, status
-    FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year,
-                 coalesce(r.attributes -> 'basic_2023' -> 'previous' ->> 'status',
-                          r.attributes -> 'uk_2025' -> 'previous' ->> 'status', r.status) AS status, 0 AS rank
-          FROM records r WHERE r.listed <= :last
+    FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year, r.status,
+                 0 AS rank, 0 AS nearness
+          FROM records r WHERE r.listed <= :last AND r.source <> ALL(:statement_lists)
           UNION ALL
-          SELECT r.place_id, greatest(s.year, :first), s.year, s.status, 1
+          SELECT r.place_id, greatest(s.year, :first), s.year, s.status, 1, abs(r.listed - s.year)
           FROM place_status s JOIN records r ON r.id = s.place_id WHERE s.year <= :last
           UNION ALL
-          SELECT place_id, greatest(closed_year, :first), closed_year, 'closed', 2
+          SELECT place_id, greatest(closed_year, :first), closed_year, 'closed', 2, 0
           FROM records WHERE status = 'closed' AND closed_year <= :last) s
-    -- same year and rank: the latest statement, and a closure before an opening
-    ORDER BY place_id, year, rank, stated_year DESC, status = 'open'),
+    -- same year and rank: the latest statement, from the list dated nearest, a closure before an opening
+    ORDER BY place_id, year, rank, stated_year DESC, nearness NULLS LAST, status = 'open'),
 grid AS (
     SELECT p.id AS place_id, y.year, p.status AS current, p.opened_year, p.closed_year,
            s.status AS stated,
