@@ -3,6 +3,7 @@ statement-list links)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -12,6 +13,7 @@ GENERIC_WORDS = {"library", "libraries", "lib", "community", "centre", "center",
                  "st", "saint"}
 
 
+@lru_cache(maxsize=65536)  # every load compares the same few thousand names again
 def name_words(name: str | None) -> str:
     if not isinstance(name, str):  # None, or NaN from a pandas column
         return ""

@@ -42,6 +42,7 @@ LIST_COUNTRY = {"dcms-libraries-2016": "E92000001", BASIC_2023: "E92000001"}
 # Na h-Eileanan Siar's council by its Gaelic name).
 AUTHORITY_ALIASES = {"Comhairle nan Eilean Siar": "Na h-Eileanan Siar"}
 COAST_METRES = 2000  # a located record this close to a generalised boundary is in its country
+COUNTRY_BOUNDARIES = {("utla", "2023-12"), ("ltla", "2023-12")}  # (level, vintage) place_country.sql reads
 
 # Rough bounds of the UK and its islands, to catch swapped or zero coordinates.
 UK_BOUNDS = {"lon": (-9.0, 2.1), "lat": (49.8, 61.0)}
@@ -119,11 +120,9 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
     return counts
 
 
-def places_changed(ctx: LoadContext) -> None:
-    """What every load that changes places or their status runs last, in its transaction:
-    the records are grouped into places (loaders/identity.py), then place_years follows the
-    stored history (set-based; merged as a difference). Each record's country comes first
-    (sql/place_country.sql)."""
+def set_countries(ctx: LoadContext) -> None:
+    """Every record's country (sql/place_country.sql): run by every places load, and by a load of
+    the 2023 boundaries it reads (COUNTRY_BOUNDARIES), so the load order does not matter."""
     countries = ctx.execute(
         (SQL / "place_country.sql").read_text(), coast=COAST_METRES,
         country_codes=list(COUNTRIES), country_names=list(COUNTRIES.values()),
@@ -132,6 +131,14 @@ def places_changed(ctx: LoadContext) -> None:
     if countries:
         ctx.report.tables.setdefault("places", {})["country set"] = countries
         ctx.report.changed += countries
+
+
+def places_changed(ctx: LoadContext) -> None:
+    """What every load that changes places or their status runs last, in its transaction:
+    the records are grouped into places (loaders/identity.py), then place_years follows the
+    stored history (set-based; merged as a difference). Each record's country comes first
+    (sql/place_country.sql)."""
+    set_countries(ctx)
     resolve(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),

@@ -3,9 +3,10 @@
 The 2023 basic dataset and the 2025 UK list give no coordinates: each of their rows is stored as a
 record without a location. On every places load (loaders/identity.py, ``resolve``) this module
 links those records, over everything stored, to the located 2016 Taskforce records — by postcode,
-then postcode district and a close name, one to one — and the rows left over in the two lists to
-each other (a UK row to a basic row whose place has no UK row yet). The links are merge pairs for the identity engine, so a row names the same place in
-any load order, and a row nobody locates is a place of its own (no location, with its country).
+then postcode district and a close name, one to one — and a UK row left over to a basic row whose
+place has no UK row yet. The links are merge pairs for the identity engine, so a row names the
+same place in any load order, and a row nobody locates is a place of its own (no location, with
+its country). Names are scored with rapidfuzz, as in the identity engine.
 """
 from __future__ import annotations
 
@@ -106,9 +107,9 @@ def statement_pairs(conn) -> pd.DataFrame:
     """Merge pairs (the identity engine's layout, rule 'statement') for every stored statement
     record that is linked: to a located record first; a UK row left over, to a basic row whose
     place has no UK row."""
-    records = pd.DataFrame(conn.exec_driver_sql(
+    records = pd.DataFrame.from_records(conn.exec_driver_sql(
         (SQL / "statement_records.sql").read_text(),
-        {"lists": list(STATEMENT_LISTS), "linked_to": list(LINKED_TO), "uk": UK_2025}).mappings().all(),
+        {"lists": list(STATEMENT_LISTS), "linked_to": list(LINKED_TO), "uk": UK_2025}).all(),
         columns=["id", "source", "ref", "name", "status", "pc", "district", "status16", "existed16"])
     if records.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)

@@ -5,15 +5,20 @@ and county boundaries the counts are placed in); figures are checked against the
 """
 import re
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
+
+from app.main import create_app
 
 from loaders import KINDS
 from loaders.errors import LoadError
 from loaders.identity import SAME_SPOT_METRES
 from loaders.manifest import read_manifest
 from loaders.pipeline import run
+from models.places import COUNTRIES
 from tests.conftest import DATA_TABLES, ROOT, scalar
 
 MANIFEST = ROOT / "data" / "manifests" / "shared-data.toml"
@@ -151,23 +156,80 @@ def test_reloading_in_reverse_order_changes_nothing(loaded):
     assert places_fingerprint(engine) == before
 
 
-def test_located_lists_in_reverse_order_give_the_same_places(loaded):
-    """The identity of located records does not depend on load order (statement lists without
-    coordinates — basic dataset, UK list — need the 2016 list first: they link to its records)."""
+def test_countries_agree_with_the_boundaries_and_the_authorities(loaded, shared_data):
+    """Each located record's country is the one geopandas finds for its point in the 2023 counties
+    and unitaries (UK); the UK list's rows outside England stay, without a location, in their
+    authority's nation (mySociety lookup), so per-country counts are the list's own."""
     engine, _ = loaded
-    located = [e for e in entries() if e.kind not in {"libraries-basic", "libraries-uk"}]
+    with engine.connect() as conn:
+        records = pd.DataFrame(conn.execute(text(
+            "SELECT id, source, country, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM places")).mappings().all())
+    located = records.dropna(subset=["lon"])
+    points = gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(located.lon, located.lat), crs=4326)
+    areas = gpd.read_file(shared_data / "boundaries" / "ctyua_dec2023_uk_buc.geojson")
+    found = gpd.sjoin(points, areas[["AREACD", "geometry"]], predicate="within").drop_duplicates("id")
+    letters = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
+    assert len(found) > 0.99 * len(points)
+    assert (found["AREACD"].str[0].map(letters) == found["country"]).all()
+    assert records["country"].notna().all()
 
-    def groups():
-        with engine.connect() as conn:
-            return conn.execute(text("""
-                SELECT array_agg(r.source || ':' || r.source_ref ORDER BY r.source, r.source_ref)
-                FROM places r GROUP BY coalesce(r.merged_into, r.id) ORDER BY 1""")).scalars().all()
+    uk = pd.read_csv(shared_data / "libraries" / "libraries_uk_librarieshacked_schema.csv", dtype=str,
+                     keep_default_na=False)
+    lookup = pd.read_csv(shared_data / "lookups" / "uk_local_authorities_mysociety.csv", dtype=str,
+                         keep_default_na=False)
+    nation = {**dict(zip(lookup["official-name"], lookup["nation"])), "Northern Ireland": "Northern Ireland"}
+    published = uk["Local authority"].map(nation).value_counts().to_dict()
+    with engine.connect() as conn:
+        ours = dict(conn.execute(text("""
+            SELECT country, count(*) FROM places WHERE source = 'librarieshacked-libraries-uk-2025' GROUP BY 1""")).all())
+        outside = conn.execute(text("""
+            SELECT count(*) FILTER (WHERE geom IS NULL AND merged_into IS NULL), count(*) FROM places
+            WHERE source = 'librarieshacked-libraries-uk-2025' AND country <> 'E92000001'""")).one()
+    names = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland"}
+    assert {names[c]: n for c, n in ours.items()} == published == {
+        "England": 3384, "Scotland": 484, "Wales": 265, "Northern Ireland": 98}
+    assert outside[0] == outside[1] == 484 + 265 + 98  # each a place of its own, no location
+
+
+def test_collection_country_and_datetime(loaded):
+    """`country` and `datetime` on the places collection answer what place_years and places say:
+    datetime=Y is the places open in Y (one lookup on place_years' key); a place without a location
+    is a feature with a null geometry, outside every bbox."""
+    engine, _ = loaded
+    with TestClient(create_app(engine)) as client:
+        def matched(**params):
+            body = client.get("/collections/places/items", params={"limit": 1, **params})
+            assert body.status_code == 200, body.text
+            return body.json()["numberMatched"]
+        for year in (2016, 2025):
+            assert matched(datetime=str(year), category="library", country="W92000004") == scalar(engine, """
+                SELECT count(*) FROM places p JOIN place_years y ON y.place_id = p.id AND y.year = :y
+                WHERE y.status = 'open' AND p.category = 'library' AND p.country = 'W92000004'
+                  AND p.merged_into IS NULL""", y=year)
+        assert matched(datetime="2016/2019") == scalar(engine, """
+            SELECT count(DISTINCT place_id) FROM place_years WHERE year BETWEEN 2016 AND 2019 AND status = 'open'""")
+        assert matched(country="N92000002") == 98
+        # Northern Ireland's libraries have no location: none in a bbox around Belfast
+        assert matched(country="N92000002", bbox="-6.1,54.5,-5.8,54.7") == 0
+        feature = client.get("/collections/places/items", params={"country": "N92000002", "limit": 1}).json()
+        assert feature["features"][0]["geometry"] is None
+        queryables = client.get("/collections/places/queryables").json()
+        assert queryables["properties"]["country"]["enum"] == list(COUNTRIES)
+        assert "datetime" in queryables["description"]
+        assert client.get("/collections/places/items", params={"country": "X"}).status_code == 400
+
+
+def test_every_list_in_reverse_order_gives_the_same_places(loaded):
+    """Into an empty database, every places source (the statement lists first, the 2016 list
+    last) in reverse order gives the same places, statuses by year and countries."""
+    engine, _ = loaded
+    forward = places_fingerprint(engine)
+    countries = scalar(engine, "SELECT md5(string_agg(source || source_ref || country, ',' ORDER BY source, source_ref)) FROM places")
     truncate(engine)
-    load_all(engine, located)
-    forward = groups()
-    truncate(engine)
-    load_all(engine, reversed(located))
-    assert groups() == forward
+    load_all(engine, reversed(entries()))
+    assert places_fingerprint(engine) == forward
+    assert scalar(engine, "SELECT md5(string_agg(source || source_ref || country, ',' ORDER BY source, source_ref)) "
+                          "FROM places") == countries
 
 
 def test_overrides_are_honoured_on_every_reload(load, db, shared_data, tmp_path, monkeypatch):

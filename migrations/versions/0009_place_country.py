@@ -14,7 +14,7 @@ depends_on = None
 
 # The places collection: one feature per real place (its canonical record), with every
 # publisher's record of it (docs/places.md). Its status is the place's latest year in
-# place_years (records keep their own status as published); its closure year and operator come
+# place_years (records keep their own status as published); its closure year (unless open) and operator come
 # from the records of the place that state them, newest list first.
 GROUP = "FROM places r WHERE r.id = p.id OR r.merged_into = p.id"
 NEWEST = "ORDER BY substring(r.source FROM '-([12][0-9]{3})$') DESC NULLS LAST, r.source, r.source_ref LIMIT 1"
@@ -22,7 +22,7 @@ PLACE_FEATURES = f"""
     CREATE VIEW place_features AS
     SELECT p.id, p.name, p.category, coalesce(y.status, p.status) AS status,
            coalesce(p.opened_year, (SELECT min(r.opened_year) {GROUP})) AS opened_year,
-           CASE WHEN coalesce(y.status, p.status) = 'closed'
+           CASE WHEN coalesce(y.status, p.status) <> 'open'
                 THEN (SELECT r.closed_year {GROUP} AND r.closed_year IS NOT NULL {NEWEST}) END AS closed_year,
            coalesce((SELECT r.operator_type {GROUP} AND r.operator_type <> 'unknown' {NEWEST}),
                     p.operator_type) AS operator_type,
