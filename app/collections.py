@@ -49,6 +49,8 @@ class Geometry:
     column: str = "geom"                     # stored in EPSG:4326, longitude first (= CRS84)
     column_27700: str | None = "geom_27700"  # stored British National Grid copy, if any
     simplify_in_tiles: bool = False          # boundaries: simplified to the tile's pixel size
+    # Or stored Web Mercator copies, pre-simplified per zoom band: (deepest zoom of the band, column).
+    tile_columns: tuple[tuple[int, str], ...] = ()
 
     @property
     def format(self) -> str:
@@ -153,7 +155,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         description="Statistical and administrative areas (regions, upper- and lower-tier local "
                     "authorities, LSOAs, wards) with ONS GSS codes and boundary vintages.",
         table="areas",
-        geometry=Geometry("MultiPolygon", simplify_in_tiles=True),
+        geometry=Geometry("MultiPolygon", tile_columns=(  # models/areas.py, migration 0009
+            (5, "geom_3857_z5"), (7, "geom_3857_z7"), (9, "geom_3857_z9"), (99, "geom_3857"))),  # 99: any deeper
         properties={
             "code": Property("t.code", filter=True, description="ONS GSS code, e.g. E06000017"),
             "name": Property("t.name", description="Name"),

@@ -27,7 +27,12 @@ def check_tile(z: int, x: int, y: int) -> None:
             raise ApiError(400, f"{name} {value} is outside 0..{size - 1} at zoom {z}", name)
 
 
-def geometry_sql(collection: Collection) -> str:
+def geometry_sql(collection: Collection, z: int) -> str:
+    """The geometry in Web Mercator for a tile at zoom ``z``: a stored copy pre-simplified for the
+    zoom's band where the collection keeps them, else moved (and maybe simplified) here."""
+    for deepest, column in collection.geometry.tile_columns:
+        if z <= deepest:
+            return f"t.{column}"
     stored = f"t.{collection.geometry.column}"
     if collection.geometry.simplify_in_tiles:
         # Simplified before the transform, so PROJ moves only the vertices kept: :tolerance is a
@@ -55,7 +60,7 @@ def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chose
     columns = [f"{p.sql} AS {quote(name)}" for name, p in tile_properties(collection, properties).items()]
     if collection.integer_id:  # MVT feature ids are integers; a text id stays a property
         columns.insert(0, f"{collection.id_column} AS id")
-    statement = sql("tile").format(geometry=geometry_sql(collection), column=f"t.{collection.geometry.column}",
+    statement = sql("tile").format(geometry=geometry_sql(collection, z), column=f"t.{collection.geometry.column}",
                                    columns="".join(f", {c}" for c in columns), table=collection.table,
                                    where=where_sql)
     pixel = WORLD_M / 2 ** z / EXTENT
