@@ -36,6 +36,19 @@ def test_the_map_draws_its_layers_from_this_server_only(map_page):
     assert map_page.external == [] and map_page.console_errors == []
 
 
+def test_every_control_has_a_label_and_the_keyboard_reaches_it(map_page):
+    unlabelled = map_page.page.evaluate(
+        "() => [...document.querySelectorAll('#controls input, #controls select')]"
+        ".filter(e => e.labels.length === 0).map(e => e.id)")
+    assert unlabelled == []
+    map_page.page.keyboard.press("Tab")  # the skip link, then the header's links, then the panel
+    reached = set()
+    for _ in range(30):
+        map_page.page.keyboard.press("Tab")
+        reached.add(map_page.page.evaluate("() => document.activeElement.id"))
+    assert {"search", "category-library", "year", "measure", "radius", "layer-places"} <= reached
+
+
 def api_count(server, **params) -> int:
     """Libraries the items API returns for these parameters (every page)."""
     answer = httpx.get(f"{server}/collections/places/items", params={

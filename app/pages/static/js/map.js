@@ -144,8 +144,12 @@
       smallAreaTiles = listing.collections.some((c) => c.id === "small_areas");
     }
     if (!smallAreaTiles) return { url: `${origin}/collections/areas${TILES}?level=lsoa`, measured: false };
+    // Only what the map shades and names travels in the tiles (every measure, so picking another
+    // one recolours without a refetch).
+    const properties = ["code", "name", ...config.measures.map((m) => m.id)].join(",");
     const tilejson = `/collections/small_areas${TILES.replace("/{z}/{x}/{y}", "")}/tilejson.json`;
-    return { url: (await (await fetch(`${tilejson}?${analysisQuery()}`)).json()).tiles[0], measured: true };
+    const answer = await fetch(`${tilejson}?${analysisQuery()}&properties=${properties}`);
+    return { url: (await answer.json()).tiles[0], measured: true };
   }
 
   // ---- the colour scale of the measure: 5th to 95th percentile of the small areas loaded -------
@@ -352,6 +356,8 @@
     attributionControl: { compact: false, customAttribution:
       "Boundaries © ONS (OGL v3) · Places: DCMS, OpenStreetMap contributors (ODbL)" },
   });
+  // The canvas is the map's one tab stop: arrows pan, + and - zoom (MapLibre's keyboard handler).
+  map.getCanvas().setAttribute("aria-label", mapElement.getAttribute("aria-label"));
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   let layersAdded;
