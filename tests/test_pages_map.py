@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser import non_blank_share
+from tests.browser import non_blank_share, open_page
 
 RUTLAND = "E06000017"
 EXPECTED_LAYERS = {"background", "authority-fill", "authority-line", "upper-line", "selected-area",
@@ -19,9 +19,13 @@ def settled(visit_):
     return visit_
 
 
-@pytest.fixture
-def map_page(visit):
-    return settled(visit("/map"))
+@pytest.fixture(scope="module")
+def map_page(chromium, server):
+    """One /map shared by the module's tests (a page costs seconds to draw), in file order: each
+    leaves it as the next expects (England in view, 2016)."""
+    page = settled(open_page(chromium, server, "/map"))
+    yield page
+    page.page.context.close()
 
 
 def test_the_map_draws_its_layers_from_this_server_only(map_page):
@@ -72,6 +76,8 @@ def test_the_year_control_replays_closures_as_the_api_counts_them(map_page, serv
     assert drawn(earliest) == expected(earliest)
     assert f"year={earliest}" in map_page.page.evaluate("() => window.location.hash")
     assert map_page.external == [] and map_page.console_errors == []
+    map_page.page.fill("#year", "2016")  # as the next test expects it
+    drawn(2016)
 
 
 def test_search_finds_rutland_by_name_and_its_summary_matches_the_api(map_page, server):

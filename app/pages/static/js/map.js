@@ -108,12 +108,13 @@
       { id: "selected-area", type: "line", source: "authorities", "source-layer": "areas",
         filter: ["==", ["get", "code"], ""], paint: { "line-color": "#000000", "line-width": 3 } },
       { id: "places-closed", type: "circle", source: "closed_places", "source-layer": "places",
-        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2.5, 12, 6],
+        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.5, 8, 3, 12, 6],
           "circle-color": "#ffffff", "circle-stroke-color": CLOSED, "circle-stroke-width": 1.6 } },
       { id: "places-open", type: "circle", source: "places", "source-layer": "places",
-        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2.5, 12, 6],
+        // a black ring sets places apart from the small areas' centroid dots under them
+        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.5, 8, 3, 12, 6],
           "circle-color": ["match", ["get", "category"], ...Object.entries(colourOf).flat(), "#888888"],
-          "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.6 } },
+          "circle-stroke-color": "#000000", "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 5, 0.3, 10, 1.5] } },
     ],
   };
 
@@ -131,7 +132,7 @@
     "authority-line");
     map.addLayer({ id: "small-area-points", type: "circle", source: "small_areas", "source-layer": layer,
       filter: ["==", ["geometry-type"], "Point"],
-      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.2, 12, 7] } },
+      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.8, 8, 3, 12, 6] } },
     "authority-line");
     applyLayerVisibility();
   }
