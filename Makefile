@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # when the lock file is newer than the last install. --ignore-scripts: no install-time downloads.
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages
 
 setup: os-packages $(STAMP) $(NPM_STAMP)
 
@@ -61,3 +61,9 @@ bench: setup
 bench-access: setup
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/kindmap load manifest data/manifests/shared-data.toml > /dev/null
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/python -m bench.access --pysal-full
+
+# The pages' first render (navigation to the map's idle) and a zoom, in headless Chromium, on the
+# demo sample (docs/benchmarks.md); KINDMAP_PG_DATABASE=kindmap_full for every English LSOA.
+bench-pages: setup
+	$(BIN)/kindmap demo --no-serve
+	$(BIN)/python -m bench.pages
