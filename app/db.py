@@ -1,7 +1,8 @@
 """Engine and connection pool for the database in use."""
+import time
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 
 from app import localdb
 from app.settings import database_settings
@@ -13,17 +14,51 @@ def database_url() -> str:
     return settings.database_url or localdb.url(settings)
 
 
-def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int | None = None, jit: bool = True) -> Engine:
     settings = database_settings()
     # Client-side bounds as well as the server's statement timeout: keepalives and a TCP user
     # timeout drop a connection whose peer has vanished, instead of waiting for the kernel's hours.
     connect_args: dict = {"connect_timeout": settings.connect_timeout_s, "keepalives": 1,
                           "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 2,
                           "tcp_user_timeout": settings.tcp_user_timeout_ms}
-    if statement_timeout_ms:
-        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         pool_timeout=settings.connect_timeout_s, connect_args=connect_args)
+    options = ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else []) + \
+        ([] if jit else ["-c jit=off"])
+    if options:
+        connect_args["options"] = " ".join(options)
+    engine = create_engine(url, pool_size=5, max_overflow=5, pool_timeout=settings.connect_timeout_s,
+                           connect_args=connect_args)
+    _ping_when_idle(engine, PING_AFTER_IDLE_S)
+    return engine
+
+
+# A pooled connection idle this long is pinged before use (a database restarted meanwhile has
+# closed it); one used a moment ago is not: a ping on every checkout is a round trip per request.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def connected(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def taken(dbapi_connection, record, proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool drops this connection and takes another
+            raise exc.DisconnectionError(str(error)) from error
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only, outside any transaction (autocommit): no BEGIN and ROLLBACK
+    round trips around a request's one or two queries."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @lru_cache
@@ -33,5 +68,7 @@ def engine() -> Engine:
 
 @lru_cache
 def api_engine() -> Engine:
-    """The API's engine: statements are time-limited so a slow query never hangs a request."""
-    return make_engine(database_url(), database_settings().statement_timeout_ms)
+    """The API's engine: statements are time-limited so a slow query never hangs a request, and
+    never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and compiling
+    them takes seconds, more than they run; the rest are too small to gain from it."""
+    return make_engine(database_url(), database_settings().statement_timeout_ms, jit=False)
