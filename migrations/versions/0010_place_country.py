@@ -1,14 +1,14 @@
 """places: country (GSS code), records without a location (geom NULL); place_features serves the
 place's current status from place_years and its country
 
-Revision ID: 0009_place_country
-Revises: 0008
+Revision ID: 0010_place_country
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009_place_country'
-down_revision = '0008'
+revision = '0010_place_country'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
