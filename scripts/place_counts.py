@@ -29,7 +29,12 @@ def publishers(data: Path) -> dict[int, str]:
                         keep_default_na=False, encoding="utf-8-sig")
     static = basic["type"].str.strip().str.lower().isin({"static library", "static local history library"})
     uk = pd.read_csv(libraries / "libraries_uk_librarieshacked_schema.csv", dtype=str, keep_default_na=False)
-    english = uk["Postcode"].str.strip().ne("") & ~uk["Postcode"].str.match(r"^(BT|CF|LL|SA|NP|LD|SY2[0-5]|AB|DD|EH|FK|G\d|IV|KA|KW|KY|ML|PA|PH|TD|ZE|DG|HS)")
+    # each row's nation from the mySociety lookup of its authority (the list's "Northern Ireland" is one)
+    lookup = pd.read_csv(data / "lookups" / "uk_local_authorities_mysociety.csv", dtype=str, keep_default_na=False)
+    nation = {**dict(zip(lookup["official-name"], lookup["nation"])), "Northern Ireland": "Northern Ireland"}
+    english = uk["Local authority"].map(nation).eq("England")
+    opened, closed = (pd.to_numeric(uk[c], errors="coerce") for c in ("Year opened", "Year closed"))
+    still_open = closed.isna() | (opened > closed)  # reopened after a closure
 
     def basic_open(year: int) -> int:
         ops = basic[f"operation_{year % 100}"].str.strip().str.lower()
@@ -37,8 +42,8 @@ def publishers(data: Path) -> dict[int, str]:
 
     return {2016: f"2016 list: {int(taskforce['closed'].eq('').sum())} open (basic dataset: {basic_open(2016)})",
             2019: f"basic dataset: {basic_open(2019)} open static", 2023: f"basic dataset: {basic_open(2023)} open static",
-            2025: f"UK list 2025: {int((english & uk['Year closed'].str.strip().eq('')).sum())} English rows "
-                  "without a closure year (postcode outside Wales/Scotland/NI)"}
+            2025: f"UK list 2025: {int((english & still_open).sum())} English rows open (not closed, or "
+                  "reopened; nation of the authority by the mySociety lookup)"}
 
 
 def main(data: Path) -> None:
@@ -55,11 +60,12 @@ def main(data: Path) -> None:
                 GROUP BY 1 ORDER BY 1""")).all():
             waiting = int(((review["source_a"] == source) | (review["source_b"] == source)).sum()) if len(review) else 0
             print(f"{source} | {merged} | {own} | {waiting}")
-        counts = dict(conn.execute(text("""
-            SELECT y.year, count(*) FROM place_years y JOIN places p ON p.id = y.place_id
+        counts = {year: (total, unlocated) for year, total, unlocated in conn.execute(text("""
+            SELECT y.year, count(*), count(*) FILTER (WHERE p.geom IS NULL)
+            FROM place_years y JOIN places p ON p.id = y.place_id
             WHERE p.category = 'library' AND p.country = 'E92000001' AND y.status = 'open'
               AND y.year = ANY(:years)
-            GROUP BY 1"""), {"years": list(YEARS)}).all())
+            GROUP BY 1"""), {"years": list(YEARS)}).all()}
         countries = conn.execute(text("""
             SELECT p.country, count(*), count(*) FILTER (WHERE p.geom IS NULL),
                    count(*) FILTER (WHERE y.status = 'open'),
@@ -68,9 +74,10 @@ def main(data: Path) -> None:
             WHERE p.category = 'library' AND p.merged_into IS NULL
             GROUP BY 1 ORDER BY 1""")).all()
     published = publishers(data)
-    print("\nyear | open libraries in England (place_years) | publisher's own count")
+    print("\nyear | open libraries in England (place_years) | of which without a location | publisher's own count")
     for year in YEARS:
-        print(f"{year} | {counts.get(year, 0)} | {published[year]}")
+        total, unlocated = counts.get(year, (0, 0))
+        print(f"{year} | {total} | {unlocated} | {published[year]}")
     print("\ncountry | library places | of which without a location | open in 2025 | of which without a location")
     for country, places, unlocated, open25, open_unlocated in countries:
         print(f"{COUNTRIES.get(country, country)} | {places} | {unlocated} | {open25} | {open_unlocated}")

@@ -189,6 +189,15 @@ def test_countries_agree_with_the_boundaries_and_the_authorities(loaded, shared_
     assert {names[c]: n for c, n in ours.items()} == published == {
         "England": 3384, "Scotland": 484, "Wales": 265, "Northern Ireland": 98}
     assert outside[0] == outside[1] == 484 + 265 + 98  # each a place of its own, no location
+    # Outside England the UK list is the only statement: open in 2025 per country is its own count.
+    opened, closed = (pd.to_numeric(uk[c], errors="coerce") for c in ("Year opened", "Year closed"))
+    listed_open = uk["Local authority"].map(nation)[closed.isna() | (opened > closed)].value_counts()
+    with engine.connect() as conn:
+        open25 = dict(conn.execute(text("""
+            SELECT p.country, count(*) FROM places p JOIN place_years y ON y.place_id = p.id AND y.year = 2025
+            WHERE y.status = 'open' AND p.category = 'library' AND p.country <> 'E92000001' GROUP BY 1""")).all())
+    assert {names[c]: n for c, n in open25.items()} == {k: v for k, v in listed_open.items() if k != "England"} == {
+        "Wales": 263, "Scotland": 478, "Northern Ireland": 98}
 
 
 def test_collection_country_and_datetime(loaded):
