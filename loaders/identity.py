@@ -8,7 +8,8 @@ ids or load order), so reloading any source in any order gives the same places.
 
 Pairs come from PostGIS (sql/place_candidates.sql: same category, different sources, within
 CANDIDATE_METRES); each pair gets a decision (``decide``): names compared with rapidfuzz after
-dropping generic words. Accepted pairs are joined best first; two records of one list never
+dropping generic words. Records without a location (rows of the lists that give none) are
+linked by postcode and name instead (loaders/statement_links.py), over every stored record. Accepted pairs are joined best first; two records of one list never
 share a place (a list names each of its places once), except building footprints (one library can
 fill several buildings). Overrides (data/place-overrides.toml, KINDMAP_PLACE_OVERRIDES) force
 pairs together or apart on every load.

@@ -89,7 +89,7 @@ def match(candidates: pd.DataFrame) -> list[dict]:
     return matches
 
 
-def _pairs(records: pd.DataFrame, rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+def _pairs(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Candidate (row, place) pairs sharing a postcode district, matched one to one."""
     rows, places = rows[rows["pc"].notna()], places[places["pc"].notna()]
     candidates = rows.merge(places, on="district", suffixes=("_b", "_p"))
@@ -115,11 +115,11 @@ def statement_pairs(conn) -> pd.DataFrame:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     located = records[records["source"].isin(LINKED_TO)]
     basic, uk = (records[records["source"] == key] for key in (BASIC_2023, UK_2025))
-    to_basic, to_uk = _pairs(records, basic, located), _pairs(records, uk, located)
+    to_basic, to_uk = _pairs(basic, located), _pairs(uk, located)
     # A UK row no located record matches may still be a basic-dataset row (the UK list's English
     # part continues the basic dataset): one whose place has no UK row yet.
     claimed = set(to_basic.loc[to_basic["place_id"].isin(set(to_uk["place_id"])), "row"])
-    found = [to_basic, to_uk, _pairs(records, uk[~uk["id"].isin(set(to_uk["row"]))],
+    found = [to_basic, to_uk, _pairs(uk[~uk["id"].isin(set(to_uk["row"]))],
                                      basic[~basic["id"].isin(claimed)])]
     pairs = pd.concat([f for f in found if not f.empty] or [pd.DataFrame(columns=["row", "place_id"])])
     if pairs.empty:
