@@ -57,22 +57,6 @@ nearest_in_cell AS (
     WHERE a.code IN (SELECT code FROM scoped)
     ORDER BY a.code, ST_Distance(a.origin, s.geom), s.id
 ),
-nearest AS (
-    SELECT s.code, coalesce(n.id, k.id) AS id, coalesce(n.name, k.name) AS name,
-           coalesce(n.category, k.category) AS category, coalesce(n.d, k.d) AS d
-    FROM scoped s
-    LEFT JOIN nearest_in_cell n USING (code)
-    LEFT JOIN LATERAL (
-        SELECT c.* FROM (
-            (SELECT p.id, p.name, p.category, ST_Distance(p.geom_27700, s.origin) AS d
-             FROM places p  -- "IS TRUE" keeps the IN a hashed filter on the walk, not a join
-             WHERE (p.id IN (SELECT id FROM open_all)) IS TRUE
-             ORDER BY p.geom_27700 <-> s.origin LIMIT 1)
-            UNION ALL
-            SELECT o.id, o.name, o.category, ST_Distance(o.geom, s.origin) FROM opened o) c
-        WHERE n.code IS NULL
-        ORDER BY c.d, c.id LIMIT 1) k ON true
-),
 open_places AS (  -- the open places that can reach a scoped small area lie in this box
     SELECT * FROM open_all WHERE geom && (SELECT ST_Expand(box, m) FROM scope_box, reach)
 ),
@@ -106,11 +90,21 @@ scores AS (
 measured AS (
     SELECT s.code, s.name, s.vintage, s.population, s.imd_rank, s.imd_decile, s.ltla, s.utla, s.region,
            s.area_id, s.origin,
-           n.id AS nearest_place_id, n.name AS nearest_place_name, n.category AS nearest_place_category,
-           n.d AS nearest_m,
+           coalesce(n.id, k.id) AS nearest_place_id, coalesce(n.name, k.name) AS nearest_place_name,
+           coalesce(n.category, k.category) AS nearest_place_category, coalesce(n.d, k.d) AS nearest_m,
            coalesce(sc.count_within, 0) AS count_within, coalesce(sc.cumulative, 0) AS cumulative,
            coalesce(sc.fca2, 0) AS fca2, coalesce(sc.e2sfca, 0) AS e2sfca, coalesce(sc.gravity, 0) AS gravity
     FROM scoped s
-    LEFT JOIN nearest n USING (code)
+    LEFT JOIN nearest_in_cell n USING (code)
+    LEFT JOIN LATERAL (  -- the KNN walk, for the origins no cell holds
+        SELECT c.* FROM (
+            (SELECT p.id, p.name, p.category, ST_Distance(p.geom_27700, s.origin) AS d
+             FROM places p  -- "IS TRUE" keeps the IN a hashed filter on the walk, not a join
+             WHERE (p.id IN (SELECT id FROM open_all)) IS TRUE
+             ORDER BY p.geom_27700 <-> s.origin LIMIT 1)
+            UNION ALL
+            SELECT o.id, o.name, o.category, ST_Distance(o.geom, s.origin) FROM opened o) c
+        WHERE n.code IS NULL
+        ORDER BY c.d, c.id LIMIT 1) k ON true
     LEFT JOIN scores sc USING (code)
 )
