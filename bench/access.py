@@ -58,7 +58,7 @@ WITH open AS MATERIALIZED (
     JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open'
     WHERE p.category = 'library'),
 cells AS MATERIALIZED (
-    SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(geom), 0,
+    SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(geom), 0.001,
         (SELECT ST_Expand(ST_SetSRID(ST_Extent(origin)::geometry, 27700), 1) FROM analysis_small_areas)))).geom AS cell
     FROM open),
 sites AS MATERIALIZED (

@@ -36,10 +36,11 @@ open_all AS MATERIALIZED (  -- every place open in :year, anywhere (any may be s
 -- distinct place location, extended over the scoped origins, holds the origins that place is
 -- nearest to; each cell finds its place(s) and its origins through the spatial indexes (an
 -- origin on a shared edge, or two places at one point, resolve to the smaller distance, then the
--- smaller id). Otherwise — and for any origin no cell holds (GEOS makes no cell for a single
--- location) — a KNN walk of the places' spatial index per origin.
+-- smaller id; sites within 1 mm snap together, for GEOS's robustness). Otherwise — and for any
+-- origin no cell holds (GEOS makes no cell for a single location) — a KNN walk of the places'
+-- spatial index per origin (in `measured`).
 cells AS MATERIALIZED (
-    SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(geom), 0, (SELECT ST_Expand(box, 1) FROM scope_box)))).geom AS cell
+    SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(geom), 0.001, (SELECT ST_Expand(box, 1) FROM scope_box)))).geom AS cell
     FROM open_all
     WHERE (SELECT count(*) FROM scoped) > CAST(:cells_from AS int)
 ),
