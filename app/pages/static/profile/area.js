@@ -77,16 +77,17 @@
     const cells = {residents: [number(all.residents)], within: [percent(all.share_within)],
                    lost: [null], median: [number(all.median_m) + " m"], places: [number(all.places)]};
     const unitOf = await unitRows();
-    if (unitOf) {
+    if (unitOf?.own) {
       const {own, rows} = unitOf;
-      const tenth = own && tenthOf(own.properties.unit);
+      const tenth = tenthOf(own.properties.unit);
       const similar = tenth ? rows.filter((r) => tenthOf(r.properties.unit) === tenth && r !== own) : [];
-      cells.lost[0] = own ? percent(totals([own]).lost) : "–";
-      for (const [label, group] of [[`similar authorities (IMD tenth ${tenth ?? "–"})`, similar],
-                                    ["England (every unit loaded)", rows]]) {
+      cells.lost[0] = percent(totals([own]).lost);
+      // England is every unit's row: shown only where more than this area's unit is loaded.
+      for (const [label, group] of [[`similar authorities (IMD tenth ${tenth})`, similar],
+                                    ["England", rows.length > 1 ? rows : []]]) {
         if (!group.length) continue;
         const t = totals(group);
-        columns.push(`${label}, ${t.units} units`);
+        columns.push(`${label}: ${t.units} authorities`);
         cells.residents.push(number(t.residents));
         cells.within.push(percent(t.within));
         cells.lost.push(percent(t.lost));
@@ -113,7 +114,7 @@
   // The /priorities authority rows (the evidence of every unit) and the row of this area's unit.
   let unitRowsPromise = null;
   function unitRows() {
-    if (!area.unit_utla || !area.has_spending) return Promise.resolve(null);
+    if (!area.unit_utla) return Promise.resolve(null);
     unitRowsPromise ??= getJSON(`/priorities?${new URLSearchParams({
       level: "authority", category: choice.categories, year: choice.year, loss_from: choice.from,
       radius: choice.radius, limit: 1000})}`).then((doc) => ({
