@@ -5,21 +5,18 @@ from the JSON API in the browser (static/profile/*.js), so the page shows the AP
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Path as PathParam, Request
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from starlette.routing import Match
 
 from analysis.spending_services import services
+from app.pages.assets import HERE
+from app.pages.router import templates
 from models.categories import CATEGORIES
 from models.places import STATUS_YEARS
-
-HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=HERE / "templates")
 
 # Which loads stand behind which part of the profile (import_runs.kind); the places' own
 # sources are added from the places shown.
@@ -113,7 +110,7 @@ def choices(request: Request) -> dict:
             "radius": q.get("radius") or "1200"}
 
 
-@router.get("/areas/{code}")
+@router.get("/areas/{code}", name="area_page")
 def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)]):
     code = code.strip().upper()
     with request.app.state.engine.connect() as conn:
@@ -133,7 +130,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
         "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS)})
 
 
-@page_router.get("/priorities")
+@page_router.get("/priorities", name="priorities_page")
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
         areas = conn.execute(text(sql("choices"))).mappings().all()

@@ -17,8 +17,10 @@
   const charts = {};  // section key → Chart, for the tests and the print stylesheet
   window.kindmapProfile = {charts, ready: null};
 
+  const placesInside = () => JSON.parse(document.getElementById("places-data").textContent);
+
   function drawMap() {
-    const places = JSON.parse(document.getElementById("places-data").textContent);
+    const places = placesInside();
     const origin = location.origin;
     const map = new maplibregl.Map({
       container: "area-map",
@@ -134,9 +136,13 @@
     const doc = await getJSON(`/closures?${new URLSearchParams({area: area.code, categories: choice.categories,
                                                                 from: choice.from, to: choice.year, radius: choice.radius})}`);
     const s = doc.summary;
-    box.replaceChildren(element("p", {}, `${number(s.places_closed)} places closed between ${choice.from} and ` +
-      `${choice.year}; ${number(s.residents_lost_every_place)} of ${number(s.residents)} residents lost every ` +
-      `place within ${number(choice.radius)} m.`));
+    // Closed places are listed where they stand inside the boundary (the API counts a place in the
+    // small area of its nearest origin, which near a border can be a neighbour's).
+    const inside = new Set(placesInside().features.map((f) => f.properties.id));
+    const closed = doc.features.filter((f) => inside.has(f.properties.id));
+    box.replaceChildren(element("p", {}, `${number(s.residents_lost_every_place)} of ${number(s.residents)} ` +
+      `residents lost every place within ${number(choice.radius)} m between ${choice.from} and ${choice.year}; ` +
+      `${number(closed.length)} places (${choice.categories.replaceAll(",", ", ")}) inside the boundary closed.`));
     const deciles = doc.by_imd_decile;
     const title = `Residents who lost every place within ${number(choice.radius)} m, ${choice.from}→${choice.year}, by IMD decile`;
     const canvas = chartFigure(box, title, table(title + " (the chart's figures)",
@@ -147,10 +153,10 @@
     charts.closures = barChart(canvas, deciles.map((d) => String(d.imd_decile)),
       [{label: "residents who lost every place", values: deciles.map((d) => d.residents_lost_every_place)}],
       {yTitle: "residents"});
-    if (doc.features.length) {
-      box.append(table("Places closed", ["place", "status in " + choice.year, "residents within reach",
-                                         "of whom lost every place"],
-        doc.features.map((f) => [f.properties.name || "(unnamed)", f.properties.status_to ?? f.properties.status ?? "",
+    if (closed.length) {
+      box.append(table("Places inside the boundary that closed", ["place", "status in " + choice.year,
+                                                                   "residents within reach", "of whom lost every place"],
+        closed.map((f) => [f.properties.name || "(unnamed)", f.properties.status_to ?? f.properties.status ?? "",
                                  number(f.properties.residents_within), number(f.properties.residents_lost_every_place)])));
     }
   }
@@ -159,7 +165,10 @@
   const YEAR_KEY = "financial_year";
 
   function spendingChart(box, spec, series, breakRow) {
-    const labels = [...new Set(series.flatMap((s) => s.rows.map((r) => r[YEAR_KEY])))].sort();
+    // Every financial year from the first to the last with a figure, so the x axis is even in time.
+    const starts = series.flatMap((s) => s.rows.map((r) => Number(r[YEAR_KEY].slice(0, 4))));
+    const labels = [];
+    for (let y = Math.min(...starts); y <= Math.max(...starts); y++) labels.push(`${y}-${String(y + 1).slice(2)}`);
     const valued = series.map((s) => ({label: s.label, colour: s.colour, style: s.style, values: labels.map((y) =>
       s.rows.find((r) => r[YEAR_KEY] === y)?.real_per_head_gbp ?? null)}));
     const prices = spec.prices ? ` (${spec.prices} prices)` : "";
