@@ -15,6 +15,8 @@ from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
+from app.pages import assets as page_assets
+from app.pages import router as pages
 from app.routers import access, closures, health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
@@ -40,6 +42,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                     "Served as OGC API – Features (GeoJSON, CSV, GeoJSON-Seq, GeoPackage; CQL2; "
                     "CRS84, EPSG:4326, EPSG:27700) and OGC API – Tiles (MVT).",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # /docs is a page (app/pages) with Swagger UI served locally
         dependencies=[Depends(auth.read_access)],
     )
     app.state.settings = settings
@@ -69,6 +72,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
+    page_assets.install(app)
 
     def openapi() -> dict:
         if not app.openapi_schema:

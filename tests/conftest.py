@@ -187,3 +187,29 @@ AUTHORITIES_AND_POPULATION = [
     ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
     ("population", "population/lsoa21_population_mid2022.csv", {}),
 ]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium through Playwright, for the page tests (tests/browser.py)."""
+    from tests import browser
+
+    with browser.chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def visit(chromium, server):
+    """visit(path) → tests.browser.Visit: `server`'s page in a fresh browser context, every
+    request to another host aborted and counted, console errors collected."""
+    from tests import browser
+
+    opened = []
+
+    def _visit(path: str):
+        opened.append(browser.open_page(chromium, server, path))
+        return opened[-1]
+
+    yield _visit
+    for page in opened:
+        page.page.context.close()
