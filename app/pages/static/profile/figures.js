@@ -112,6 +112,28 @@ const Figures = (() => {
     return canvas;
   }
 
+  // A MapLibre map with no basemap: a plain background, kindmap's own district boundaries (vector
+  // tiles) drawn above `under` and below `over`, fitted to `bounds`.
+  function boundaryMap(container, bounds, sources, under, over = []) {
+    return new maplibregl.Map({
+      container, bounds, fitBoundsOptions: {padding: 20},
+      attributionControl: {compact: false,
+                           customAttribution: "Boundaries: ONS (OGL v3), contains OS data © Crown copyright 2023"},
+      style: {
+        version: 8,
+        sources: {...sources, authorities: {type: "vector", minzoom: 0, maxzoom: 14,
+          tiles: [`${location.origin}/collections/areas/tiles/WebMercatorQuad/{z}/{x}/{y}?level=ltla`]}},
+        layers: [
+          {id: "background", type: "background", paint: {"background-color": "#f4f4f0"}},
+          ...under,
+          {id: "authorities", type: "line", source: "authorities", "source-layer": "areas",
+           paint: {"line-color": "#777", "line-width": 0.7}},
+          ...over,
+        ],
+      },
+    });
+  }
+
   // Keyboard access to the map: arrow keys pan, +/- zoom (MapLibre's own handlers when focused).
   function focusableMap(map, label) {
     const canvas = map.getCanvas();
@@ -134,5 +156,5 @@ const Figures = (() => {
   }
 
   return {joinCheckboxes, PALETTE, SEQUENTIAL, ApiError, getJSON, number, percent, money, element, table, notice,
-          lineChart, barChart, chartFigure, focusableMap};
+          lineChart, barChart, chartFigure, boundaryMap, focusableMap};
 })();
