@@ -71,11 +71,10 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
-    app.include_router(profile.page_router)  # first: a browser asking for /priorities gets the page
+    app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
-    app.include_router(profile.router)
     page_assets.install(app)
 
     def openapi() -> dict:

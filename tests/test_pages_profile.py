@@ -163,6 +163,8 @@ def test_priorities_page_and_api_share_the_path(server):
     assert api.headers["content-type"] == "application/geo+json"
     csv = httpx.get(f"{server}/priorities", params={"f": "csv"}, headers={"Accept": "text/html"}, timeout=30)
     assert csv.headers["content-type"].startswith("text/csv")
+    # /areas/{code} is a page too: GET /areas/summary stays the POST route's 405 for the API's clients
+    assert httpx.get(f"{server}/areas/summary").status_code == 405
 
 
 def test_priorities_shows_and_downloads_exactly_the_api_answer(visit, server):

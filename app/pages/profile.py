@@ -47,8 +47,8 @@ def wants_page(scope) -> bool:
 
 
 class PageRoute(APIRoute):
-    """A page sharing its path with an API route: it matches only a browser's page request, so
-    every other client (fetch, curl, the download links with `f=`) gets the API."""
+    """A page that matches only a browser's page request, so every other client (fetch, curl,
+    the download links with `f=`) gets the API's route of the same path, or its 404/405."""
 
     def matches(self, scope):
         match, child = super().matches(scope)
@@ -57,8 +57,9 @@ class PageRoute(APIRoute):
         return match, child
 
 
-router = APIRouter(include_in_schema=False)
-page_router = APIRouter(include_in_schema=False, route_class=PageRoute)
+# Both pages answer a browser's navigation only: /priorities is also the API's, and a GET of
+# /areas/summary (a POST route) stays the API's 405 for every other client.
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def sources_behind(conn, place_sources: set[str]) -> list[dict]:
@@ -130,7 +131,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
         "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS)})
 
 
-@page_router.get("/priorities", name="priorities_page")
+@router.get("/priorities", name="priorities_page")
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
         areas = conn.execute(text(sql("choices"))).mappings().all()
