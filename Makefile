@@ -26,9 +26,11 @@ $(NPM_STAMP): package.json package-lock.json
 demo: setup
 	$(BIN)/kindmap demo
 
+# Two workers, one a core, each with its own database; a module's tests stay on one worker
+# (its module-scoped loads are made once). PYTEST_ARGS adds to or overrides these.
 test: setup
 	$(BIN)/kindmap db start
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 serve: setup
 	$(BIN)/kindmap serve

@@ -18,7 +18,7 @@ from app.logging import configure_logging
 from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
-from app.routers import access, closures, health, ogc_features, priorities, spending, tiles
+from app.routers import access, closures, health, ogc_features, priorities, small_areas, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                        expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
+    # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
+    app.include_router(small_areas.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)

@@ -2,7 +2,8 @@
 
 KINDMAP_TEST_DATABASE_URL points the tests at another PostGIS instead (it is dropped and
 re-migrated, so never point it at data you want to keep). KINDMAP_TEST_DB names the database
-in the local cluster (default kindmap_test), so parallel runs can keep apart.
+in the local cluster (default kindmap_test), so parallel runs can keep apart; under pytest-xdist
+(`make test` runs two workers, one a core) each worker gets its own database, suffixed with its id.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def database_url() -> str:
     url = os.environ.get("KINDMAP_TEST_DATABASE_URL")
     if not url:
         name = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
+        if "PYTEST_XDIST_WORKER" in os.environ:
+            name = f"{name}_{os.environ['PYTEST_XDIST_WORKER']}"
         localdb.start()
         localdb.drop_database(name)
         localdb.ensure_database(database=name)
