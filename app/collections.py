@@ -69,6 +69,8 @@ class Collection:
     temporal: Temporal | None = None
     id_column: str = "t.id"
     tables: tuple[str, ...] = ()              # tables whose changes change its answers (ETags)
+    editable: bool = False                    # written through the API (app/routers/edits.py):
+                                              # each feature has its own version in its ETag
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -91,7 +93,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "halls, social and children's centres, food banks, places of worship — open or "
                     "closed, from published lists and OpenStreetMap.",
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
-        tables=("places",),
+        tables=("places", "place_edits"),
+        editable=True,
         geometry=Geometry("Point"),
         temporal=Temporal("t.opened_year", "t.closed_year",
                           "Open at some time in the years given: opened_year (unknown = always) to "

@@ -15,7 +15,7 @@ from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import access, closures, health, ogc_features, priorities, spending, tiles
+from app.routers import access, closures, edits, health, ogc_features, priorities, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -59,8 +59,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
-                       allow_methods=["GET", "HEAD", "OPTIONS", "POST"], allow_headers=["*"],
-                       expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
+                       expose_headers=["Link", "ETag", "Content-Crs", "Location", "Retry-After"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
@@ -69,6 +69,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(edits.router, responses=errors.PROBLEM_RESPONSES)
 
     def openapi() -> dict:
         if not app.openapi_schema:

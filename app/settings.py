@@ -61,6 +61,12 @@ class ApiSettings(BaseSettings):
     health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
     reads_need_key: bool = Field(False, description="Reads need an API key with scope `read`.")
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
+    max_body_bytes: int = Field(16384, description="Largest body of a write or proposal (413 beyond).")
+    proposals_open: bool = Field(True, description="The public may propose places without a key.")
+    proposals_per_client: int = Field(
+        5, description="Proposals one client address may send per window (429 beyond); counted in the "
+        "database, so the limit holds across every worker and server.")
+    proposals_window_s: int = Field(3600, description="The window of proposals_per_client, in seconds.")
 
     def allowed_host_list(self) -> list[str]:
         """Lower-case host names; empty when every host is served (`*`)."""

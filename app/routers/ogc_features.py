@@ -16,6 +16,7 @@ from app import dependencies as dep
 from app.collections import COLLECTIONS, Collection
 from app.errors import ApiError
 from app.selection import Selection, selection, where
+from edits import places as edits
 
 router = APIRouter(tags=["OGC API Features"])
 GEOJSON = "application/geo+json"
@@ -212,7 +213,11 @@ def item(
     f: str = Depends(dep.output_format),
 ) -> Response:
     with request.app.state.engine.connect() as conn:
-        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+        if c.editable:  # its own version, which a write's If-Match names (docs/edits.md)
+            state = edits.state_of(conn, feature_id)
+            headers = caching.validate_item(request, state) if state else {}
+        else:
+            headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = features.item(conn, c, feature_id, crs)
     if body is None:
         raise ApiError(404, f"no feature {feature_id} in {c.id}", "featureId")
