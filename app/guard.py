@@ -26,8 +26,15 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-resource-policy", b"cross-origin"),
 ]
-# JSON answers never need scripts, styles or frames; HTML pages (the API docs) set their own.
+# JSON answers never need scripts, styles or frames.
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# HTML pages (app/pages) load only this server's own scripts, styles, images and data: no external
+# origin, no inline script. MapLibre starts its workers from blob: URLs and draws images from
+# blob:/data: URLs; a page that needs more sets its own header.
+PAGE_CSP = (b"content-security-policy",
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            b"font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+            b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 class Refusal(Exception):
@@ -80,8 +87,8 @@ class RequestGuard:
                 names = {k.lower() for k, _ in headers}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
                 content_type = dict(headers).get(b"content-type", b"")
-                if b"html" not in content_type and JSON_CSP[0] not in names:
-                    headers.append(JSON_CSP)
+                if JSON_CSP[0] not in names:
+                    headers.append(PAGE_CSP if b"html" in content_type else JSON_CSP)
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and head:
                 message = {**message, "body": b""}

@@ -101,6 +101,15 @@ def _parameters(params: access.AccessParams) -> dict:
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
 
 
+def gap_parameters(conn, params: access.AccessParams) -> dict:
+    """What the gap index binds beside the access parameters (/gaps, the small-area layer)."""
+    try:
+        return gap_index.score_parameters(conn, gap_index.GapQuery(
+            categories=params.categories, year=params.year, radius_m=params.radius_m))
+    except spending.SpendingQueryError as error:  # e.g. no population loaded
+        raise ApiError(error.status, error.detail)
+
+
 def _scope(conn, code: str, parameter: str) -> access.Scope:
     scope = access.scope_of(conn, code)
     if scope is None:
@@ -135,12 +144,7 @@ def gaps(
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         scope = _scope(conn, area, "area")
-        try:
-            gap = gap_index.score_parameters(conn, gap_index.GapQuery(
-                categories=params.categories, year=params.year, radius_m=params.radius_m))
-        except spending.SpendingQueryError as error:  # e.g. no population loaded
-            raise ApiError(error.status, error.detail)
-        features = access.gap_features(conn, params, scope, gap)
+        features = access.gap_features(conn, params, scope, gap_parameters(conn, params))
     head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
 
