@@ -117,7 +117,7 @@ def places_changed(ctx: LoadContext) -> None:
     edits_after_grouping(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES))
+                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES), place=None)
     # Statistics for both sides, so the anti-join is hashed, never a nested loop.
     ctx.execute("ANALYZE resolved_years")
     ctx.execute("ANALYZE place_years")

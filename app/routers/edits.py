@@ -167,11 +167,7 @@ def create_place(request: Request, c: COLLECTION, body: bytes = Depends(body_rea
                 t: {"schema": FEATURE_SCHEMA} for t in FEATURE_TYPES}}})
 def replace_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_match: IF_MATCH = None,
                   body: bytes = Depends(body_reader(FEATURE_TYPES))) -> Response:
-    who = writer(request)
-    with refusals():
-        changes = feature_values(parse_json(body))
-        fields(changes)  # a value that cannot be right is refused before the place is read
-    return run(request, lambda conn: (edits.change(conn, who, feature_id, if_match, changes, True, "replace"), 200))
+    return change(request, feature_id, if_match, feature_values, body, "replace")
 
 
 @router.patch("/collections/{collectionId}/items/{feature_id}", summary="Change some of a place's properties or its point",
@@ -180,11 +176,17 @@ def replace_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_ma
                   t: {"schema": PATCH_SCHEMA} for t in PATCH_TYPES}}})
 def patch_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_match: IF_MATCH = None,
                 body: bytes = Depends(body_reader(PATCH_TYPES))) -> Response:
+    return change(request, feature_id, if_match, patch_values, body, "update")
+
+
+def change(request: Request, feature_id: int, if_match: str | None, parse, body: bytes, action: str) -> Response:
+    """PUT (``replace``: the body is the whole place) or PATCH (``update``: a merge patch)."""
     who = writer(request)
     with refusals():
-        changes = patch_values(parse_json(body))
-        fields(changes)
-    return run(request, lambda conn: (edits.change(conn, who, feature_id, if_match, changes, False, "update"), 200))
+        changes = parse(parse_json(body))
+        fields(changes)  # a value that cannot be right is refused before the place is read
+    whole = action == "replace"
+    return run(request, lambda conn: (edits.change(conn, who, feature_id, if_match, changes, whole, action), 200))
 
 
 @router.delete("/collections/{collectionId}/items/{feature_id}", summary="Withdraw a place (it becomes closed; "

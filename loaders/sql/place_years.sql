@@ -13,6 +13,7 @@
 -- A planner's edit is a record of the place like any other (its status statements, its closure
 -- year), and the place's current status is the one served (place_features: the live edit's);
 -- an edit a reload superseded (place_edits.superseded_by) no longer counts (docs/edits.md).
+-- :place limits it to one place (an edit: edits/sql/place_years_of_place.sql); NULL: every place.
 -- loaders/places.py merges the result as a difference (a load that changes nothing changes no row).
 WITH years AS (
     SELECT generate_series(CAST(:first AS int), CAST(:last AS int)) AS year),
@@ -20,7 +21,8 @@ records AS (
     SELECT p.*, coalesce(p.merged_into, p.id) AS place_id,
            CAST(substring(p.source FROM '-([12][0-9]{3})$') AS int) AS listed
     FROM places p
-    WHERE p.id NOT IN (SELECT record_id FROM place_edits WHERE superseded_by IS NOT NULL)),
+    WHERE p.id NOT IN (SELECT record_id FROM place_edits WHERE superseded_by IS NOT NULL)
+      AND (CAST(:place AS bigint) IS NULL OR p.id = :place OR p.merged_into = :place)),
 statements AS (
     SELECT DISTINCT ON (place_id, year) place_id, year, status
     FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year,
@@ -43,7 +45,8 @@ grid AS (
     LEFT JOIN statements s ON s.place_id = p.id AND s.year = y.year
     -- a place known only from building footprints (:footprints) has no status: a building
     -- classified Library is not a statement that a public library is open (docs/places.md)
-    WHERE EXISTS (SELECT 1 FROM places r WHERE (r.id = p.id OR r.merged_into = p.id)
+    WHERE (CAST(:place AS bigint) IS NULL OR p.id = :place)
+      AND EXISTS (SELECT 1 FROM places r WHERE (r.id = p.id OR r.merged_into = p.id)
                                           AND r.source <> ALL(:footprints))),
 carried AS (
     SELECT g.*,

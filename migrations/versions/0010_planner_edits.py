@@ -42,16 +42,6 @@ PLACE_FEATURES = """
               ORDER BY e.merged_into, e.updated_at DESC, e.id DESC) e
         JOIN places p ON p.id = e.merged_into AND p.merged_into IS NULL) f"""
 
-# 0008's view, restored on the way down.
-PLACE_FEATURES_0008 = """
-    CREATE VIEW place_features AS
-    SELECT p.*,
-           (SELECT json_agg(json_build_object('source', r.source, 'source_ref', r.source_ref,
-                                              'name', r.name, 'status', r.status)
-                            ORDER BY r.source, r.source_ref)
-            FROM places r WHERE r.id = p.id OR r.merged_into = p.id) AS sources
-    FROM places p
-    WHERE p.merged_into IS NULL"""
 
 
 def upgrade() -> None:
@@ -122,7 +112,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP VIEW place_features")
-    op.execute(PLACE_FEATURES_0008)
+    op.execute(op.get_context().script.get_revision("0008").module.PLACE_FEATURES)  # 0008's view
     op.drop_index('ix_place_proposals_state', table_name='place_proposals')
     op.drop_index('ix_place_proposals_client_submitted_at', table_name='place_proposals')
     op.drop_geospatial_table('place_proposals')
