@@ -169,6 +169,9 @@ def test_bodies_are_bounded_typed_and_json(client, sample_loaded):
                                headers=bearer(admin, **{"Content-Type": "text/plain"})), 415, "Content-Type")
     assert_problem(client.post("/collections/places/items", content=b"{not json",
                                headers=bearer(admin, **{"Content-Type": FEATURE})), 400, "body")
+    read_only = client.post("/collections/areas/items", content=b"{}", headers=bearer(admin, **{"Content-Type": "x/y"}))
+    assert_problem(read_only, 405, "collectionId") and read_only.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert client.options("/collections/small_areas/items").headers["allow"] == "GET, HEAD, OPTIONS"  # as served
     assert_problem(client.patch("/collections/places/items/999999999", json={"properties": {"name": "x"}},
                                 headers=bearer(admin, **{"If-Match": "*"})), 404, "featureId")
 

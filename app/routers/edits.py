@@ -67,10 +67,21 @@ IF_MATCH = Annotated[str | None, Header(alias="If-Match", description="The place
                                         "(required: 428 without it, 412 when the place has changed since)")]
 # The paths of OGC API Features (one document path per resource); only places is editable.
 COLLECTION = Annotated[Literal["places"], Path(alias="collectionId", description="An editable collection: places")]
+
+
+def editable(collection_id: Annotated[str, Path(alias="collectionId", json_schema_extra={"enum": ["places"]},
+                                                 description="An editable collection: places")]) -> str:
+    """Checked before the body is read: a write to a read-only collection (or a literal path
+    such as /collections/small_areas/items) is 405, whatever its body."""
+    if collection_id != "places":
+        raise ApiError(405, f"{collection_id!r} is read-only here; places is editable", "collectionId",
+                       title="Method not allowed", headers={"Allow": "GET, HEAD, OPTIONS"})
+    return collection_id
 FEATURE_ID = Annotated[Integer, Path(ge=1, le=2**63 - 1, description="The place's id")]
 
 WRITE_RESPONSES = {
     401: problem_response("No API key, or one that is not valid"),
+    405: problem_response("The collection is read-only (only places is editable)"),
     403: problem_response("The key lacks `write:places`, or the place lies outside its authorities"),
     413: problem_response("The body is larger than KINDMAP_MAX_BODY_BYTES"),
     415: problem_response("The body's media type is not one listed"),
@@ -154,7 +165,7 @@ TITLES = {412: "Precondition failed", 428: "Precondition required", 409: "Confli
                  "description": "Created: the place as served, its ETag and Location",
                  "content": {GEOJSON: {"schema": SERVED_FEATURE}},
                  "headers": {"Location": {"schema": {"type": "string"}}, "ETag": {"schema": {"type": "string"}}}}})
-def create_place(request: Request, c: COLLECTION, body: bytes = Depends(body_reader(FEATURE_TYPES))) -> Response:
+def create_place(request: Request, c: str = Depends(editable), body: bytes = Depends(body_reader(FEATURE_TYPES))) -> Response:
     who = writer(request)
     with refusals():
         values = checked(feature_values(parse_json(body)))
@@ -165,8 +176,8 @@ def create_place(request: Request, c: COLLECTION, body: bytes = Depends(body_rea
             dependencies=SECURITY, response_class=Response, responses=CHANGE_RESPONSES,
             openapi_extra={"requestBody": {"required": True, "content": {
                 t: {"schema": FEATURE_SCHEMA} for t in FEATURE_TYPES}}})
-def replace_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_match: IF_MATCH = None,
-                  body: bytes = Depends(body_reader(FEATURE_TYPES))) -> Response:
+def replace_place(request: Request, feature_id: FEATURE_ID, c: str = Depends(editable),
+                  if_match: IF_MATCH = None, body: bytes = Depends(body_reader(FEATURE_TYPES))) -> Response:
     return change(request, feature_id, if_match, feature_values, body, "replace")
 
 
@@ -174,8 +185,8 @@ def replace_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_ma
               dependencies=SECURITY, response_class=Response, responses=CHANGE_RESPONSES,
               openapi_extra={"requestBody": {"required": True, "content": {
                   t: {"schema": PATCH_SCHEMA} for t in PATCH_TYPES}}})
-def patch_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_match: IF_MATCH = None,
-                body: bytes = Depends(body_reader(PATCH_TYPES))) -> Response:
+def patch_place(request: Request, feature_id: FEATURE_ID, c: str = Depends(editable),
+                if_match: IF_MATCH = None, body: bytes = Depends(body_reader(PATCH_TYPES))) -> Response:
     return change(request, feature_id, if_match, patch_values, body, "update")
 
 
@@ -192,7 +203,8 @@ def change(request: Request, feature_id: int, if_match: str | None, parse, body:
 @router.delete("/collections/{collectionId}/items/{feature_id}", summary="Withdraw a place (it becomes closed; "
                "its records and history stay)", dependencies=SECURITY, response_class=Response,
                responses={k: v for k, v in CHANGE_RESPONSES.items() if k not in (413, 415)})
-def delete_place(request: Request, c: COLLECTION, feature_id: FEATURE_ID, if_match: IF_MATCH = None) -> Response:
+def delete_place(request: Request, feature_id: FEATURE_ID, c: str = Depends(editable),
+                 if_match: IF_MATCH = None) -> Response:
     who = writer(request)
     return run(request, lambda conn: (edits.withdraw(conn, who, feature_id, if_match), 200))
 
