@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # when the lock file is newer than the last install. --ignore-scripts: no install-time downloads.
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages
 
 setup: os-packages $(STAMP) $(NPM_STAMP)
 
@@ -46,14 +46,24 @@ clean-db: db-stop
 	rm -rf .kindmap
 
 # The API against the bare-SQL floor in the same run (needs the demo sample loaded).
+# kindmap vs tipg on the demo sample in its own database; the tables go to .kindmap/bench/.
+BENCH_DB := kindmap_bench
 bench: setup
-	$(BIN)/kindmap demo --no-serve
-	$(BIN)/python -m bench.items
-	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg uvicorn)
-	$(BIN)/python -m bench.compare
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/kindmap demo --no-serve --sample-only
+	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg==1.6.1 uvicorn==0.54.0)
+	@command -v wrk >/dev/null || echo "bench: wrk is not installed (apt-get install wrk): the load test is skipped"
+	@mkdir -p .kindmap/bench
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/python -m bench.items > .kindmap/bench/items.json && cat .kindmap/bench/items.json
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/python -m bench.compare --out .kindmap/bench/compare.md
 
 # England-scale access (every LSOA vs the 2016 libraries): kindmap vs pysal access, geopandas and
 # the bare-SQL floor, in one run, on a database holding all of ../shared/data (docs/benchmarks.md).
 bench-access: setup
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/kindmap load manifest data/manifests/shared-data.toml > /dev/null
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/python -m bench.access --pysal-full
+
+# The pages' first render (navigation to the map's idle) and a zoom, in headless Chromium, on the
+# demo sample (docs/benchmarks.md); KINDMAP_PG_DATABASE=kindmap_full for every English LSOA.
+bench-pages: setup
+	$(BIN)/kindmap demo --no-serve
+	$(BIN)/python -m bench.pages

@@ -5,7 +5,7 @@ import time
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -21,6 +21,28 @@ from app.routers import access, closures, edits, health, ogc_features, prioritie
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
+
+
+class AccessLog:
+    """One log line per request: method, path, status, milliseconds to the last byte. Pure ASGI,
+    as the guard: Starlette's BaseHTTPMiddleware would add a task and a body stream per request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), []
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        log.info("request", method=scope["method"], path=scope["path"], status=status[0] if status else None,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 def create_app(engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -49,13 +71,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     errors.install(app)
     caching.install(app)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
-                 ms=round((time.perf_counter() - started) * 1000, 1))
-        return response
+    app.add_middleware(AccessLog)
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # 4× faster than 5, ~13% larger

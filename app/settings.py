@@ -61,7 +61,10 @@ class ApiSettings(BaseSettings):
     health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
     reads_need_key: bool = Field(False, description="Reads need an API key with scope `read`.")
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
-    max_body_bytes: int = Field(16384, description="Largest body of a write or proposal (413 beyond).")
+    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413 beyond).")
+    max_vertices: int = Field(10_000, description="Most vertices a polygon sent in a request may have.")
+    max_edit_body_bytes: int = Field(16384, description="Largest body of a place written or proposed "
+                                     "(413 beyond; a place is a point and a few properties).")
     proposals_open: bool = Field(True, description="The public may propose places without a key.")
     proposals_per_client: int = Field(
         5, description="Proposals one client address may send per window (429 beyond); counted in the "

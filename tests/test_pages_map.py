@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser import non_blank_share
+from tests.browser import non_blank_share, open_page
 
 RUTLAND = "E06000017"
 EXPECTED_LAYERS = {"background", "authority-fill", "authority-line", "upper-line", "selected-area",
@@ -19,9 +19,13 @@ def settled(visit_):
     return visit_
 
 
-@pytest.fixture
-def map_page(visit):
-    return settled(visit("/map"))
+@pytest.fixture(scope="module")
+def map_page(chromium, server):
+    """One /map shared by the module's tests (a page costs seconds to draw), in file order: each
+    leaves it as the next expects (England in view, 2016)."""
+    page = settled(open_page(chromium, server, "/map"))
+    yield page
+    page.page.context.close()
 
 
 def test_the_map_draws_its_layers_from_this_server_only(map_page):
@@ -34,6 +38,19 @@ def test_the_map_draws_its_layers_from_this_server_only(map_page):
                                      ".map(s => s.tiles[0])")
     assert all(url.startswith(map_page.base_url) for url in sources)
     assert map_page.external == [] and map_page.console_errors == []
+
+
+def test_every_control_has_a_label_and_the_keyboard_reaches_it(map_page):
+    unlabelled = map_page.page.evaluate(
+        "() => [...document.querySelectorAll('#controls input, #controls select')]"
+        ".filter(e => e.labels.length === 0).map(e => e.id)")
+    assert unlabelled == []
+    map_page.page.keyboard.press("Tab")  # the skip link, then the header's links, then the panel
+    reached = set()
+    for _ in range(30):
+        map_page.page.keyboard.press("Tab")
+        reached.add(map_page.page.evaluate("() => document.activeElement.id"))
+    assert {"search", "category-library", "year", "measure", "radius", "layer-places"} <= reached
 
 
 def api_count(server, **params) -> int:
@@ -59,6 +76,8 @@ def test_the_year_control_replays_closures_as_the_api_counts_them(map_page, serv
     assert drawn(earliest) == expected(earliest)
     assert f"year={earliest}" in map_page.page.evaluate("() => window.location.hash")
     assert map_page.external == [] and map_page.console_errors == []
+    map_page.page.fill("#year", "2016")  # as the next test expects it
+    drawn(2016)
 
 
 def test_search_finds_rutland_by_name_and_its_summary_matches_the_api(map_page, server):

@@ -188,10 +188,22 @@ class Polygon(BaseModel):
                                [[-0.75, 52.62], [-0.68, 52.62], [-0.68, 52.69], [-0.75, 52.69], [-0.75, 52.62]]]}])
 
 
-def _polygon(body: Polygon) -> str:
+def _polygon(body: Polygon, max_vertices: int) -> str:
     if body.geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ApiError(400, "geometry must be a GeoJSON Polygon or MultiPolygon", "geometry")
+    if _vertices(body.geometry.get("coordinates")) > max_vertices:
+        raise ApiError(400, f"geometry has more than {max_vertices} vertices (KINDMAP_MAX_VERTICES); "
+                       "simplify it first", "geometry")
     return json.dumps(body.geometry)
+
+
+def _vertices(coordinates) -> int:
+    """Positions in nested GeoJSON coordinates (a position is a list of numbers)."""
+    if not isinstance(coordinates, list) or not coordinates:
+        return 0
+    if not isinstance(coordinates[0], list):
+        return 1
+    return sum(_vertices(part) for part in coordinates)
 
 
 @router.post("/areas/summary", summary="Access roll-ups of a polygon you send",
@@ -199,7 +211,7 @@ def _polygon(body: Polygon) -> str:
              responses={200: {"content": {JSON: {}}, "description": SUMMARY_DESCRIPTION}})
 def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
                     params: access.AccessParams = Depends(access_params)) -> Response:
-    geojson = _polygon(body)
+    geojson = _polygon(body, request.app.state.settings.max_vertices)
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
@@ -210,9 +222,10 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
 
 
 class Scenario(BaseModel):
-    close: list[int] = Field(default=[], description="Ids of places to close", examples=[[123]])
-    open: list[tuple[float, float]] = Field(default=[], description="Points (lon, lat) where a place opens",
-                                            examples=[[[-0.72, 52.66]]])
+    close: list[int] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
+                             examples=[[123]])
+    open: list[tuple[float, float]] = Field(default=[], max_length=1000, examples=[[[-0.72, 52.66]]],
+                                            description="Points (lon, lat) where a place opens (at most 1,000)")
     area: str | None = Field(default=None, description="Evaluate for this area's small areas (default: "
                              f"those within {access.SCENARIO_NEAR_M:g} m of the changes)")
 

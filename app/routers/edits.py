@@ -2,7 +2,7 @@
 
 Writes always need a key with ``write:places`` (its authorities bound where), an ETag in
 If-Match for a change to an existing place (428 without, 412 when stale), a JSON body within
-KINDMAP_MAX_BODY_BYTES (413) of a media type listed (415). The work is done by ``edits/``.
+KINDMAP_MAX_EDIT_BODY_BYTES (413) of a media type listed (415). The work is done by ``edits/``.
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ WRITE_RESPONSES = {
     401: problem_response("No API key, or one that is not valid"),
     405: problem_response("The collection is read-only (only places is editable)"),
     403: problem_response("The key lacks `write:places`, or the place lies outside its authorities"),
-    413: problem_response("The body is larger than KINDMAP_MAX_BODY_BYTES"),
+    413: problem_response("The body is larger than KINDMAP_MAX_EDIT_BODY_BYTES"),
     415: problem_response("The body's media type is not one listed"),
 }
 CHANGE_RESPONSES = {
@@ -101,7 +101,7 @@ def body_reader(media_types: tuple[str, ...]):
         if media not in media_types:
             raise ApiError(415, f"send the body as {' or '.join(media_types)}", "Content-Type",
                            title="Unsupported media type")
-        limit = request.app.state.settings.max_body_bytes
+        limit = request.app.state.settings.max_edit_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)

@@ -108,12 +108,13 @@
       { id: "selected-area", type: "line", source: "authorities", "source-layer": "areas",
         filter: ["==", ["get", "code"], ""], paint: { "line-color": "#000000", "line-width": 3 } },
       { id: "places-closed", type: "circle", source: "closed_places", "source-layer": "places",
-        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2.5, 12, 6],
+        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.5, 8, 3, 12, 6],
           "circle-color": "#ffffff", "circle-stroke-color": CLOSED, "circle-stroke-width": 1.6 } },
       { id: "places-open", type: "circle", source: "places", "source-layer": "places",
-        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2.5, 12, 6],
+        // a black ring sets places apart from the small areas' centroid dots under them
+        paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.5, 8, 3, 12, 6],
           "circle-color": ["match", ["get", "category"], ...Object.entries(colourOf).flat(), "#888888"],
-          "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.6 } },
+          "circle-stroke-color": "#000000", "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 5, 0.3, 10, 1.5] } },
     ],
   };
 
@@ -131,7 +132,7 @@
     "authority-line");
     map.addLayer({ id: "small-area-points", type: "circle", source: "small_areas", "source-layer": layer,
       filter: ["==", ["geometry-type"], "Point"],
-      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.2, 12, 7] } },
+      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.8, 8, 3, 12, 6] } },
     "authority-line");
     applyLayerVisibility();
   }
@@ -144,8 +145,12 @@
       smallAreaTiles = listing.collections.some((c) => c.id === "small_areas");
     }
     if (!smallAreaTiles) return { url: `${origin}/collections/areas${TILES}?level=lsoa`, measured: false };
+    // Only what the map shades and names travels in the tiles (every measure, so picking another
+    // one recolours without a refetch).
+    const properties = ["code", "name", ...config.measures.map((m) => m.id)].join(",");
     const tilejson = `/collections/small_areas${TILES.replace("/{z}/{x}/{y}", "")}/tilejson.json`;
-    return { url: (await (await fetch(`${tilejson}?${analysisQuery()}`)).json()).tiles[0], measured: true };
+    const answer = await fetch(`${tilejson}?${analysisQuery()}&properties=${properties}`);
+    return { url: (await answer.json()).tiles[0], measured: true };
   }
 
   // ---- the colour scale of the measure: 5th to 95th percentile of the small areas loaded -------
@@ -352,6 +357,8 @@
     attributionControl: { compact: false, customAttribution:
       "Boundaries © ONS (OGL v3) · Places: DCMS, OpenStreetMap contributors (ODbL)" },
   });
+  // The canvas is the map's one tab stop: arrows pan, + and - zoom (MapLibre's keyboard handler).
+  map.getCanvas().setAttribute("aria-label", mapElement.getAttribute("aria-label"));
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   let layersAdded;
