@@ -10,6 +10,7 @@ document (issue "Every layer for every map client") will let that check run too.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,4 +40,4 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(server, s
          "--request-timeout", "30", "--no-color"],
         capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:]
-    assert "0 generated" not in result.stdout
+    assert not re.search(r"(?<![0-9])0 generated", result.stdout)  # (3890 generated is fine)
