@@ -96,6 +96,8 @@ class Collection:
     id_column: str = "t.id"
     integer_id: bool = True                   # False: the id is text (MVT feature ids are integers)
     tables: tuple[str, ...] = ()              # tables whose changes change its answers (ETags)
+    editable: bool = False                    # written through the API (app/routers/edits.py):
+                                              # each feature has its own version in its ETag
     # A computed collection: `table` is an SQL query binding these request parameters, served
     # by its own routes (app/routers/small_areas.py), with its extent read from a stored table.
     parameters: tuple[str, ...] = ()
@@ -134,7 +136,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "or in any year of an interval, by their status in each year. A place no list "
                     "locates has a null geometry and is left out of bbox, spatial filters and tiles.",
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
-        tables=("places",),
+        tables=("places", "place_edits"),
+        editable=True,
         geometry=Geometry("Point"),
         temporal=Temporal(
             f"Open at some time in the years given ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}), by the "
@@ -147,8 +150,9 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "name": Property("t.name", description="Name as published"),
             "category": Property("t.category", enum=tuple(CATEGORIES), filter=True,
                                  description="Kind of place"),
-            "status": Property("t.status", enum=tuple(STATUSES), filter=True,
-                               description="Current status (the place's latest year)"),
+            "status": Property("t.current_status", enum=tuple(STATUSES), filter=True,
+                               description="Current status: the place's latest year in place_years "
+                                           "(a planner's live edit: its status)"),
             "country": Property("t.country", enum=tuple(COUNTRIES), filter=True,
                                 description="GSS code of its UK country: " + ", ".join(
                                     f"{code} {name}" for code, name in COUNTRIES.items())),
