@@ -8,7 +8,7 @@
 --     2023 authority of that name once words such as Council, County, Borough, City of are
 --     dropped (:aliases_from/:aliases_to give an authority's other name, e.g. its Gaelic one),
 --     else a unique 2023 authority whose name starts or ends with it ('Hull' → 'Kingston upon Hull');
---  3. else NULL (nothing says).
+--  3. else NULL (nothing says). A planner's records (source 'edits') are left as written.
 -- Rows change only where the country differs (reloads stay no-ops).
 WITH countries(letter, code, name) AS (
     SELECT left(c, 1), c, n FROM unnest(CAST(:country_codes AS text[]), CAST(:country_names AS text[])) AS x(c, n)),
@@ -58,3 +58,6 @@ resolved AS (
 UPDATE places p SET country = c.code
 FROM resolved r LEFT JOIN countries c ON c.letter = r.letter
 WHERE p.id = r.id AND p.country IS DISTINCT FROM c.code
+  -- a planner's records (source 'edits': amendments and places they add) are left as written
+  -- (edits/): a load never changes them
+  AND p.source <> 'edits' 
