@@ -129,13 +129,14 @@ def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the back
 @db_cli.command("restore")
 def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by `kindmap db backup`")]) -> None:
     """Replace the database's contents by FILE's, in one transaction (nothing changes on failure)."""
-    from app import backup, db
+    from app import backup, db, migrate
 
     _start_local()
     try:
         backup.restore(db.database_url(), file)
     except backup.BackupError as error:
         _fail(str(error))
+    migrate.grant(db.database_url())
     typer.echo(f"restored from {file}")
 
 

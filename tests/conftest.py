@@ -1,7 +1,8 @@
 """Every test runs against a real PostGIS: a fresh, migrated database in the local cluster.
 
 KINDMAP_TEST_DATABASE_URL points the tests at another PostGIS instead (it is dropped and
-re-migrated, so never point it at data you want to keep). KINDMAP_TEST_DB names the database
+re-migrated, so never point it at data you want to keep), KINDMAP_TEST_API_DATABASE_URL at the API's
+role there (without it the served API runs as the owner). KINDMAP_TEST_DB names the database
 in the local cluster (default kindmap_test), so parallel runs can keep apart.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testse
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import localdb, migrate
 from app.db import make_engine
@@ -29,21 +31,34 @@ SAMPLE = ROOT / "data" / "sample"
 DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
                "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
+TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url(api_database_url) -> str:
+    """The owner's URL of a fresh, migrated test database (the API role granted its rights)."""
     url = os.environ.get("KINDMAP_TEST_DATABASE_URL")
     if not url:
-        name = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
         localdb.start()
-        localdb.drop_database(name)
-        localdb.ensure_database(database=name)
-        url = localdb.url(database=name)
+        localdb.drop_database(TEST_DB)
+        localdb.ensure_database(database=TEST_DB)
+        url = localdb.url(database=TEST_DB)
     else:
         migrate.downgrade(url, "base")
-    migrate.upgrade(url)
+    migrate.upgrade(url, api_role=make_url(api_database_url).username)
     return url
+
+
+def served_api_url() -> str:
+    """The URL the served API connects with: the API role, which reads and writes only API_WRITES."""
+    if os.environ.get("KINDMAP_TEST_DATABASE_URL"):
+        return os.environ.get("KINDMAP_TEST_API_DATABASE_URL", os.environ["KINDMAP_TEST_DATABASE_URL"])
+    return localdb.api_url(database=TEST_DB)
+
+
+@pytest.fixture(scope="session")
+def api_database_url() -> str:
+    return served_api_url()
 
 
 @pytest.fixture(scope="session")
@@ -141,11 +156,13 @@ def served(sample_loaded):
 
 
 @pytest.fixture(scope="module")
-def server(served, database_url, tmp_path_factory):
-    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis).
+def server(served, database_url, api_database_url, tmp_path_factory):
+    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis),
+    connected as the API's role, so a route needing a right the role lacks fails here.
     Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
     port = free_port()
-    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
+    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": api_database_url,
+           "KINDMAP_PORT": str(port)}
     log = tmp_path_factory.mktemp("server") / "server.log"
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))

@@ -53,7 +53,7 @@ def test_reads_are_public_by_default(sample_loaded, database_url):
         assert client.get("/collections").status_code == 200
 
 
-def test_backup_and_restore_round_trip(sample_loaded, database_url, tmp_path):
+def test_backup_and_restore_round_trip(sample_loaded, database_url, api_database_url, tmp_path):
     create_key(database_url, "--scope", "admin")
     counts = "SELECT (SELECT count(*) FROM places), (SELECT count(*) FROM areas), " \
              "(SELECT count(*) FROM import_runs), (SELECT count(*) FROM api_keys), " \
@@ -70,5 +70,9 @@ def test_backup_and_restore_round_trip(sample_loaded, database_url, tmp_path):
     sample_loaded.dispose()
     with sample_loaded.connect() as conn:
         assert tuple(conn.exec_driver_sql(counts).one()) == before
+    api = make_engine(api_database_url)  # the restore granted the API's role its rights again
+    with api.connect() as conn:
+        assert tuple(conn.exec_driver_sql(counts).one()) == before
+    api.dispose()
     missing = kindmap("db", "restore", str(tmp_path / "nope.dump"), database_url=database_url, check=False)
     assert missing.returncode != 0 and "no such backup" in missing.stderr
