@@ -37,6 +37,9 @@ def grant_api(conn: Connection, role: str) -> None:
     """Give ``role`` read access to the schema and exactly API_WRITES, in one transaction."""
     if role == conn.execute(text("SELECT current_user")).scalar_one():
         return  # the API connects as the owner (one URL configured): nothing to grant or take back
+    if conn.execute(text("SELECT current_setting('transaction_read_only')")).scalar_one() == "on":
+        log.warning("privileges.unchanged", reason="the database is read-only")
+        return  # a standby or a read-only database: its grants cannot change, and loads will say why
     if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).first():
         log.warning("privileges.no_such_role", role=role, hint="create it (README: an external PostGIS)")
         return

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 # FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
@@ -158,12 +159,18 @@ def served(sample_loaded):
 @pytest.fixture(scope="module")
 def server(served, database_url, api_database_url, tmp_path_factory):
     """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis),
-    connected as the API's role, so a route needing a right the role lacks fails here.
+    connected as the API's role, so a route needing a right the role lacks fails here."""
+    with serving(database_url, api_database_url, tmp_path_factory.mktemp("server") / "server.log") as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(database_url: str, api_database_url: str, log: Path, **settings):
+    """(url, process) of `kindmap serve` on a free port; ``settings`` become KINDMAP_* variables.
     Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
     port = free_port()
     env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": api_database_url,
-           "KINDMAP_PORT": str(port)}
-    log = tmp_path_factory.mktemp("server") / "server.log"
+           "KINDMAP_PORT": str(port), **{f"KINDMAP_{k.upper()}": str(v) for k, v in settings.items()}}
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
@@ -177,9 +184,11 @@ def server(served, database_url, api_database_url, tmp_path_factory):
     else:
         process.kill()
         pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:
