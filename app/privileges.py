@@ -15,22 +15,25 @@ from models.privileges import API_WRITES
 
 log = structlog.get_logger(__name__)
 
-PRIVILEGE = re.compile(r"(INSERT|DELETE|UPDATE)(?: \((\w+(?:, \w+)*)\))?")
+OBJECT = re.compile(r"(TABLE|SEQUENCE) (\w+)")
+PRIVILEGE = re.compile(r"(SELECT|INSERT|UPDATE|DELETE|USAGE)(?: \((\w+(?:, ?\w+)*)\))?")
 
 
 def quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
-def _privilege(conn: Connection, spelled: str) -> str:
-    """One API_WRITES entry as SQL, its column names quoted; anything else is refused."""
-    match = PRIVILEGE.fullmatch(spelled)
-    if not match:
-        raise ValueError(f"API_WRITES: {spelled!r} is not INSERT, DELETE or UPDATE [(column, …)]")
-    action, columns = match.groups()
-    if not columns:
-        return action
-    return f"{action} ({', '.join(quote(conn, c) for c in columns.split(', '))})"
+def grant_statement(conn: Connection, target: str, privileges: str, who: str) -> str:
+    """One API_WRITES entry as a GRANT, its names quoted; anything but the documented grammar is
+    refused (a typo must not become a silent no-op, nor text become SQL)."""
+    obj = OBJECT.fullmatch(target)
+    granted = [PRIVILEGE.fullmatch(p.strip()) for p in re.split(r",\s*(?![^()]*\))", privileges)]
+    if not obj or not all(granted):
+        raise ValueError(f"API_WRITES: {target!r}: {privileges!r} is not TABLE|SEQUENCE name: "
+                         "INSERT, UPDATE [(column, …)], DELETE, USAGE…")
+    spelled = ", ".join(m[1] + (f" ({', '.join(quote(conn, c.strip()) for c in m[2].split(','))})"
+                                if m[2] else "") for m in granted)
+    return f"GRANT {spelled} ON {obj[1]} {quote(conn, obj[2])} TO {who}"
 
 
 def grant_api(conn: Connection, role: str) -> None:
@@ -50,15 +53,6 @@ def grant_api(conn: Connection, role: str) -> None:
     conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}"))
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {who}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}"))
-    for table, privileges in API_WRITES.items():
-        spelled = ", ".join(_privilege(conn, p) for p in privileges)
-        conn.execute(text(f"GRANT {spelled} ON TABLE {quote(conn, table)} TO {who}"))
-    inserted = [t for t, privileges in API_WRITES.items() if any(p.startswith("INSERT") for p in privileges)]
-    sequences = conn.execute(text("""
-        SELECT DISTINCT s.relname FROM pg_depend d
-        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-        JOIN pg_class t ON t.oid = d.refobjid
-        WHERE d.deptype IN ('a', 'i') AND t.relname = ANY(:tables)"""), {"tables": inserted}).scalars()
-    for sequence in sequences:
-        conn.execute(text(f"GRANT USAGE ON SEQUENCE {quote(conn, sequence)} TO {who}"))
+    for target, privileges in API_WRITES.items():
+        conn.execute(text(grant_statement(conn, target, privileges, who)))
     log.info("privileges.granted", role=role, writes=sorted(API_WRITES))

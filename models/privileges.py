@@ -1,16 +1,17 @@
-"""What the API's database role may write: everything else it may only read.
+"""What the API's database role may write: the one list least-privilege role setup grants.
 
-Owned by the write path (the edit endpoints): a route that writes a table must have that table
-here, or it fails with "permission denied" (the test server runs as the API role, so the suite
-finds out). app/privileges.py turns this into GRANTs after every migration.
-
-table → the privileges the API needs on it: INSERT, UPDATE or DELETE; ``UPDATE (a, b)`` limits an
-update to those columns. INSERT also grants the sequences the table's columns draw from. A table
-with the ``bump_data_version`` trigger (models/data_versions.py) needs ``data_versions`` listed with
-INSERT and UPDATE too, since the trigger runs as whoever writes.
+The API (``kindmap serve``) reads everything it serves; it writes only what its routes write.
+Each entry is ``"<TABLE|SEQUENCE> <name>": "<privileges>"``, ready for
+``GRANT <privileges> ON <TABLE|SEQUENCE> <name> TO <api role>``; anything not listed here the
+API role may only SELECT. Add a row here in the same commit as a route that writes a new table.
+``UPDATE (a, b)`` limits an update to those columns. A table with the ``bump_data_version``
+trigger (models/data_versions.py) needs ``TABLE data_versions`` with INSERT, UPDATE too (the
+trigger runs as whoever writes), and an INSERT needs its id sequence's USAGE.
+app/privileges.py applies this after every migration; tests/test_roles.py checks it.
 """
 
-API_WRITES: dict[str, tuple[str, ...]] = {
-    # authenticating a key stamps when it was last used (app/keys.py authenticate)
-    "api_keys": ("UPDATE (last_used_at)",),
+API_WRITES: dict[str, str] = {
+    # app/keys.py authenticate(): last_used_at of the key presented (that column only: the API
+    # must never change a key's scopes)
+    "TABLE api_keys": "UPDATE (last_used_at)",
 }

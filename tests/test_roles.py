@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from app import localdb, migrate
 from app.db import make_engine
+from app.privileges import grant_statement
 from models.privileges import API_WRITES
 
 
@@ -52,13 +53,31 @@ def test_the_api_role_reads_everything_and_writes_what_api_writes_lists(api, eng
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
     assert all(api.execute("SELECT has_table_privilege(%s, 'SELECT')", (t,)).fetchone()[0] for t in tables)
     assert api.execute("UPDATE api_keys SET last_used_at = now()").rowcount == 0  # allowed, nothing to stamp
-    assert set(API_WRITES) <= set(tables)
+    listed = {target.split()[1] for target in API_WRITES if target.startswith("TABLE ")}
+    assert listed <= set(tables)
     written = api.execute("""
         SELECT DISTINCT table_name FROM information_schema.role_table_grants
         WHERE grantee = current_user AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
         UNION SELECT DISTINCT table_name FROM information_schema.role_column_grants
         WHERE grantee = current_user AND privilege_type IN ('INSERT', 'UPDATE')""").fetchall()
-    assert {t for (t,) in written} == set(API_WRITES)
+    assert {t for (t,) in written} == listed
+
+
+@pytest.mark.parametrize("target, privileges, granted", [
+    ("TABLE api_keys", "UPDATE (last_used_at)", 'GRANT UPDATE (last_used_at) ON TABLE api_keys TO "r"'),
+    ("TABLE audit", "INSERT, UPDATE (a, b)", 'GRANT INSERT, UPDATE (a, b) ON TABLE audit TO "r"'),
+    ("SEQUENCE audit_id_seq", "USAGE", 'GRANT USAGE ON SEQUENCE audit_id_seq TO "r"'),
+    ("TABLE places; DROP TABLE areas", "INSERT", None),
+    ("TABLE places", "INSERT; DROP TABLE areas", None),
+    ("TABLE places", "INSRT", None),
+])
+def test_api_writes_entries_become_grants_or_are_refused(engine, target, privileges, granted):
+    with engine.connect() as conn:
+        if granted is None:
+            with pytest.raises(ValueError, match="API_WRITES"):
+                grant_statement(conn, target, privileges, '"r"')
+        else:
+            assert grant_statement(conn, target, privileges, '"r"') == granted
 
 
 def test_a_table_added_later_is_granted_by_the_next_migrate(api, database_url, api_database_url, engine):
