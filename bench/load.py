@@ -4,8 +4,8 @@ Three wrk processes run side by side, one per kind of request, each with its own
 - items: bbox pages of places (limit 100) around real towns and cities;
 - tiles: MVT tiles of places and areas at zoom 8–12 over the same windows;
 - analysis: /gaps, /areas/{code}/summary, /closures, /spending, /priorities for real authorities.
-Connections are shared 2 : 1 : 1 between them (at least one each). A sweep raises the
-connections step by step; the highest step with zero errors and items p99 < 250 ms is the rate
+Connections are shared 2 : 1 : 1 between them: step k runs 2k, k and k connections. A sweep
+raises k step by step; the highest step with zero errors and items p99 < 250 ms is the rate
 that holds, and a soak then runs at that step while the server's memory (RSS of uvicorn and its
 workers) is sampled.
 
@@ -74,31 +74,28 @@ MIX = {"items": item_paths, "tiles": tile_paths, "analysis": analysis_paths}
 
 
 def check(url: str, paths: dict[str, list[str]]) -> None:
-    """Every path answers 200 before the run: a mix of 404s would measure nothing."""
+    """Every path answers 200 (204: an empty tile) before the run: a mix of 404s measures nothing."""
     failing = [(p, r.status_code) for ps in paths.values() for p in ps
-               if (r := httpx.get(url + p, timeout=60)).status_code != 200]
+               if (r := httpx.get(url + p, timeout=60)).status_code not in (200, 204)]
     if failing:
         sys.exit(f"these paths do not answer 200 (is the data loaded?): {failing[:5]}")
 
 
-def connections(total: int) -> dict[str, int]:
-    weight = sum(SHARE.values())
-    return {kind: max(1, round(total * share / weight)) for kind, share in SHARE.items()}
-
-
-def run_mix(url: str, files: dict[str, Path], total: int, seconds: int) -> dict:
-    """The three wrk processes at once; their JSON summaries by kind, plus req/s overall."""
+def run_mix(url: str, files: dict[str, Path], step: int, seconds: int) -> dict:
+    """The three wrk processes at once (``step`` × SHARE connections); their JSON summaries by
+    kind, plus req/s overall."""
     procs = {kind: subprocess.Popen(
-        ["wrk", "-t1", f"-c{n}", f"-d{seconds}s", "--timeout", "5s", "-s", str(HERE / "mix.lua"), url,
-         "--", str(files[kind])], stdout=subprocess.PIPE, text=True)
-        for kind, n in connections(total).items()}
+        ["wrk", "-t1", f"-c{step * share}", f"-d{seconds}s", "--timeout", "5s", "-s", str(HERE / "mix.lua"),
+         url, "--", str(files[kind])], stdout=subprocess.PIPE, text=True)
+        for kind, share in SHARE.items()}
     results = {}
     for kind, proc in procs.items():
         out, _ = proc.communicate(timeout=seconds + 60)
         results[kind] = json.loads(out.strip().splitlines()[-1])
         results[kind]["rps"] = round(results[kind]["requests"] / results[kind]["seconds"], 1)
-        results[kind]["connections"] = connections(total)[kind]
-    return {"connections": total, "rps": round(sum(r["rps"] for r in results.values()), 1),
+        results[kind]["connections"] = step * SHARE[kind]
+    return {"step": step, "connections": step * sum(SHARE.values()),
+            "rps": round(sum(r["rps"] for r in results.values()), 1),
             "errors": sum(sum(r["errors"].values()) for r in results.values()), "by_kind": results}
 
 
@@ -127,11 +124,11 @@ def api_connections() -> int:
                             {"role": API_ROLE}).scalar()
 
 
-def soak(url: str, files: dict[str, Path], total: int, seconds: int, pid: int) -> dict:
-    """The mix for ``seconds`` at ``total`` connections, sampling RSS and DB connections every 5 s."""
+def soak(url: str, files: dict[str, Path], step: int, seconds: int, pid: int) -> dict:
+    """The mix for ``seconds`` at ``step``, sampling RSS and DB connections every 5 s."""
     samples, result = [], {}
     started = time.monotonic()
-    mix = threading.Thread(target=lambda: result.update(run_mix(url, files, total, seconds)))
+    mix = threading.Thread(target=lambda: result.update(run_mix(url, files, step, seconds)))
     mix.start()
     while mix.is_alive():
         samples.append({"s": round(time.monotonic() - started), "rss_mb": rss_mb(pid),
@@ -147,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=int(os.environ.get("KINDMAP_PORT", 8000)))
-    parser.add_argument("--steps", default="2,4,8,16,32", help="total connections at each step")
+    parser.add_argument("--steps", default="1,2,3,4,6,8", help="steps k (2k + k + k connections)")
     parser.add_argument("--step-seconds", type=int, default=20)
     parser.add_argument("--soak", type=int, default=300, help="seconds of the soak (0: none)")
     args = parser.parse_args()
@@ -171,18 +168,19 @@ def main() -> None:
             files = {kind: Path(tmp) / f"{kind}.txt" for kind in paths}
             for kind, file in files.items():
                 file.write_text("\n".join(paths[kind]) + "\n")
-            run_mix(url, files, 2, 5)  # warm-up: caches, pools
+            run_mix(url, files, 1, 5)  # warm-up: caches, pools
             steps = []
-            for total in (int(s) for s in args.steps.split(",")):
-                steps.append(run_mix(url, files, total, args.step_seconds))
-                print(json.dumps({k: steps[-1][k] for k in ("connections", "rps", "errors")}
+            for step in (int(s) for s in args.steps.split(",")):
+                steps.append(run_mix(url, files, step, args.step_seconds))
+                print(json.dumps({k: steps[-1][k] for k in ("step", "connections", "rps", "errors")}
                                  | {"items_p99_ms": steps[-1]["by_kind"]["items"]["p99_ms"]}), file=sys.stderr)
             held = [s for s in steps if holds(s)]
             chosen = max(held, key=lambda s: s["rps"]) if held else None
             report = {"workers": args.workers, "paths": {k: len(v) for k, v in paths.items()},
-                      "steps": steps, "holds": chosen and chosen["connections"]}
-            if args.soak and chosen:
-                report["soak"] = soak(url, files, chosen["connections"], args.soak, server.pid)
+                      "steps": steps, "holds": chosen and chosen["step"]}
+            if args.soak:  # at the step that holds, else the lightest (memory is measured either way)
+                report["soak"] = soak(url, files, chosen["step"] if chosen else steps[0]["step"],
+                                      args.soak, server.pid)
         print(json.dumps(report, indent=1))
     finally:
         server.terminate()
