@@ -1,5 +1,12 @@
+# The pages' front-end packages, pinned by package-lock.json (served from /static/vendor).
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 WORKDIR /app
+COPY --from=assets /assets/node_modules node_modules
 COPY pyproject.toml README.md alembic.ini ./
 COPY app app
 COPY models models

@@ -3,10 +3,13 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The pages' front-end packages (package-lock.json), served from /static/vendor; npm ci runs only
+# when the lock file is newer than the last install. --ignore-scripts: no install-time downloads.
+NPM_STAMP := node_modules/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages
 
-setup: os-packages $(STAMP)
+setup: os-packages $(STAMP) $(NPM_STAMP)
 
 os-packages:
 	@scripts/os-packages.sh
@@ -16,12 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
 demo: setup
 	$(BIN)/kindmap demo
 
+# Two workers, one a core, each with its own database; a module's tests stay on one worker
+# (its module-scoped loads are made once). PYTEST_ARGS adds to or overrides these.
 test: setup
 	$(BIN)/kindmap db start
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 serve: setup
 	$(BIN)/kindmap serve
@@ -48,3 +57,9 @@ bench: setup
 bench-access: setup
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/kindmap load manifest data/manifests/shared-data.toml > /dev/null
 	KINDMAP_PG_DATABASE=kindmap_full $(BIN)/python -m bench.access --pysal-full
+
+# The pages' first render (navigation to the map's idle) and a zoom, in headless Chromium, on the
+# demo sample (docs/benchmarks.md); KINDMAP_PG_DATABASE=kindmap_full for every English LSOA.
+bench-pages: setup
+	$(BIN)/kindmap demo --no-serve
+	$(BIN)/python -m bench.pages

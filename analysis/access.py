@@ -118,6 +118,12 @@ def gap_features(conn: Connection, params: AccessParams, scope: Scope, gap: dict
     return conn.execute(sql("gaps"), gap | params.bind() | scope.bind() | what_if.bind()).scalar()
 
 
+def layer_parameters(params: AccessParams, scope: Scope, gap: dict) -> dict:
+    """What small_area_layer.sql (the collection ``small_areas`` in app/collections.py) binds:
+    the access parameters, the scope and the gap index's (analysis.gap_index.score_parameters)."""
+    return gap | params.bind() | scope.bind() | AS_STORED.bind()
+
+
 def summary(conn: Connection, params: AccessParams, scope: Scope, what_if: WhatIf = AS_STORED) -> str:
     """Roll-ups of the small areas in scope, all and per IMD decile, as JSON text."""
     return conn.execute(sql("summary"), params.bind() | scope.bind() | what_if.bind()).scalar()

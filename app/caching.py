@@ -8,6 +8,8 @@ read, so a revalidation answers 304 before any feature query runs.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
+from threading import Lock
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import Connection, text
@@ -43,3 +45,27 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotModified)
     async def not_modified(request: Request, error: NotModified):
         return Response(status_code=304, headers=error.headers)
+
+
+class Kept:
+    """Answers that cost seconds to compute, kept by ETag (which names the data version and the
+    URL, so a load or an edit never serves a stale one), least recently used first out, up to
+    ``max_bytes`` in all; one per worker process."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size, self.lock, self.kept = max_bytes, 0, Lock(), OrderedDict()
+
+    def get(self, tag: str) -> bytes | None:
+        with self.lock:
+            if tag in self.kept:
+                self.kept.move_to_end(tag)
+            return self.kept.get(tag)
+
+    def put(self, tag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self.lock:
+            self.size += len(body) - len(self.kept.pop(tag, b""))
+            self.kept[tag] = body
+            while self.size > self.max_bytes:
+                self.size -= len(self.kept.popitem(last=False)[1])

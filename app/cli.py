@@ -338,13 +338,28 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port (default KINDMAP_PORT or 8000)")] = None,
     host: Annotated[str | None, typer.Option(help="Interface (default KINDMAP_HOST or 127.0.0.1)")] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading")] = True,
+    published: Annotated[bool, typer.Option(
+        "--published/--sample-only",
+        help="Load every published file data/manifests/shared-data.toml names (population, deprivation, "
+             "lookups, spending: the gaps, charts and rankings) when they are there; else the sample")] = True,
 ) -> None:
-    """Start the database, migrate, load the bundled real sample (data/sample/), then serve."""
-    from loaders.manifest import SAMPLE_MANIFEST, read_manifest
+    """Start the database, migrate, load real data, refresh the analysis, then serve. The data: every
+    published file of data/manifests/shared-data.toml when they are beside the clone (../shared/data),
+    else the bundled sample (data/sample/: boundaries and the 2016 libraries)."""
+    from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, missing_files, read_manifest
 
     ready()
+    manifest = SAMPLE_MANIFEST
+    if published:
+        missing = missing_files(PUBLISHED_MANIFEST)
+        if missing:
+            typer.echo(f"loading the bundled sample: {len(missing)} files {PUBLISHED_MANIFEST.name} names are "
+                       f"not there (first: {missing[0]}); gaps, spending charts and rankings need them "
+                       "(../shared/data/SOURCES.md says where each is published)")
+        else:
+            manifest = PUBLISHED_MANIFEST  # a superset of the sample (its district boundaries more detailed)
     reports = []
-    for entry in read_manifest(SAMPLE_MANIFEST):
+    for entry in read_manifest(manifest):
         report = _run_load(entry.kind, entry.path, entry.options, False, False, entry.strict)
         reports.append(report)
         typer.echo(f"{entry.kind} {entry.path.name}: {report.status}; "

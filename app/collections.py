@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analysis.sql import source
 from models import AREA_LEVELS
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 from models.spending import BASES
@@ -44,10 +45,30 @@ class Property:
 
 @dataclass(frozen=True)
 class Geometry:
-    type: str                                # GeoJSON type of every feature
+    type: str                                # GeoJSON type of every feature; "Geometry": mixed
     column: str = "geom"                     # stored in EPSG:4326, longitude first (= CRS84)
     column_27700: str | None = "geom_27700"  # stored British National Grid copy, if any
     simplify_in_tiles: bool = False          # boundaries: simplified to the tile's pixel size
+    # Or stored Web Mercator copies, pre-simplified per zoom band: (deepest zoom of the band, column).
+    tile_columns: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def format(self) -> str:
+        """Its JSON-schema format in queryables (OGC API Features Part 3)."""
+        return "geometry-any" if self.type == "Geometry" else f"geometry-{self.type.lower()}"
+
+    @property
+    def dimension(self) -> int | None:
+        """0 for points, 2 for polygons, None for a mix (OGC API Tiles geometryDimension)."""
+        return {"Point": 0, "Geometry": None}.get(self.type, 2)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where a collection's spatial extent is read: a stored geometry column and its SRID."""
+    table: str
+    column: str = "geom"
+    srid: int = 4326
 
 
 @dataclass(frozen=True)
@@ -68,7 +89,12 @@ class Collection:
     geometry: Geometry | None = None          # None: a non-spatial collection (geometry null)
     temporal: Temporal | None = None
     id_column: str = "t.id"
+    integer_id: bool = True                   # False: the id is text (MVT feature ids are integers)
     tables: tuple[str, ...] = ()              # tables whose changes change its answers (ETags)
+    # A computed collection: `table` is an SQL query binding these request parameters, served
+    # by its own routes (app/routers/small_areas.py), with its extent read from a stored table.
+    parameters: tuple[str, ...] = ()
+    stored_extent: Extent | None = None
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -81,6 +107,14 @@ class Collection:
     @property
     def data_tables(self) -> tuple[str, ...]:
         return self.tables or (self.table,)
+
+    @property
+    def extent(self) -> Extent:
+        return self.stored_extent or Extent(self.table, self.geometry.column)
+
+
+def _measure(sql: str, type: str, description: str) -> Property:
+    return Property(f"t.{sql}", type, description)
 
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
@@ -121,7 +155,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         description="Statistical and administrative areas (regions, upper- and lower-tier local "
                     "authorities, LSOAs, wards) with ONS GSS codes and boundary vintages.",
         table="areas",
-        geometry=Geometry("MultiPolygon", simplify_in_tiles=True),
+        geometry=Geometry("MultiPolygon", tile_columns=(  # models/areas.py, migration 0009
+            (5, "geom_3857_z5"), (7, "geom_3857_z7"), (9, "geom_3857_z9"), (99, "geom_3857"))),  # 99: any deeper
         properties={
             "code": Property("t.code", filter=True, description="ONS GSS code, e.g. E06000017"),
             "name": Property("t.name", description="Name"),
@@ -169,6 +204,56 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                                   description="e.g. population, imd_rank, imd_decile"),
             "period": Property("t.period", filter=True, description="e.g. 2022 (mid-year), 2019 (IoD)"),
             "value": Property("t.value", "number", "The value; null where not published"),
+        },
+    ),
+    Collection(
+        id="small_areas",
+        title="Small areas: access and the gap index",
+        description="Every origin of the small-area base — England's LSOA 2011 population-weighted "
+                    "centroids, and the 2021 LSOA boundaries where loaded (Rutland, Trafford) — with "
+                    "its access to the places of `categories` open in `year` (nearest, count within "
+                    "`radius`, cumulative, 2SFCA, E2SFCA, gravity) and its gap index, as GET /gaps "
+                    "computes them. Property meanings: docs/analysis.md.",
+        table=f"({source('small_area_layer')})",
+        tables=("places", "areas", "indicators", "spending"),
+        parameters=("categories", "year", "radius", "catchment", "steps", "gravity_scale",
+                    "gravity_alpha", "gravity_max"),
+        stored_extent=Extent("analysis_small_areas", "origin", 27700),
+        geometry=Geometry("Geometry", simplify_in_tiles=True),
+        id_column="t.code",
+        integer_id=False,
+        properties={
+            "code": Property("t.code", filter=True, description="LSOA GSS code"),
+            "name": Property("t.name", description="LSOA name"),
+            "vintage": Property("t.vintage", description="LSOA vintage: 2011-12, or 2021-12 where loaded"),
+            "population": Property("t.population", "integer", "Residents, mid-2022"),
+            "imd_rank": Property("t.imd_rank", "integer", "IMD 2019 rank (1 = most deprived)"),
+            "imd_decile": Property("t.imd_decile", "integer", "IMD 2019 decile (1 = most deprived)"),
+            "ltla": Property("t.ltla", filter=True, description="Lower-tier authority (2023) code"),
+            "utla": Property("t.utla", filter=True, description="Upper-tier authority (2023) code"),
+            "region": Property("t.region", filter=True, description="Region code"),
+            "geometry_is": Property("t.geometry_is", enum=("origin", "boundary"),
+                                    description="origin: the population-weighted centroid point; "
+                                                "boundary: the loaded LSOA polygon"),
+            "nearest_m": _measure("nearest_m", "number", "Metres to the nearest open place"),
+            "nearest_place_id": _measure("nearest_place_id", "integer", "Id of the nearest open place"),
+            "nearest_place_name": _measure("nearest_place_name", "string", "Name of the nearest open place"),
+            "count_within": _measure("count_within", "integer", "Open places within `radius`"),
+            "cumulative": _measure("cumulative", "integer", "Open places within the catchment"),
+            "fca2": _measure("fca2", "number", "2SFCA score (places per resident)"),
+            "e2sfca": _measure("e2sfca", "number", "Enhanced 2SFCA score"),
+            "gravity": _measure("gravity", "number", "Gravity access score"),
+            "gap_score": _measure("gap_score", "number", "Gap index, 0 (no gap) … 1"),
+            "gap_driver": _measure("gap_driver", "string", "The part adding most to the gap index"),
+            "gap_need": _measure("gap_need", "number", "Need part, 0 … 1"),
+            "gap_access": _measure("gap_access", "number", "Lack-of-access part, 0 … 1"),
+            "gap_loss": _measure("gap_loss", "number", "Loss part, 0 … 1"),
+            "gap_spending": _measure("gap_spending", "number", "Spending-cut part, 0 … 1"),
+            "places_before": _measure("places_before", "integer",
+                                      "Places within `radius` open in the loss year (2010)"),
+            "places_lost": _measure("places_lost", "integer", "Of those, places not open in `year`"),
+            "spending_real_change_pct": _measure("spending_real_change_pct", "number",
+                                                 "Real change of public-health spending per head, %"),
         },
     ),
 ]}

@@ -4,9 +4,10 @@ pygeofilter parses `cql2-text` and `cql2-json` into one syntax tree; this module
 writes SQL. Property names are looked up in the collection's queryables (the registry's SQL
 expressions), never copied from the request; every literal becomes a bound parameter, checked
 against the property's JSON-schema type first so PostgreSQL never sees a value it cannot cast.
-Supported: comparison (= <> < <= > >=), AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL, and the spatial
-functions S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT, S_TOUCHES, S_CROSSES, S_OVERLAPS,
-S_EQUALS on the geometry (WKT in cql2-text, GeoJSON in cql2-json), in `filter-crs`.
+Supported: comparison (= <> < <= > >=), AND/OR/NOT, IN, BETWEEN, LIKE (case-insensitive as
+CASEI(p) LIKE CASEI('…')), IS NULL, and the spatial functions S_INTERSECTS, S_WITHIN,
+S_CONTAINS, S_DISJOINT, S_TOUCHES, S_CROSSES, S_OVERLAPS, S_EQUALS on the geometry (WKT in
+cql2-text, GeoJSON in cql2-json), in `filter-crs`.
 """
 from __future__ import annotations
 
@@ -65,11 +66,14 @@ class Compiler:
             sql = f"{expr} BETWEEN {self._value(node.low, prop)} AND {self._value(node.high, prop)}"
             return f"NOT ({sql})" if node.not_ else sql
         if isinstance(node, ast.Like):
-            prop, expr = self._property(node.lhs)
+            lhs, pattern, nocase = node.lhs, node.pattern, node.nocase
+            if _casei(lhs) and _casei(pattern):  # CASEI(name) LIKE CASEI('%rut%'): case-insensitive
+                lhs, pattern, nocase = lhs.arguments[0], pattern.arguments[0], True
+            prop, expr = self._property(lhs)
             if prop.type != "string":
                 raise FilterError("LIKE needs a string property")
-            like = "ILIKE" if node.nocase else "LIKE"
-            return f"{expr} {'NOT ' if node.not_ else ''}{like} {self._value(node.pattern, prop)}"
+            like = "ILIKE" if nocase else "LIKE"
+            return f"{expr} {'NOT ' if node.not_ else ''}{like} {self._value(pattern, prop)}"
         if isinstance(node, ast.In):
             prop, expr = self._property(node.lhs)
             for item in node.sub_nodes:
@@ -141,3 +145,8 @@ class Compiler:
 
 def _name(node) -> str:
     return type(node).__name__ if not isinstance(node, (str, int, float)) else repr(node)
+
+
+def _casei(node) -> bool:
+    """CQL2's CASEI(x), which pygeofilter parses as lower(x)."""
+    return isinstance(node, ast.Function) and node.name == "lower" and len(node.arguments) == 1

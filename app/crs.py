@@ -7,7 +7,12 @@ registry defines it), CRS84 longitude first; both are the stored WGS84 geometry.
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from functools import lru_cache
+
+from pyproj import Transformer
 
 from app.collections import Collection
 from app.errors import ApiError
@@ -67,3 +72,25 @@ def matching(collection: Collection, crs: Crs, shape_sql: str) -> tuple[str, str
     if crs.srid == 4326 or (crs.srid == 27700 and collection.geometry.column_27700):
         return column(collection, crs.srid), shape
     return column(collection, 4326), f"ST_Transform({shape}, 4326)"
+
+
+@lru_cache
+def _to_lonlat(srid: int) -> Transformer:
+    return Transformer.from_crs(srid, 4326, always_xy=True)
+
+
+def covering_polygon(left: float, bottom: float, right: float, top: float, srid: int,
+                     margin: float = 0.02, points_per_side: int = 16) -> str | None:
+    """A GeoJSON polygon (lon, lat) that covers the box given in ``srid`` (x first), grown by
+    ``margin`` of its size: its sides are densified before moving, so the straight edges a
+    later transform draws between the moved vertices still enclose the whole box."""
+    dx, dy = (right - left) * margin, (top - bottom) * margin
+    left, bottom, right, top = left - dx, bottom - dy, right + dx, top + dy
+    steps = [k / points_per_side for k in range(points_per_side)]
+    ring = ([(left + (right - left) * s, bottom) for s in steps] + [(right, bottom + (top - bottom) * s) for s in steps]
+            + [(right - (right - left) * s, top) for s in steps] + [(left, top - (top - bottom) * s) for s in steps])
+    xs, ys = _to_lonlat(srid).transform([x for x, _ in ring], [y for _, y in ring])
+    if not all(map(math.isfinite, xs + ys)):
+        return None  # outside where ``srid`` is defined: no box to cover
+    coordinates = [[round(x, 7), round(y, 7)] for x, y in zip(xs, ys)]
+    return json.dumps({"type": "Polygon", "coordinates": [coordinates + coordinates[:1]]})

@@ -41,10 +41,12 @@ def problem_response(description: str) -> dict:
     return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
 
 
+TOO_LARGE = problem_response("The body is longer than the server accepts (KINDMAP_MAX_BODY_BYTES)")
 # Every route can answer these; they are documented on all of them.
 PROBLEM_RESPONSES = {
     400: problem_response("A bad parameter: the body's `parameter` names it"),
     404: problem_response("No such collection or feature"),
+    414: problem_response("The URL is longer than the server accepts (KINDMAP_MAX_URL_BYTES)"),
     503: problem_response("The database is not reachable or timed out"),
 }
 
@@ -76,10 +78,13 @@ NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
 
 def without_validation_422(schema: dict) -> dict:
     """FastAPI documents 422 for invalid parameters; kindmap answers 400 problem+json instead.
-    Every text parameter is documented as free of control characters, which the guard refuses."""
+    Every text parameter is documented as free of control characters, which the guard refuses, and
+    every operation that takes a body as answering 413 past the guard's body limit."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             operation.get("responses", {}).pop("422", None)
+            if "requestBody" in operation:
+                operation["responses"].setdefault("413", TOO_LARGE)
             for parameter in operation.get("parameters", []):
                 for member in _members(parameter.get("schema", {})):
                     if member.get("type") == "string":

@@ -25,7 +25,10 @@ SQL = Path(__file__).resolve().parent / "sql"
 
 @cache
 def sql(name: str) -> str:
-    return (SQL / f"{name}.sql").read_text()
+    """The template app/sql/<name>.sql without its comment lines: they name the placeholders, and
+    what fills one (a computed collection's query) may span lines."""
+    lines = (SQL / f"{name}.sql").read_text().splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
 def quote(identifier: str) -> str:
@@ -147,17 +150,19 @@ def number_matched(conn: Connection, collection: Collection, chosen: Selection, 
     return counted
 
 
-def item(conn: Connection, collection: Collection, feature_id: int, crs: crs_.Crs = crs_.CRS84) -> str | None:
+def item(conn: Connection, collection: Collection, feature_id: int | str, crs: crs_.Crs = crs_.CRS84,
+         bound: dict | None = None) -> str | None:
     query = ItemsQuery(limit=1, crs=crs)
     statement = feature_sql(collection, query, f"{collection.id_column} = :fid")
-    return conn.execute(text(statement), {"fid": feature_id, **page_params(query)}).scalar()
+    return conn.execute(text(statement), {**(bound or {}), "fid": feature_id, **page_params(query)}).scalar()
 
 
 def extent(conn: Connection, collection: Collection) -> list[float] | None:
     if collection.geometry is None:
         return None
-    box = conn.execute(text(sql("extent").format(table=collection.table)),
-                       {"table": collection.table}).first()
+    stored = collection.extent
+    box = conn.execute(text(sql("extent").format(table=stored.table, column=stored.column)),
+                       {"table": stored.table, "column": stored.column, "srid": stored.srid}).first()
     return list(box) if box else None
 
 

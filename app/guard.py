@@ -1,7 +1,7 @@
 """Request hygiene in front of every route, as one pure-ASGI middleware.
 
-It refuses what no route should see (an untrusted ``Host``, an over-long query string, control
-characters or a repeated parameter), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
+It refuses what no route should see (an untrusted ``Host``, an over-long query string or body,
+control characters or a repeated parameter), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
 route, adds security headers, and bounds every request by a deadline so that a database that
 hangs (stops answering without closing its connections) gives a 503 within seconds instead of
 holding the client for the whole outage. Refusals are problem+json like every other error.
@@ -26,8 +26,15 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-resource-policy", b"cross-origin"),
 ]
-# JSON answers never need scripts, styles or frames; HTML pages (the API docs) set their own.
+# JSON answers never need scripts, styles or frames.
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# HTML pages (app/pages) load only this server's own scripts, styles, images and data: no external
+# origin, no inline script. MapLibre starts its workers from blob: URLs and draws images from
+# blob:/data: URLs; a page that needs more sets its own header.
+PAGE_CSP = (b"content-security-policy",
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            b"font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+            b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 class Refusal(Exception):
@@ -59,6 +66,29 @@ def check_request(scope: dict, settings: ApiSettings) -> None:
             raise Refusal(400, "Bad request", f"{name!r} is given more than once; a list of values is "
                           "comma-separated in one parameter", name)
         seen.add(name)
+    length = headers.get(b"content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise Refusal(400, "Bad request", "Content-Length is not a number of bytes", "Content-Length")
+        if int(length) > settings.max_body_bytes:
+            raise Refusal(413, "Content too large", f"the body is longer than {settings.max_body_bytes} bytes "
+                          "(KINDMAP_MAX_BODY_BYTES)", "body")
+
+
+async def bounded_body(receive, limit: int) -> list[dict] | None:
+    """The body's messages, read up front, or None past ``limit`` bytes: a chunked body states no
+    length, so it is counted as it arrives rather than trusted."""
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if size > limit:
+            return None
+        if not message.get("more_body"):
+            return messages
 
 
 class RequestGuard:
@@ -80,8 +110,8 @@ class RequestGuard:
                 names = {k.lower() for k, _ in headers}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
                 content_type = dict(headers).get(b"content-type", b"")
-                if b"html" not in content_type and JSON_CSP[0] not in names:
-                    headers.append(JSON_CSP)
+                if JSON_CSP[0] not in names:
+                    headers.append(PAGE_CSP if b"html" in content_type else JSON_CSP)
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and head:
                 message = {**message, "body": b""}
@@ -102,6 +132,12 @@ class RequestGuard:
             return await guarded_send({"type": "http.response.body", "body": b""})
         if head:
             scope = {**scope, "method": "GET"}
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            messages = await bounded_body(receive, self.settings.max_body_bytes)
+            if messages is None:
+                return await answer(413, "Content too large", f"the body is longer than "
+                                    f"{self.settings.max_body_bytes} bytes (KINDMAP_MAX_BODY_BYTES)", "body")
+            receive = _replay(messages, receive)
         try:
             await asyncio.wait_for(self.app(scope, receive, guarded_send), self.settings.request_timeout_s)
         except TimeoutError:
@@ -121,6 +157,13 @@ class RequestGuard:
         if "GET" in methods:
             methods.add("HEAD")
         return ", ".join(sorted(methods) + ["OPTIONS"])
+
+
+def _replay(messages: list[dict], receive):
+    """A receive() that hands the app the body already read, then whatever the client sends next."""
+    async def replayed():
+        return messages.pop(0) if messages else await receive()
+    return replayed
 
 
 def _is_preflight(scope) -> bool:

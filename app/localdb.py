@@ -32,6 +32,7 @@ log = structlog.get_logger(__name__)
 
 SUPERUSER = "kindmap"
 API_ROLE = "kindmap_api"
+SECURE_LOCK_ID = 0x6B6D_5345  # "kmSE": serialises _secure() across processes
 HBA_MARKER = "# kindmap: password (SCRAM) authentication only"
 # Loopback TCP only (the server listens on no Unix socket); never trust, never ident.
 PG_HBA = f"""{HBA_MARKER}
@@ -156,6 +157,9 @@ def _secure(settings: DatabaseSettings) -> None:
     A cluster initialised before kindmap used passwords trusts local connections: this is what
     converts it (the passwords are set while trust still lets us in, then pg_hba is replaced)."""
     with _connect(settings, "postgres") as conn:
+        # one at a time: two processes starting at once (pytest-xdist workers) would otherwise race
+        # on CREATE ROLE and on the roles' catalog rows ("tuple concurrently updated")
+        conn.execute("SELECT pg_advisory_lock(%s)", (SECURE_LOCK_ID,))
         known = passwords(settings)
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (API_ROLE,)).fetchone():
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(API_ROLE)))

@@ -15,7 +15,9 @@ from app import auth, caching, errors
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
-from app.routers import access, closures, health, ogc_features, priorities, spending, tiles
+from app.pages import assets as page_assets
+from app.pages import router as pages
+from app.routers import access, closures, health, ogc_features, priorities, small_areas, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -40,6 +42,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                     "Served as OGC API – Features (GeoJSON, CSV, GeoJSON-Seq, GeoPackage; CQL2; "
                     "CRS84, EPSG:4326, EPSG:27700) and OGC API – Tiles (MVT).",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # /docs is a page (app/pages) with Swagger UI served locally
         dependencies=[Depends(auth.read_access)],
     )
     app.state.settings = settings
@@ -63,12 +66,16 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
                        expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
+    # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
+    app.include_router(small_areas.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
+    page_assets.install(app)
 
     def openapi() -> dict:
         if not app.openapi_schema:

@@ -21,6 +21,7 @@ class Selection:
     filters: dict[str, list[str]] = field(default_factory=dict)
     datetime: dep.YearSpan | None = None
     filter: dep.Filter | None = None
+    bound: dict = field(default_factory=dict)  # what a computed collection's query binds (its parameters)
 
     @property
     def everything(self) -> bool:
@@ -36,7 +37,7 @@ def selection(bbox: dep.BBox | None = Depends(dep.bbox),
 
 def where(collection: Collection, chosen: Selection) -> tuple[str, dict]:
     """SQL over the alias ``t`` and its bound parameters; 400 naming the parameter at fault."""
-    clauses, params = ["true"], {}
+    clauses, params = ["true"], dict(chosen.bound)
     if chosen.bbox:
         if collection.geometry is None:
             raise ApiError(400, f"bbox: {collection.id} has no geometry", "bbox")

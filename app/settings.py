@@ -67,6 +67,8 @@ class ApiSettings(BaseSettings):
     health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
     reads_need_key: bool = Field(False, description="Reads need an API key with scope `read`.")
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
+    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413 beyond).")
+    max_vertices: int = Field(10_000, description="Most vertices a polygon sent in a request may have.")
 
     def allowed_host_list(self) -> list[str]:
         """Lower-case host names; empty when every host is served (`*`)."""

@@ -27,7 +27,12 @@ def check_tile(z: int, x: int, y: int) -> None:
             raise ApiError(400, f"{name} {value} is outside 0..{size - 1} at zoom {z}", name)
 
 
-def geometry_sql(collection: Collection) -> str:
+def geometry_sql(collection: Collection, z: int) -> str:
+    """The geometry in Web Mercator for a tile at zoom ``z``: a stored copy pre-simplified for the
+    zoom's band where the collection keeps them, else moved (and maybe simplified) here."""
+    for deepest, column in collection.geometry.tile_columns:
+        if z <= deepest:
+            return f"t.{column}"
     stored = f"t.{collection.geometry.column}"
     if collection.geometry.simplify_in_tiles:
         # Simplified before the transform, so PROJ moves only the vertices kept: :tolerance is a
@@ -37,17 +42,32 @@ def geometry_sql(collection: Collection) -> str:
     return f"ST_Transform({stored}, 3857)"
 
 
-def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection) -> bytes:
+def tile_properties(collection: Collection, names: list[str] | None) -> dict:
+    """The properties a tile carries: the scalar ones (all, or those named in ``properties``)."""
+    if names is None:
+        return collection.queryables
+    unknown = [n for n in names if n not in collection.queryables]
+    if unknown:
+        raise ApiError(400, f"properties {unknown} are not in {collection.id}'s tiles; they carry: "
+                       f"{', '.join(collection.queryables)}", "properties")
+    return {name: collection.queryables[name] for name in names}
+
+
+def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection,
+         properties: list[str] | None = None) -> bytes:
     check_tile(z, x, y)
     where_sql, params = where(collection, chosen)
-    columns = "".join(f", {p.sql} AS {quote(name)}" for name, p in collection.queryables.items())
-    statement = sql("tile").format(geometry=geometry_sql(collection), column=f"t.{collection.geometry.column}",
-                                   columns=columns, table=collection.table, where=where_sql,
-                                   id=collection.id_column)
+    columns = [f"{p.sql} AS {quote(name)}" for name, p in tile_properties(collection, properties).items()]
+    if collection.integer_id:  # MVT feature ids are integers; a text id stays a property
+        columns.insert(0, f"{collection.id_column} AS id")
+    statement = sql("tile").format(geometry=geometry_sql(collection, z), column=f"t.{collection.geometry.column}",
+                                   columns="".join(f", {c}" for c in columns), table=collection.table,
+                                   where=where_sql)
     pixel = WORLD_M / 2 ** z / EXTENT
     return bytes(conn.execute(text(statement), {
         **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
-        "tolerance": pixel / 4 / METRES_PER_DEGREE, "layer": collection.id}).scalar())
+        "tolerance": pixel / 4 / METRES_PER_DEGREE, "layer": collection.id,
+        "feature_id": "id" if collection.integer_id else None}).scalar())
 
 
 def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None) -> dict:

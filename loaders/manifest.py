@@ -17,7 +17,11 @@ from pathlib import Path
 
 import yaml
 
-SAMPLE_MANIFEST = Path(__file__).resolve().parent.parent / "data" / "sample" / "manifest.toml"
+DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLE_MANIFEST = DATA / "sample" / "manifest.toml"
+# Every published file of ../shared/data: what the demo adds to the sample when those files are
+# there (population, deprivation, lookups and spending workbooks are too large to bundle).
+PUBLISHED_MANIFEST = DATA / "manifests" / "shared-data.toml"
 
 
 @dataclass
@@ -33,13 +37,7 @@ def read_manifest(path: Path) -> list[Entry]:
     from loaders import KINDS
 
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise ValueError(f"cannot read manifest: {error}") from error
-    if not isinstance(document, dict) or not isinstance(document.get("load"), list):
-        raise ValueError("a manifest needs a list of [[load]] entries")
+    document = _document(path)
     base = (path.parent / document.get("base", ".")).resolve()
     entries = []
     for number, item in enumerate(document["load"], start=1):
@@ -57,3 +55,19 @@ def read_manifest(path: Path) -> list[Entry]:
             raise ValueError(f"entry {number} ({kind}): unknown options {unknown}; accepted: {accepted}")
         entries.append(Entry(kind, file, item, strict))
     return entries
+
+
+def missing_files(path: Path) -> list[Path]:
+    """The files a manifest names that are not there (empty when it can be loaded as it stands)."""
+    return [entry.path for entry in read_manifest(path) if not entry.path.exists()]
+
+
+def _document(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"cannot read manifest: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("load"), list):
+        raise ValueError("a manifest needs a list of [[load]] entries")
+    return document

@@ -33,4 +33,15 @@ class Area(Base):
     geom_27700 = mapped_column(
         Geometry("MULTIPOLYGON", srid=27700, spatial_index=False),
         Computed("ST_Transform(geom, 27700)", persisted=True))
+    # Web Mercator copies for vector tiles, simplified once here to one tile unit (1/4096 of a
+    # tile, an eighth of a screen pixel) at the deepest zoom of their band (app/tiles.py picks
+    # one by zoom; migration 0009).
+    geom_3857 = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
+                              Computed("ST_Transform(geom, 3857)", persisted=True))
+    geom_3857_z5 = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
+                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 305.75, true)", persisted=True))
+    geom_3857_z7 = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
+                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 76.44, true)", persisted=True))
+    geom_3857_z9 = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
+                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 19.11, true)", persisted=True))
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the OS packages kindmap needs (PostgreSQL + PostGIS, Python venv support) when they
-# are missing; otherwise says exactly what to install. Idempotent: does nothing when all is there.
+# Installs the OS packages kindmap needs (PostgreSQL + PostGIS, Python venv support, npm, Chromium)
+# when they are missing; otherwise says exactly what to install. Idempotent: does nothing when all
+# is there.
 set -euo pipefail
 
 pg_version() {
@@ -20,6 +21,10 @@ version=${version:-15}
 [ -x "/usr/lib/postgresql/$version/bin/initdb" ] || missing+=("postgresql-$version")
 [ -f "/usr/share/postgresql/$version/extension/postgis.control" ] || missing+=("postgresql-$version-postgis-3")
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
+# The pages' front-end packages come from npm (package-lock.json); their browser tests drive
+# Debian's Chromium (never a browser downloaded by Playwright).
+command -v npm >/dev/null || missing+=("npm")
+[ -x /usr/bin/chromium ] || missing+=("chromium")
 # As root, the server runs as the postgres user through runuser (util-linux).
 if [ "$(id -u)" -eq 0 ]; then command -v runuser >/dev/null || missing+=("util-linux"); fi
 

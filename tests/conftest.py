@@ -3,7 +3,8 @@
 KINDMAP_TEST_DATABASE_URL points the tests at another PostGIS instead (it is dropped and
 re-migrated, so never point it at data you want to keep), KINDMAP_TEST_API_DATABASE_URL at the API's
 role there (without it the served API runs as the owner). KINDMAP_TEST_DB names the database
-in the local cluster (default kindmap_test), so parallel runs can keep apart.
+in the local cluster (default kindmap_test), so parallel runs can keep apart; under pytest-xdist
+(`make test` runs two workers, one a core) each worker gets its own database, suffixed with its id.
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ SAMPLE = ROOT / "data" / "sample"
 DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
                "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
-TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
+TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "")
 
 
 @pytest.fixture(scope="session")
@@ -213,3 +215,29 @@ AUTHORITIES_AND_POPULATION = [
     ("lookup", "lookups/utla_all_codes_drkane.csv", {}),
     ("population", "population/lsoa21_population_mid2022.csv", {}),
 ]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium through Playwright, for the page tests (tests/browser.py)."""
+    from tests import browser
+
+    with browser.chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def visit(chromium, server):
+    """visit(path) → tests.browser.Visit: `server`'s page in a fresh browser context, every
+    request to another host aborted and counted, console errors collected."""
+    from tests import browser
+
+    opened = []
+
+    def _visit(path: str):
+        opened.append(browser.open_page(chromium, server, path))
+        return opened[-1]
+
+    yield _visit
+    for page in opened:
+        page.page.context.close()

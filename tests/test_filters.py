@@ -48,6 +48,8 @@ def test_cql2_in_and_like(client, published):
         expected(p[p["type"].isin(["CL", "ICL"])])
     assert refs(client, filter="name LIKE 'Barking%'") == \
         expected(p[p.name.str.strip().str.startswith("Barking")])
+    assert refs(client, filter="CASEI(name) LIKE CASEI('%BARKING%')") == \
+        expected(p[p.name.str.strip().str.lower().str.contains("barking")])
 
 
 def test_cql2_spatial_with_wkt_matches_geopandas(client, published):

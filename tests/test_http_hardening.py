@@ -2,6 +2,7 @@
 origins can read the API, and a database that hangs gives a 503 instead of a hang."""
 from __future__ import annotations
 
+import json
 import select
 import socket
 import threading
@@ -62,6 +63,26 @@ def test_an_overlong_url_is_414(client):
     assert_problem(response, 414)
 
 
+def test_a_body_over_the_limit_is_413_whether_its_length_is_stated_or_not(client):
+    square = {"type": "Polygon", "coordinates": [[[-0.75, 52.62], [-0.68, 52.62], [-0.68, 52.69], [-0.75, 52.62]]]}
+    padded = b'{"geometry": %s, "pad": "%s"}' % (json.dumps(square).encode(), b"x" * 1_100_000)
+    stated = client.post("/areas/summary", content=padded, headers={"Content-Type": "application/json"})
+    assert_problem(stated, 413, "body")
+    chunked = client.post("/areas/summary", content=iter([padded[:600_000], padded[600_000:]]),
+                          headers={"Content-Type": "application/json"})  # no Content-Length: chunked
+    assert "content-length" not in chunked.request.headers
+    assert_problem(chunked, 413, "body")
+    # under the limit, the same body (without the padding) reaches the route
+    assert client.post("/areas/summary", json={"geometry": square}).status_code == 200
+
+
+def test_a_polygon_over_the_vertex_cap_is_400(client):
+    ring = [[-0.75 + i * 1e-6, 52.62] for i in range(10_001)] + [[-0.75, 52.69], [-0.75, 52.62]]
+    response = client.post("/areas/summary", json={"geometry": {"type": "Polygon", "coordinates": [ring]}})
+    assert_problem(response, 400, "geometry")
+    assert "vertices" in response.json()["detail"]
+
+
 def test_an_unknown_host_is_refused_and_links_use_the_allowed_host(client):
     assert_problem(client.get("/", headers={"Host": "evil.example"}), 400, "Host")
     links = client.get("/", headers={"Host": "localhost:8000"}).json()["links"]
@@ -99,7 +120,8 @@ def test_security_headers(client):
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert "default-src 'none'" in headers["content-security-policy"]
-    assert "content-security-policy" not in client.get("/docs").headers  # the HTML docs load scripts
+    page = client.get("/docs").headers["content-security-policy"]  # HTML pages: this server's assets only
+    assert "script-src 'self';" in page and "http" not in page and "*" not in page
 
 
 def test_an_unexpected_error_is_a_short_problem_and_a_compact_log(database_url, capsys):

@@ -2,10 +2,9 @@
 import pytest
 
 from loaders import KINDS
-from loaders.manifest import SAMPLE_MANIFEST, read_manifest
+from loaders.manifest import PUBLISHED_MANIFEST as SHARED_MANIFEST
+from loaders.manifest import SAMPLE_MANIFEST, missing_files, read_manifest
 from tests.conftest import ROOT, load_manifest, scalar
-
-SHARED_MANIFEST = ROOT / "data" / "manifests" / "shared-data.toml"
 
 
 def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_data):
@@ -21,6 +20,15 @@ def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_da
     assert scalar(db, "SELECT count(*) FROM places WHERE source = 'osm' AND category = 'library'") == 4
     second = load_manifest(db, SHARED_MANIFEST)
     assert [(r.file, r.new, r.changed) for r in second if r.new or r.changed] == []
+
+
+def test_demo_takes_the_published_files_only_when_all_are_there(shared_data, tmp_path):
+    """`kindmap demo` loads the published manifest when missing_files() is empty, else the sample."""
+    assert missing_files(SHARED_MANIFEST) == []
+    elsewhere = tmp_path / "manifest.toml"
+    elsewhere.write_text(SHARED_MANIFEST.read_text().replace('base = "../../../shared/data"', 'base = "nowhere"'))
+    missing = missing_files(elsewhere)
+    assert len(missing) == len(read_manifest(SHARED_MANIFEST)) and missing[0].parent.name == "boundaries"
 
 
 def test_sample_manifest_is_real_bundled_data():

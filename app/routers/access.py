@@ -101,6 +101,15 @@ def _parameters(params: access.AccessParams) -> dict:
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
 
 
+def gap_parameters(conn, params: access.AccessParams) -> dict:
+    """What the gap index binds beside the access parameters (/gaps, the small-area layer)."""
+    try:
+        return gap_index.score_parameters(conn, gap_index.GapQuery(
+            categories=params.categories, year=params.year, radius_m=params.radius_m))
+    except spending.SpendingQueryError as error:  # e.g. no population loaded
+        raise ApiError(error.status, error.detail)
+
+
 def _scope(conn, code: str, parameter: str) -> access.Scope:
     scope = access.scope_of(conn, code)
     if scope is None:
@@ -135,12 +144,7 @@ def gaps(
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         scope = _scope(conn, area, "area")
-        try:
-            gap = gap_index.score_parameters(conn, gap_index.GapQuery(
-                categories=params.categories, year=params.year, radius_m=params.radius_m))
-        except spending.SpendingQueryError as error:  # e.g. no population loaded
-            raise ApiError(error.status, error.detail)
-        features = access.gap_features(conn, params, scope, gap)
+        features = access.gap_features(conn, params, scope, gap_parameters(conn, params))
     head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
 
@@ -184,10 +188,22 @@ class Polygon(BaseModel):
                                [[-0.75, 52.62], [-0.68, 52.62], [-0.68, 52.69], [-0.75, 52.69], [-0.75, 52.62]]]}])
 
 
-def _polygon(body: Polygon) -> str:
+def _polygon(body: Polygon, max_vertices: int) -> str:
     if body.geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ApiError(400, "geometry must be a GeoJSON Polygon or MultiPolygon", "geometry")
+    if _vertices(body.geometry.get("coordinates")) > max_vertices:
+        raise ApiError(400, f"geometry has more than {max_vertices} vertices (KINDMAP_MAX_VERTICES); "
+                       "simplify it first", "geometry")
     return json.dumps(body.geometry)
+
+
+def _vertices(coordinates) -> int:
+    """Positions in nested GeoJSON coordinates (a position is a list of numbers)."""
+    if not isinstance(coordinates, list) or not coordinates:
+        return 0
+    if not isinstance(coordinates[0], list):
+        return 1
+    return sum(_vertices(part) for part in coordinates)
 
 
 @router.post("/areas/summary", summary="Access roll-ups of a polygon you send",
@@ -195,7 +211,7 @@ def _polygon(body: Polygon) -> str:
              responses={200: {"content": {JSON: {}}, "description": SUMMARY_DESCRIPTION}})
 def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
                     params: access.AccessParams = Depends(access_params)) -> Response:
-    geojson = _polygon(body)
+    geojson = _polygon(body, request.app.state.settings.max_vertices)
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
@@ -206,9 +222,10 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
 
 
 class Scenario(BaseModel):
-    close: list[int] = Field(default=[], description="Ids of places to close", examples=[[123]])
-    open: list[tuple[float, float]] = Field(default=[], description="Points (lon, lat) where a place opens",
-                                            examples=[[[-0.72, 52.66]]])
+    close: list[int] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
+                             examples=[[123]])
+    open: list[tuple[float, float]] = Field(default=[], max_length=1000, examples=[[[-0.72, 52.66]]],
+                                            description="Points (lon, lat) where a place opens (at most 1,000)")
     area: str | None = Field(default=None, description="Evaluate for this area's small areas (default: "
                              f"those within {access.SCENARIO_NEAR_M:g} m of the changes)")
 

@@ -60,7 +60,7 @@ def collection_of(collection_id: Annotated[str, Path(
 
 
 def refuse_unknown_parameters(request: Request, collection: Collection, allowed: set[str]) -> None:
-    allowed = allowed | set(collection.filters)
+    allowed = allowed | set(collection.filters) | set(collection.parameters)
     for name in request.query_params:
         if name not in allowed:
             raise ApiError(400, f"{name!r} is not a parameter of {collection.id} here; "
@@ -155,7 +155,7 @@ def queryables(request: Request, c: Collection = Depends(collection_of)) -> Resp
     }
     if c.geometry is not None:
         schema["properties"]["geometry"] = {
-            "format": f"geometry-{c.geometry.type.lower()}",
+            "format": c.geometry.format,
             "description": "The feature's geometry (S_INTERSECTS, S_WITHIN, … in filter-crs)"}
     return _json(schema, {}, "application/schema+json")
 
@@ -211,11 +211,17 @@ def item(
     crs: crs_.Crs = Depends(dep.crs),
     f: str = Depends(dep.output_format),
 ) -> Response:
+    return feature(request, c, feature_id, crs)
+
+
+def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Crs, bound: dict | None = None,
+            parameter: str = "featureId") -> Response:
+    """One feature's answer; ``bound``: what a computed collection's query binds."""
     with request.app.state.engine.connect() as conn:
         headers = caching.validate(request, caching.data_version(conn, c.data_tables))
-        body = features.item(conn, c, feature_id, crs)
+        body = features.item(conn, c, feature_id, crs, bound or {})
     if body is None:
-        raise ApiError(404, f"no feature {feature_id} in {c.id}", "featureId")
+        raise ApiError(404, f"no feature {feature_id} in {c.id}", parameter)
     if c.geometry is not None:
         headers["Content-Crs"] = f"<{crs.uri}>"
     return Response(body, media_type=GEOJSON, headers=headers)

@@ -14,8 +14,9 @@ from app.routers.ogc_features import base_url, collection_of, refuse_unknown_par
 from app.selection import Selection, selection
 
 router = APIRouter(tags=["OGC API Tiles"])
+COMPUTED_TILES = caching.Kept(max_bytes=64 * 2**20)
 MVT = "application/vnd.mapbox-vector-tile"
-TILE_PARAMETERS = {"bbox", "bbox-crs", "datetime", "filter", "filter-lang", "filter-crs", "f"}
+TILE_PARAMETERS = {"bbox", "bbox-crs", "datetime", "filter", "filter-lang", "filter-crs", "f", "properties"}
 TileMatrixSetId = Annotated[str, Path(alias="tileMatrixSetId", description="Tile matrix set: WebMercatorQuad")]
 
 
@@ -66,9 +67,9 @@ def tileset(request: Request, c: Collection = Depends(spatial_collection),
     return {
         "title": c.title, "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
         "tileMatrixSetURI": str(tiles.TMS.uri),
-        "layers": [{"id": c.id, "dataType": "vector", "geometryDimension": 0 if c.geometry.type == "Point" else 2,
-                    "propertiesSchema": {"type": "object", "properties": {
-                        name: p.schema() for name, p in c.queryables.items()}}}],
+        "layers": [{"id": c.id, "dataType": "vector", "propertiesSchema": {"type": "object", "properties": {
+                        name: p.schema() for name, p in c.queryables.items()}}}
+                   | ({} if c.geometry.dimension is None else {"geometryDimension": c.geometry.dimension})],
         "links": [{"href": href, "rel": "self", "type": "application/json"},
                   {"href": f"{href}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "rel": "item", "type": MVT,
                    "templated": True},
@@ -87,25 +88,33 @@ def tilejson(request: Request, c: Collection = Depends(spatial_collection),
     return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds)
 
 
+Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")]
+Column = Annotated[dep.Integer, Path(ge=0, description="Tile column (tileCol), from the left")]
+Row = Annotated[dep.Integer, Path(ge=0, description="Tile row (tileRow), from the top")]
+TILE_RESPONSES = {200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},
+                  204: {"description": "No feature in this tile"},
+                  304: {"description": "Not modified (If-None-Match matched the ETag)"}}
+
+
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}",
             summary="One vector tile (MVT); plain filters and CQL2 select its features as in items",
-            response_class=Response,
-            responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},
-                       204: {"description": "No feature in this tile"},
-                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
+            response_class=Response, responses=TILE_RESPONSES)
 def tile(
-    request: Request,
-    z: Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")],
-    x: Annotated[dep.Integer, Path(ge=0, description="Tile column (tileCol), from the left")],
-    y: Annotated[dep.Integer, Path(ge=0, description="Tile row (tileRow), from the top")],
+    request: Request, z: Zoom, x: Column, y: Row,
     c: Collection = Depends(spatial_collection),
     tms: str = Depends(tile_matrix_set),
     chosen: Selection = Depends(selection),
+    properties: list[str] | None = Depends(dep.properties),
 ) -> Response:
     refuse_unknown_parameters(request, c, TILE_PARAMETERS)
     with request.app.state.engine.connect() as conn:
         headers = caching.validate(request, caching.data_version(conn, c.data_tables))
-        body = tiles.tile(conn, c, z, x, y, chosen)
+        # A computed collection's tile costs seconds: kept per ETag (data version and URL).
+        body = COMPUTED_TILES.get(headers["ETag"]) if c.parameters else None
+        if body is None:
+            body = tiles.tile(conn, c, z, x, y, chosen, properties)
+            if c.parameters:
+                COMPUTED_TILES.put(headers["ETag"], body)
     if not body:
         return Response(status_code=204, headers=headers)
     return Response(body, media_type=MVT, headers=headers)

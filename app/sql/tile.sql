@@ -1,16 +1,16 @@
 -- One Mapbox Vector Tile of a collection (WebMercatorQuad z/x/y), built whole by PostGIS.
 -- The search box is the tile (plus its buffer) moved to the stored SRID, so the GiST index on
 -- the stored geometry picks the candidates; {geometry} may simplify boundaries to the tile's
--- pixel size. {geometry}, {column}, {columns}, {table}, {where} and {id} come from the registry
+-- pixel size; the feature id is the column :feature_id names (an integer id), if any.
+-- {geometry}, {column}, {columns}, {table} and {where} come from the registry
 -- and app/selection.py, never from a request; values are bound.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS search
 ), features AS (
-    SELECT ST_AsMVTGeom({geometry}, bounds.tile, :extent, :buffer, true) AS geom,
-           {id} AS id{columns}
+    SELECT ST_AsMVTGeom({geometry}, bounds.tile, :extent, :buffer, true) AS geom{columns}
     FROM {table} t, bounds
     WHERE {column} && bounds.search AND {where}
 )
-SELECT coalesce(ST_AsMVT(features.*, :layer, :extent, 'geom', 'id'), ''::bytea)
+SELECT coalesce(ST_AsMVT(features.*, :layer, :extent, 'geom', :feature_id), ''::bytea)
 FROM features WHERE geom IS NOT NULL
