@@ -33,13 +33,13 @@ def _run(args: list[str]) -> None:
 
 def backup(url: str, file: Path) -> None:
     """Every table, its data and the schema version, in one consistent snapshot."""
-    _run([str(localdb.bindir() / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={file}",
-          f"--dbname={_libpq(url)}"])
+    _run([str(localdb.bindir() / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+          f"--file={file}", f"--dbname={_libpq(url)}"])
 
 
 def restore(url: str, file: Path) -> None:
     """Replace the database's contents by the backup's, in one transaction (all or nothing)."""
     if not file.is_file():
         raise BackupError(f"{file}: no such backup file")
-    _run([str(localdb.bindir() / "pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-          "--single-transaction", "--exit-on-error", f"--dbname={_libpq(url)}", str(file)])
+    _run([str(localdb.bindir() / "pg_restore"), "--clean", "--if-exists", "--no-owner",
+          "--no-privileges", "--single-transaction", "--exit-on-error", f"--dbname={_libpq(url)}", str(file)])

@@ -33,9 +33,8 @@ log = structlog.get_logger(__name__)
 SUPERUSER = "kindmap"
 API_ROLE = "kindmap_api"
 SECURE_LOCK_ID = 0x6B6D_5345  # "kmSE": serialises _secure() across processes
-HBA_MARKER = "# kindmap: password (SCRAM) authentication only"
 # Loopback TCP only (the server listens on no Unix socket); never trust, never ident.
-PG_HBA = f"""{HBA_MARKER}
+PG_HBA = """# kindmap: password (SCRAM) authentication only
 host    all             all             127.0.0.1/32            scram-sha-256
 host    all             all             ::1/128                 scram-sha-256
 """
@@ -144,9 +143,13 @@ def passwords(settings: DatabaseSettings | None = None) -> dict[str, str]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = "".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in (SUPERUSER, API_ROLE))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(lines)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it just now: use that one
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(lines)
     entries = (line.split(":", 4) for line in path.read_text().splitlines() if line.count(":") >= 4)
     return {entry[3]: entry[4] for entry in entries}
 

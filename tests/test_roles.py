@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import localdb, migrate
-from app.db import make_engine
 from app.privileges import grant_statement
 from models.privileges import API_WRITES
 
