@@ -30,7 +30,7 @@ def map_page(chromium, server):
 
 def test_the_map_draws_its_layers_from_this_server_only(map_page):
     png = map_page.page.locator("#map canvas").screenshot()
-    map_page.screenshot("map", readme=True)
+    map_page.screenshot("map")
     assert non_blank_share(png) > 0.05, "the map canvas is blank"
     layers = set(map_page.page.evaluate("() => window.kindmap.map.getStyle().layers.map(l => l.id)"))
     assert EXPECTED_LAYERS <= layers
