@@ -16,6 +16,7 @@ from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
 from app.pages import assets as page_assets
+from app.pages import profile
 from app.pages import router as pages
 from app.routers import access, closures, health, ogc_features, priorities, small_areas, spending, tiles
 from app.settings import ApiSettings, api_settings
@@ -88,6 +89,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
