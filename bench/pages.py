@@ -8,6 +8,8 @@ meets the server's cold tile caches; the others its warm ones. For each view it 
 level and times the next `idle`, and records the longest main-thread task seen meanwhile and the
 time to redraw one frame of the view (the page's responsiveness: a long task is time the page
 could not answer a click or a key; a frame's time is what panning costs once the tiles are in).
+Then the area profile and the priorities page (`"pages"`): time from navigation to the profile's
+map idle with every table and chart drawn, and to the priorities' ranked table and map drawn.
 
     .venv/bin/python -m bench.pages [--rounds 5] [--view NAME=#fragment …] [--screenshots DIR]
 
@@ -72,6 +74,31 @@ MEASURE = """async () => {
 }"""
 
 
+# The other pages' first render: each records performance.now() once its figures are drawn — the
+# area profile when its map is idle and every table and chart is drawn (its API calls included),
+# the priorities page when its ranked table is filled and its map idle.
+PAGES = {
+    "area-profile": ("/areas/E06000017", "window.kindmapProfile.ready.then(() => window.kindmapProfile.drawnMs)"),
+    "priorities": ("/priorities", "new Promise((resolve) => { const wait = () => window.kindmapPriorities.firstRenderMs "
+                                  "? resolve(window.kindmapPriorities.firstRenderMs) : setTimeout(wait, 20); wait(); })"),
+}
+
+
+def time_pages(browser, url: str, rounds: int) -> dict:
+    """{page: {cold, warm_median: {drawn_ms}}}: navigation → the page's figures drawn."""
+    results = {}
+    for name, (path, drawn) in PAGES.items():
+        times = []
+        for _ in range(rounds):
+            visit = open_page(browser, url, path)
+            times.append({"drawn_ms": visit.page.evaluate(f"async () => await ({drawn})")})
+            if visit.external or visit.console_errors:
+                raise SystemExit(f"{name}: external {visit.external}, errors {visit.console_errors}")
+            visit.page.context.close()
+        results[name] = summary(times)
+    return results
+
+
 def serve() -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = Path(tempfile.gettempdir()) / "kindmap-bench-pages-server.log"
@@ -119,11 +146,12 @@ def main() -> None:
                         visit.page.screenshot(path=str(args.screenshots / f"map-{name}.png"))
                     visit.page.context.close()
                 results[name] = summary(rounds)
+            pages = time_pages(browser, url, args.rounds)
     finally:
         process.terminate()
         process.wait(timeout=10)
     print(json.dumps({"database": os.environ.get("KINDMAP_PG_DATABASE", "kindmap"), "rounds": args.rounds,
-                      "views": results}, indent=2))
+                      "views": results, "pages": pages}, indent=2))
 
 
 if __name__ == "__main__":
