@@ -46,11 +46,15 @@ clean-db: db-stop
 	rm -rf .kindmap
 
 # The API against the bare-SQL floor in the same run (needs the demo sample loaded).
+# kindmap vs tipg on the demo sample in its own database; the tables go to .kindmap/bench/.
+BENCH_DB := kindmap_bench
 bench: setup
-	$(BIN)/kindmap demo --no-serve
-	$(BIN)/python -m bench.items
-	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg uvicorn)
-	$(BIN)/python -m bench.compare
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/kindmap demo --no-serve --sample-only
+	test -x .kindmap/tipg-venv/bin/uvicorn || (python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install --quiet tipg==1.6.1 uvicorn==0.54.0)
+	@command -v wrk >/dev/null || echo "bench: wrk is not installed (apt-get install wrk): the load test is skipped"
+	@mkdir -p .kindmap/bench
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/python -m bench.items > .kindmap/bench/items.json && cat .kindmap/bench/items.json
+	KINDMAP_PG_DATABASE=$(BENCH_DB) $(BIN)/python -m bench.compare --out .kindmap/bench/compare.md
 
 # England-scale access (every LSOA vs the 2016 libraries): kindmap vs pysal access, geopandas and
 # the bare-SQL floor, in one run, on a database holding all of ../shared/data (docs/benchmarks.md).

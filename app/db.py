@@ -1,14 +1,14 @@
 """Engines and connection pools for the database in use: the owner's (migrations, loads, keys)
 and the API's (a role that reads, and writes only what app/privileges.py grants)."""
+import time
 from functools import lru_cache
 
 import structlog
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from app import localdb
 from app.settings import database_settings
-
 
 log = structlog.get_logger(__name__)
 
@@ -50,8 +50,40 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, jit: bool = T
         ([] if jit else ["-c jit=off"])
     if options:
         connect_args["options"] = " ".join(options)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         pool_timeout=settings.connect_timeout_s, connect_args=connect_args)
+    engine = create_engine(url, pool_size=5, max_overflow=5, pool_timeout=settings.connect_timeout_s,
+                           connect_args=connect_args)
+    _ping_when_idle(engine, PING_AFTER_IDLE_S)
+    return engine
+
+
+# A pooled connection idle this long is pinged before use (a database restarted meanwhile has
+# closed it); one used a moment ago is not: a ping on every checkout is a round trip per request.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def connected(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def taken(dbapi_connection, record, proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool drops this connection and takes another
+            raise exc.DisconnectionError(str(error)) from error
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only, outside any transaction (autocommit): no BEGIN and ROLLBACK
+    round trips around a request's one or two queries."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @lru_cache

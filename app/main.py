@@ -5,7 +5,7 @@ import time
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -16,11 +16,34 @@ from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
 from app.pages import assets as page_assets
+from app.pages import profile
 from app.pages import router as pages
-from app.routers import access, closures, health, ogc_features, priorities, small_areas, spending, tiles
+from app.routers import access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
+
+
+class AccessLog:
+    """One log line per request: method, path, status, milliseconds to the last byte. Pure ASGI,
+    as the guard: Starlette's BaseHTTPMiddleware would add a task and a body stream per request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), []
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        log.info("request", method=scope["method"], path=scope["path"], status=status[0] if status else None,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 def create_app(engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -49,21 +72,15 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     errors.install(app)
     caching.install(app)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
-                 ms=round((time.perf_counter() - started) * 1000, 1))
-        return response
+    app.add_middleware(AccessLog)
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # 4× faster than 5, ~13% larger
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
-                       allow_methods=["GET", "HEAD", "OPTIONS", "POST"], allow_headers=["*"],
-                       expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
+                       expose_headers=["Link", "ETag", "Content-Crs", "Location", "Retry-After"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
@@ -72,8 +89,10 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(edits.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
     page_assets.install(app)
 

@@ -7,16 +7,18 @@ case sent straight through psycopg (no HTTP). Then `wrk` loads the bbox page on 
 tipg is installed apart (its pins differ from kindmap's):
 
     python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install tipg uvicorn
-    .venv/bin/python -m bench.compare [--rounds 20] [--workers 2] [--wrk-seconds 10]
+    .venv/bin/python -m bench.compare [--rounds 20] [--workers 2] [--wrk-seconds 10] [--out FILE]
 
-Prints a Markdown table (medians in ms, ratios) and the wrk lines. Timings are for reading
-here, never for pass/fail tests.
+Prints a Markdown table (medians in ms, ratios), the wrk lines and the machine's load average
+before and after (and writes them to ``--out``; `make bench` runs all this from a fresh clone).
+Timings are for reading here, never for pass/fail tests.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -131,6 +133,8 @@ def ms(fn) -> float:
 
 
 def wrk(url: str, seconds: int) -> str:
+    if shutil.which("wrk") is None:
+        return "skipped: wrk is not installed"
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -145,7 +149,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     if not TIPG.exists():
         sys.exit(f"tipg is not installed at {TIPG}: see this module's docstring")
     url = database_url()
@@ -174,14 +180,19 @@ def main() -> None:
                     fs.append(ms(case.floor))
                 km, tm, fm = (statistics.median(s) for s in (ks, ts, fs))
                 rows.append(f"| {case.name} | {km:.1f} | {tm:.1f} | {tm / km:.1f}× | {fm:.1f} | {km / fm:.1f}× |")
-        print(f"medians of {args.rounds}, ms; {args.workers} uvicorn workers each")
-        print("| case | kindmap | tipg | tipg/kindmap | bare SQL | kindmap/floor |")
-        print("|---|---|---|---|---|---|")
-        print("\n".join(rows))
         box = ",".join(map(str, BBOX))
-        print(f"wrk -t2 -c16 -d{args.wrk_seconds}s, bbox page of 100 places:")
-        print(f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds)}")
-        print(f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds)}")
+        report = [f"{time.strftime('%Y-%m-%d %H:%M %Z')}: medians of {args.rounds}, ms; "
+                  f"{args.workers} uvicorn workers each",
+                  "| case | kindmap | tipg | tipg/kindmap | bare SQL | kindmap/floor |",
+                  "|---|---|---|---|---|---|", *rows,
+                  f"wrk -t2 -c16 -d{args.wrk_seconds}s, bbox page of 100 places:",
+                  f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds)}",
+                  f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds)}",
+                  "load average (1, 5, 15 min) before: " + ", ".join(f"{v:.1f}" for v in load_before)
+                  + "; after: " + ", ".join(f"{v:.1f}" for v in os.getloadavg())]
+        print("\n".join(report))
+        if args.out:
+            args.out.write_text("\n".join(report) + "\n")
     finally:
         for process in (kindmap, tipg):
             process.terminate()

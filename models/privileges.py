@@ -4,14 +4,28 @@ The API (``kindmap serve``) reads everything it serves; it writes only what its 
 Each entry is ``"<TABLE|SEQUENCE> <name>": "<privileges>"``, ready for
 ``GRANT <privileges> ON <TABLE|SEQUENCE> <name> TO <api role>``; anything not listed here the
 API role may only SELECT. Add a row here in the same commit as a route that writes a new table.
-``UPDATE (a, b)`` limits an update to those columns. A table with the ``bump_data_version``
-trigger (models/data_versions.py) needs ``TABLE data_versions`` with INSERT, UPDATE too (the
-trigger runs as whoever writes), and an INSERT needs its id sequence's USAGE.
-app/privileges.py applies this after every migration; tests/test_roles.py checks it.
+``UPDATE (a, b)`` limits an update to those columns. app/privileges.py applies this after every
+migration and restore; tests/test_roles.py checks the role can write nothing else.
 """
 
 API_WRITES: dict[str, str] = {
     # app/keys.py authenticate(): last_used_at of the key presented (that column only: the API
     # must never change a key's scopes)
     "TABLE api_keys": "UPDATE (last_used_at)",
+    # edits/ (app/routers/edits.py): an edit is a source record with its own import run
+    "TABLE sources": "INSERT",  # the source 'edits' / 'proposals', the first time (ON CONFLICT DO NOTHING)
+    "SEQUENCE sources_id_seq": "USAGE",
+    "TABLE import_runs": "INSERT",
+    "SEQUENCE import_runs_id_seq": "USAGE",
+    "TABLE places": "INSERT, UPDATE",  # records of source edits/proposals only (the code never updates others)
+    "SEQUENCE places_id_seq": "USAGE",
+    "TABLE place_edits": "INSERT, UPDATE",
+    "TABLE place_status": "INSERT, UPDATE",
+    "TABLE place_years": "INSERT, UPDATE, DELETE",  # the edited place's years, re-resolved
+    "TABLE place_audit": "INSERT",
+    "SEQUENCE place_audit_id_seq": "USAGE",
+    "TABLE place_proposals": "INSERT, UPDATE",
+    "SEQUENCE place_proposals_id_seq": "USAGE",
+    # the statement triggers (bump_data_version) run as the writer: ETags follow every write
+    "TABLE data_versions": "INSERT, UPDATE",
 }

@@ -14,8 +14,10 @@ from app import caching, features, formats
 from app import crs as crs_
 from app import dependencies as dep
 from app.collections import COLLECTIONS, Collection
+from app.db import reading
 from app.errors import ApiError
 from app.selection import Selection, selection, where
+from edits import places as edits
 
 router = APIRouter(tags=["OGC API Features"])
 GEOJSON = "application/geo+json"
@@ -125,7 +127,7 @@ def describe(base: str, collection: Collection, bbox: list[float] | None) -> dic
 def collections(request: Request, f: str = Depends(dep.output_format)) -> Response:
     base = base_url(request)
     tables = {t for c in COLLECTIONS.values() for t in c.data_tables}
-    with request.app.state.engine.connect() as conn:
+    with reading(request.app.state.engine) as conn:
         headers = caching.validate(request, caching.data_version(conn, tables))
         body = {"links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
                 "collections": [describe(base, c, features.extent(conn, c)) for c in COLLECTIONS.values()]}
@@ -135,7 +137,7 @@ def collections(request: Request, f: str = Depends(dep.output_format)) -> Respon
 @router.get("/collections/{collectionId}", summary="One collection")
 def collection(request: Request, c: Collection = Depends(collection_of),
                f: str = Depends(dep.output_format)) -> Response:
-    with request.app.state.engine.connect() as conn:
+    with reading(request.app.state.engine) as conn:
         headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = describe(base_url(request), c, features.extent(conn, c))
     return _json(body, headers)
@@ -184,7 +186,7 @@ def items(
     # Built once before any answer starts, so a bad parameter is a 400, never a broken download.
     features.feature_sql(c, query, where(c, chosen)[0])
     engine = request.app.state.engine
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         version = caching.data_version(conn, c.data_tables)
         headers = caching.validate(request, version, fmt)
         if c.geometry is not None:
@@ -217,8 +219,12 @@ def item(
 def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Crs, bound: dict | None = None,
             parameter: str = "featureId") -> Response:
     """One feature's answer; ``bound``: what a computed collection's query binds."""
-    with request.app.state.engine.connect() as conn:
-        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+    with reading(request.app.state.engine) as conn:
+        if c.editable:  # its own version, which a write's If-Match names (docs/edits.md)
+            state = edits.state_of(conn, feature_id)
+            headers = caching.validate_item(request, state) if state else {}
+        else:
+            headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = features.item(conn, c, feature_id, crs, bound or {})
     if body is None:
         raise ApiError(404, f"no feature {feature_id} in {c.id}", parameter)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
@@ -20,6 +19,7 @@ from app import crs as crs_
 from app import dependencies as dep
 from app import caching, formats, tiles
 from app.collections import COLLECTIONS
+from app.db import reading
 from app.routers import ogc_features
 from app.routers import tiles as tile_routes
 from app.routers.access import access_params, gap_parameters
@@ -54,7 +54,7 @@ def _scope(chosen: Selection) -> access.Scope:
 def _bound(request: Request, params: access.AccessParams, scope: access.Scope) -> dict:
     """What the layer's query binds. The gap index's own parameters (the spending series) depend
     only on the stored spending and indicators, so they are read once per version of those."""
-    with request.app.state.engine.connect() as conn:
+    with reading(request.app.state.engine) as conn:
         version = caching.data_version(conn, GAP_TABLES)
         if _gap_parameters.get("version") != version:
             _gap_parameters.update(version=version, bound=gap_parameters(conn, params))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app import caching, features, tiles
 from app import dependencies as dep
 from app.collections import Collection
+from app.db import reading
 from app.errors import ApiError
 from app.routers.ogc_features import base_url, collection_of, refuse_unknown_parameters
 from app.selection import Selection, selection
@@ -83,7 +84,7 @@ def tilejson(request: Request, c: Collection = Depends(spatial_collection),
              tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
     refuse_unknown_parameters(request, c, TILE_PARAMETERS)
     query = f"?{urlencode(list(request.query_params.items()))}" if request.query_params else ""
-    with request.app.state.engine.connect() as conn:
+    with reading(request.app.state.engine) as conn:
         bounds = features.extent(conn, c)
     return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds)
 
@@ -107,7 +108,7 @@ def tile(
     properties: list[str] | None = Depends(dep.properties),
 ) -> Response:
     refuse_unknown_parameters(request, c, TILE_PARAMETERS)
-    with request.app.state.engine.connect() as conn:
+    with reading(request.app.state.engine) as conn:
         headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         # A computed collection's tile costs seconds: kept per ETag (data version and URL).
         body = COMPUTED_TILES.get(headers["ETag"]) if c.parameters else None
