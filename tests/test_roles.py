@@ -35,7 +35,8 @@ def test_a_connection_without_a_password_is_refused(database_url, tmp_path):
 
 
 @pytest.mark.parametrize("statement", [
-    "UPDATE places SET name = name",
+    "DELETE FROM places",                       # edits withdraw places by status, never delete
+    "UPDATE areas SET name = name",
     "DELETE FROM spending",
     "INSERT INTO areas (code) VALUES ('E06000001')",
     "TRUNCATE indicators",
