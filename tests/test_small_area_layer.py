@@ -122,6 +122,8 @@ def test_tilejson_keeps_the_parameters(client):
     assert document["tiles"][0].endswith("/{z}/{x}/{y}?categories=library%2Ccommunity_centre&year=2016&radius=1500")
     assert {"code", "gap_score", "nearest_m", "count_within", "fca2"} <= set(document["vector_layers"][0]["fields"])
     assert "small_areas" in {c["id"] for c in client.get("/collections").json()["collections"]}
+    slim = client.get(f"{TILES}/tilejson.json", params={**PARAMS, "properties": "code,gap_score"}).json()
+    assert slim["vector_layers"][0]["fields"] == {"code": "string", "gap_score": "number"}
 
 
 @pytest.mark.parametrize("path, params, parameter", [
@@ -135,6 +137,7 @@ def test_tilejson_keeps_the_parameters(client):
     (f"{TILES}/8/126/82", {"properties": "code,secret"}, "properties"),
     (f"{TILES}/8/999/82", {}, "x"),
     (f"{TILES}/tilejson.json", {"categories": ""}, "categories"),
+    (f"{TILES}/tilejson.json", {"properties": "secret"}, "properties"),
     (f"{ITEMS}/E01006074", {"steps": "x"}, "steps"),
 ])
 def test_bad_parameters_are_named(client, path, params, parameter):

@@ -102,8 +102,9 @@ def item(
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/tilejson.json",
             summary="TileJSON 3.0 of the small-area layer (its parameters and filters are kept in its URL)")
 def tilejson(request: Request, params: access.AccessParams = Depends(access_params),
-             tms: str = Depends(tile_routes.tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
-    return tile_routes.tilejson(request, LAYER, tms, chosen)
+             tms: str = Depends(tile_routes.tile_matrix_set), chosen: Selection = Depends(selection),
+             properties: list[str] | None = Depends(dep.properties)) -> dict:
+    return tile_routes.tilejson(request, LAYER, tms, chosen, properties)
 
 
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/{{z}}/{{x}}/{{y}}",
