@@ -29,9 +29,28 @@ def data_version(conn: Connection, tables) -> str:
 
 def validate(request: Request, version: str, variant: str = "") -> dict:
     """The caching headers of this answer; raises NotModified when the client holds it already."""
-    gzip = "gzip" in request.headers.get("accept-encoding", "")
-    key = "\n".join([request.app.version, version, request.url.path, request.url.query, variant, str(gzip)])
-    tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    key = "\n".join([request.app.version, version, request.url.path, request.url.query, variant,
+                     str(_gzip(request))])
+    return _checked(request, '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"')
+
+
+def validate_item(request: Request, state: str) -> dict:
+    """The same for one feature of an editable collection, whose ETag is ``"<state>.<variant>"``:
+    ``state`` the feature's own version (edits.places.place), ``variant`` a hash of the
+    representation (query, gzip, app version). A write's If-Match compares the state only."""
+    return _checked(request, item_tag(request, state))
+
+
+def item_tag(request: Request, state: str) -> str:
+    key = "\n".join([request.app.version, request.url.query, str(_gzip(request))])
+    return f'"{state}.{hashlib.sha256(key.encode()).hexdigest()[:12]}"'
+
+
+def _gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def _checked(request: Request, tag: str) -> dict:
     max_age = request.app.state.settings.cache_max_age_s
     headers = {"ETag": tag, "Vary": "Accept, Accept-Encoding",
                "Cache-Control": f"public, max-age={max_age}" + (", must-revalidate" if not max_age else "")}

@@ -324,7 +324,7 @@ def demo(
 ) -> None:
     """Start the database, migrate, load real data, refresh the analysis, then serve. The data: every
     published file of data/manifests/shared-data.toml when they are beside the clone (../shared/data),
-    else the bundled sample (data/sample/: boundaries and the 2016 libraries)."""
+    else the bundled sample (data/sample/: boundaries, the 2016 libraries, Rutland in full)."""
     from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, missing_files, read_manifest
 
     ready()

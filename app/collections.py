@@ -91,6 +91,8 @@ class Collection:
     id_column: str = "t.id"
     integer_id: bool = True                   # False: the id is text (MVT feature ids are integers)
     tables: tuple[str, ...] = ()              # tables whose changes change its answers (ETags)
+    editable: bool = False                    # written through the API (app/routers/edits.py):
+                                              # each feature has its own version in its ETag
     # A computed collection: `table` is an SQL query binding these request parameters, served
     # by its own routes (app/routers/small_areas.py), with its extent read from a stored table.
     parameters: tuple[str, ...] = ()
@@ -125,7 +127,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "halls, social and children's centres, food banks, places of worship — open or "
                     "closed, from published lists and OpenStreetMap.",
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
-        tables=("places",),
+        tables=("places", "place_edits"),
+        editable=True,
         geometry=Geometry("Point"),
         temporal=Temporal("t.opened_year", "t.closed_year",
                           "Open at some time in the years given: opened_year (unknown = always) to "

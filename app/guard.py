@@ -151,9 +151,13 @@ class RequestGuard:
         if self._path_methods is None:
             self._path_methods = [
                 (re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"),
-                 {m.upper() for m in item})
+                 {m.upper() for m in item}, template.count("{"))
                 for template, item in self.get_openapi()["paths"].items()]
-        methods = set().union(*(m for pattern, m in self._path_methods if pattern.match(path)))
+        matching = [(m, parameters) for pattern, m, parameters in self._path_methods if pattern.match(path)]
+        # The most specific paths answer, as in routing: /collections/small_areas/items, not
+        # /collections/{collectionId}/items (whose writes refuse small_areas with 405).
+        fewest = min((parameters for _, parameters in matching), default=0)
+        methods = set().union(*(m for m, parameters in matching if parameters == fewest))
         if "GET" in methods:
             methods.add("HEAD")
         return ", ".join(sorted(methods) + ["OPTIONS"])

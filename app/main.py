@@ -16,8 +16,9 @@ from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
 from app.pages import assets as page_assets
+from app.pages import profile
 from app.pages import router as pages
-from app.routers import access, closures, health, ogc_features, priorities, small_areas, spending, tiles
+from app.routers import access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles
 from app.settings import ApiSettings, api_settings
 
 log = structlog.get_logger(__name__)
@@ -78,8 +79,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
-                       allow_methods=["GET", "HEAD", "OPTIONS", "POST"], allow_headers=["*"],
-                       expose_headers=["Link", "ETag", "Content-Crs"], max_age=3600)
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
+                       expose_headers=["Link", "ETag", "Content-Crs", "Location", "Retry-After"], max_age=3600)
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
@@ -88,8 +89,10 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(edits.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
     page_assets.install(app)
 

@@ -63,6 +63,13 @@ class ApiSettings(BaseSettings):
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
     max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413 beyond).")
     max_vertices: int = Field(10_000, description="Most vertices a polygon sent in a request may have.")
+    max_edit_body_bytes: int = Field(16384, description="Largest body of a place written or proposed "
+                                     "(413 beyond; a place is a point and a few properties).")
+    proposals_open: bool = Field(True, description="The public may propose places without a key.")
+    proposals_per_client: int = Field(
+        5, description="Proposals one client address may send per window (429 beyond); counted in the "
+        "database, so the limit holds across every worker and server.")
+    proposals_window_s: int = Field(3600, description="The window of proposals_per_client, in seconds.")
 
     def allowed_host_list(self) -> list[str]:
         """Lower-case host names; empty when every host is served (`*`)."""

@@ -176,10 +176,12 @@ def merged_into(records: pd.DataFrame, pairs: pd.DataFrame, overrides: Overrides
 
 
 def resolve(ctx) -> dict[str, int]:
-    """Group every stored record into places (``merged_into``); report this load's source."""
+    """Group every stored record into places (``merged_into``); report this load's source.
+    Edit records amending a place are not grouped: they stay with it (edits/reload.py)."""
     overrides = read_overrides()
     records = pd.DataFrame(ctx.conn.exec_driver_sql(
-        "SELECT id, source, source_ref, source || ':' || source_ref AS ref FROM places").mappings().all(),
+        "SELECT id, source, source_ref, source || ':' || source_ref AS ref FROM places "
+        "WHERE id NOT IN (SELECT record_id FROM place_edits)").mappings().all(),
         columns=["id", "source", "source_ref", "ref"])
     pairs = candidate_pairs(ctx.conn, overrides)
     canonical = merged_into(records, pairs, overrides)

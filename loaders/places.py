@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
+from edits.reload import after_grouping as edits_after_grouping
 from loaders.identity import PART_SOURCES, resolve
 from loaders.pipeline import LoadContext, Target
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
@@ -110,11 +111,13 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
 def places_changed(ctx: LoadContext) -> None:
     """What every load that changes places or their status runs last, in its transaction:
     the records are grouped into places (loaders/identity.py), then place_years follows the
-    stored history (set-based; merged as a difference)."""
+    stored history (set-based; merged as a difference). Planner edits stay with their places,
+    and those whose publisher's record this load changed are superseded (edits/reload.py)."""
     resolve(ctx)
+    edits_after_grouping(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES))
+                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES), place=None)
     # Statistics for both sides, so the anti-join is hashed, never a nested loop.
     ctx.execute("ANALYZE resolved_years")
     ctx.execute("ANALYZE place_years")

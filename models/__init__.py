@@ -4,6 +4,7 @@ from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
 from models.data_versions import DataVersion
+from models.edits import PlaceAudit, PlaceEdit, PlaceProposal
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
@@ -13,5 +14,6 @@ from models.provenance import ImportRun, Source
 from models.spending import Spending
 
 __all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid",
-           "DataVersion", "ImportRun", "Indicator", "Place", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "DataVersion", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal", "PlaceStatus",
+           "PlaceYear", "SmallArea", "Source",
            "Spending"]

@@ -9,4 +9,20 @@ API role may only SELECT. Add a row here in the same commit as a route that writ
 API_WRITES: dict[str, str] = {
     # app/keys.py authenticate(): last_used_at of the key presented
     "TABLE api_keys": "UPDATE",
+    # edits/ (app/routers/edits.py): an edit is a source record with its own import run
+    "TABLE sources": "INSERT",  # the source 'edits' / 'proposals', the first time (ON CONFLICT DO NOTHING)
+    "SEQUENCE sources_id_seq": "USAGE",
+    "TABLE import_runs": "INSERT",
+    "SEQUENCE import_runs_id_seq": "USAGE",
+    "TABLE places": "INSERT, UPDATE",  # records of source edits/proposals only (the code never updates others)
+    "SEQUENCE places_id_seq": "USAGE",
+    "TABLE place_edits": "INSERT, UPDATE",
+    "TABLE place_status": "INSERT, UPDATE",
+    "TABLE place_years": "INSERT, UPDATE, DELETE",  # the edited place's years, re-resolved
+    "TABLE place_audit": "INSERT",
+    "SEQUENCE place_audit_id_seq": "USAGE",
+    "TABLE place_proposals": "INSERT, UPDATE",
+    "SEQUENCE place_proposals_id_seq": "USAGE",
+    # the statement triggers (bump_data_version) run as the writer: ETags follow every write
+    "TABLE data_versions": "INSERT, UPDATE",
 }

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from loaders.manifest import SAMPLE_MANIFEST, read_manifest
 from tests.conftest import ROOT, SAMPLE, scalar
 
 
@@ -24,10 +25,12 @@ def test_demo_twice_duplicates_nothing(db, database_url):
     counts = scalar(db, "SELECT (SELECT count(*) FROM places) || '/' || (SELECT count(*) FROM areas)")
     runs = scalar(db, "SELECT count(*) FROM import_runs")
     second = kindmap("demo", "--no-serve", "--sample-only", database_url=database_url)
-    assert counts == "3238/588"  # 3,238 libraries; 9 regions + 218 counties/UAs + 361 districts
+    # 3,238 libraries + Rutland's 100 OSM third places; 9 regions + 218 counties/UAs + 361 districts
+    # + Rutland's 26 LSOAs
+    assert counts == "3338/614"
     assert scalar(db, "SELECT (SELECT count(*) FROM places) || '/' || (SELECT count(*) FROM areas)") == counts
     assert scalar(db, "SELECT count(*) FROM import_runs") == runs
-    assert second.stdout.count("no-op") == 4
+    assert second.stdout.count("no-op") == len(read_manifest(SAMPLE_MANIFEST))
     # the analysis is refreshed after loads that changed something, and only then
     assert "analysis refreshed" in first.stderr and "analysis refreshed" not in second.stderr
 

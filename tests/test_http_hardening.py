@@ -99,7 +99,7 @@ def test_head_answers_every_get_without_a_body(client):
 
 def test_options_lists_the_methods_allowed(client):
     response = client.options("/collections/places/items")
-    assert response.status_code == 204 and response.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert response.status_code == 204 and response.headers["allow"] == "GET, HEAD, POST, OPTIONS"  # POST: edits
     assert client.options("/nowhere").headers["allow"] == "OPTIONS"
 
 

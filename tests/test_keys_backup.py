@@ -6,7 +6,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app import keys
 from app.db import make_engine
+from edits import places, proposals
 from app.main import create_app
 from app.settings import ApiSettings
 from tests.conftest import scalar
@@ -55,20 +57,34 @@ def test_reads_are_public_by_default(sample_loaded, database_url):
 
 def test_backup_and_restore_round_trip(sample_loaded, database_url, tmp_path):
     create_key(database_url, "--scope", "admin")
+    with sample_loaded.begin() as conn:  # an edit (its record, amendment and audit row) and a proposal
+        write_edits(conn)
     counts = "SELECT (SELECT count(*) FROM places), (SELECT count(*) FROM areas), " \
              "(SELECT count(*) FROM import_runs), (SELECT count(*) FROM api_keys), " \
-             "(SELECT md5(string_agg(ST_AsEWKB(geom)::text || name, ',' ORDER BY id)) FROM places)"
+             "(SELECT md5(string_agg(ST_AsEWKB(geom)::text || name, ',' ORDER BY id)) FROM places), " \
+             "(SELECT count(*) FROM place_edits), (SELECT count(*) FROM place_proposals), " \
+             "(SELECT md5(string_agg(CAST(row(a.*) AS text), ',' ORDER BY id)) FROM place_audit a)"
     with sample_loaded.connect() as conn:
         before = tuple(conn.exec_driver_sql(counts).one())
     backup = tmp_path / "kindmap.dump"
     kindmap("db", "backup", str(backup), database_url=database_url)
     with sample_loaded.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM places WHERE mod(id, 2) = 0; DELETE FROM api_keys")
+        conn.exec_driver_sql("TRUNCATE place_audit, place_edits, place_proposals; "
+                             "DELETE FROM places WHERE mod(id, 2) = 0; DELETE FROM api_keys")
     kindmap("db", "restore", str(backup), database_url=database_url)
     # The restore recreated PostGIS (new type ids): pooled sessions keep PostGIS caches of the old
     # ones (ST_DWithin then fails with "no spatial operator found"), so later tests start afresh.
     sample_loaded.dispose()
     with sample_loaded.connect() as conn:
-        assert tuple(conn.exec_driver_sql(counts).one()) == before
+        assert tuple(conn.exec_driver_sql(counts).one()) == before and all(before)
     missing = kindmap("db", "restore", str(tmp_path / "nope.dump"), database_url=database_url, check=False)
     assert missing.returncode != 0 and "no such backup" in missing.stderr
+
+
+def write_edits(conn) -> None:
+    """A planner's change of a sample library and a public proposal, through edits/."""
+    key = keys.create(conn, "planner", ["write:places"], [])[0]
+    writer = places.Writer(key.id, (), "PATCH /collections/places/items/1")
+    place = places.place(conn, 1)
+    places.change(conn, writer, 1, f'"{place.state}"', {"name": "Renamed"}, False, "update")
+    proposals.submit(conn, "192.0.2.1", place.values, proposals.Limit(1, 60))

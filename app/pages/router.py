@@ -18,7 +18,7 @@ from app.routers.access import DEFAULT_YEAR, MAX_RADIUS_M, MIN_RADIUS_M
 from models.categories import CATEGORIES
 
 # (route name, label) of the header's links, in order.
-NAV = [("map_page", "Map"), ("docs_page", "API docs")]
+NAV = [("map_page", "Map"), ("priorities_page", "Priorities"), ("docs_page", "API docs")]
 # The small-area measures the map shades by: properties of the small-area tiles (docs/analysis.md);
 # `better` says which end of the scale is good, so the legend can say so.
 MEASURES = [

@@ -18,6 +18,7 @@ from app.collections import COLLECTIONS, Collection
 from app.db import reading
 from app.errors import ApiError
 from app.selection import Selection, selection, where
+from edits import places as edits
 
 router = APIRouter(tags=["OGC API Features"])
 GEOJSON = "application/geo+json"
@@ -238,7 +239,11 @@ def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Cr
             parameter: str = "featureId") -> Response:
     """One feature's answer; ``bound``: what a computed collection's query binds."""
     with reading(request.app.state.engine) as conn:
-        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+        if c.editable:  # its own version, which a write's If-Match names (docs/edits.md)
+            state = edits.state_of(conn, feature_id)
+            headers = caching.validate_item(request, state) if state else {}
+        else:
+            headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = features.item(conn, c, feature_id, crs, bound or {})
     if body is None:
         raise ApiError(404, f"no feature {feature_id} in {c.id}", parameter)

@@ -10,13 +10,19 @@
 --  first stated open (or closed in a known later year) was open; a place with no dated statement
 --  has its current status; nothing is said before its opening year or before a closure whose
 --  year is unknown. Statements before :first count at :first (closed in 2008: closed in 2010).
+-- A planner's edit is a record of the place like any other (its status statements, its closure
+-- year), and the place's current status is the one served (place_features: the live edit's);
+-- an edit a reload superseded (place_edits.superseded_by) no longer counts (docs/edits.md).
+-- :place limits it to one place (an edit: edits/sql/place_years_of_place.sql); NULL: every place.
 -- loaders/places.py merges the result as a difference (a load that changes nothing changes no row).
 WITH years AS (
     SELECT generate_series(CAST(:first AS int), CAST(:last AS int)) AS year),
 records AS (
     SELECT p.*, coalesce(p.merged_into, p.id) AS place_id,
            CAST(substring(p.source FROM '-([12][0-9]{3})$') AS int) AS listed
-    FROM places p),
+    FROM places p
+    WHERE p.id NOT IN (SELECT record_id FROM place_edits WHERE superseded_by IS NOT NULL)
+      AND (CAST(:place AS bigint) IS NULL OR p.id = :place OR p.merged_into = :place)),
 statements AS (
     SELECT DISTINCT ON (place_id, year) place_id, year, status
     FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year,
@@ -35,11 +41,11 @@ grid AS (
     SELECT p.id AS place_id, y.year, p.status AS current, p.opened_year, p.closed_year,
            s.status AS stated,
            count(s.status) OVER (PARTITION BY p.id ORDER BY y.year) AS seen
-    FROM places p CROSS JOIN years y
+    FROM place_features p CROSS JOIN years y
     LEFT JOIN statements s ON s.place_id = p.id AND s.year = y.year
-    WHERE p.merged_into IS NULL
-      -- a place known only from building footprints (:footprints) has no status: a building
-      -- classified Library is not a statement that a public library is open (docs/places.md)
+    -- a place known only from building footprints (:footprints) has no status: a building
+    -- classified Library is not a statement that a public library is open (docs/places.md)
+    WHERE (CAST(:place AS bigint) IS NULL OR p.id = :place)
       AND EXISTS (SELECT 1 FROM places r WHERE (r.id = p.id OR r.merged_into = p.id)
                                           AND r.source <> ALL(:footprints))),
 carried AS (
