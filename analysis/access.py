@@ -26,6 +26,10 @@ DEFAULT_GRAVITY_MIN_M = 100.0  # distances below count as 100 m: no infinite pul
 # 2SFCA, E2SFCA, gravity and count change only within the catchment, the nearest place of a
 # small area further away than this changes only if its nearest place was further still.
 SCENARIO_NEAR_M = 15_000.0
+# From how many small areas in scope the nearest place is found set-based (Voronoi cells of the
+# open places, ~0.15 s for all of England) rather than by one KNN probe per small area (~40 µs
+# each: 1.4 s for England, a few ms for one authority). Measured in docs/benchmarks.md.
+NEAREST_BY_CELLS_FROM = 1000
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,13 @@ class AccessParams:
                      for k, w in enumerate(DEFAULT_STEP_WEIGHTS))
 
     def bind(self) -> dict:
-        steps = self.step_weights
+        steps = sorted(self.step_weights)  # ascending: access_ctes.sql looks W(d) up by width_bucket
         return {
             "categories": list(self.categories), "year": self.year, "radius_m": self.radius_m,
             "catchment_m": self.catchment, "step_m": [m for m, _ in steps], "step_w": [w for _, w in steps],
             "gravity_scale_m": self.gravity_scale_m or self.radius_m, "gravity_alpha": self.gravity_alpha,
             "gravity_min_m": self.gravity_min_m, "gravity_max_m": self.gravity_max_m or self.catchment,
+            "cells_from": NEAREST_BY_CELLS_FROM,
         }
 
 

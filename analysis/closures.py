@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from analysis import prepare
 from analysis.sql import sql
 from models.places import STATUS_YEARS
 
@@ -40,12 +41,11 @@ def closures(conn: Connection, params: ClosuresParams) -> str:
     """The closed places as a GeoJSON FeatureCollection, with ``summary``, ``by_imd_decile``,
     ``by_ltla`` and ``by_utla`` coverage figures, as JSON text built by PostGIS. Runs in the
     caller's transaction."""
-    # Plans over whole tables are costed high enough to switch on JIT, which costs seconds here.
-    conn.execute(text("SET LOCAL jit = off"))
+    prepare(conn)
     area = None if params.area == ENGLAND else params.area
     echo = {"area": area or ENGLAND, "categories": list(params.categories), "from": params.from_year,
             "to": params.to_year, "radius_m": params.radius_m}
     return conn.execute(sql("closures"), {
-        "area": area, "categories": list(params.categories), "from_year": params.from_year,
-        "to_year": params.to_year, "radius": params.radius_m,
+        "area": area, "categories": list(params.categories), "loss_from": params.from_year,
+        "year": params.to_year, "radius_m": params.radius_m,
         "parameters": json.dumps(echo)}).scalar_one()

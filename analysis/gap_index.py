@@ -11,9 +11,10 @@ import io
 import json
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from analysis import spending
+from analysis import prepare, spending
+from analysis.access import AS_STORED, AccessParams
 from analysis.spending_services import services
 from analysis.sql import sql
 
@@ -57,8 +58,8 @@ def utlas_of(conn: Connection, area: str) -> tuple[str, ...]:
 
 
 def score_parameters(conn: Connection, query: GapQuery) -> dict:
-    """What gap_parts.sql and gap_score.sql bind beyond the places (:categories, :year,
-    :radius_m): the spending series, the loss year, the access cap and the weights."""
+    """What gap_parts.sql and gap_score.sql bind beyond the access measures (AccessParams):
+    the spending series, the loss year, the access cap and the weights."""
     try:
         bound, _ = spending.parameters(conn, spending_query())
     except spending.SpendingQueryError:  # no deflators loaded: no real change, no spending part
@@ -71,8 +72,10 @@ def score_parameters(conn: Connection, query: GapQuery) -> dict:
 
 
 def _parameters(conn: Connection, query: GapQuery) -> dict:
-    return score_parameters(conn, query) | {
-        "categories": list(query.categories), "year": query.year, "radius_m": query.radius_m,
+    """The access measures (access_ctes.sql) with their defaults for the query's places, as
+    stored, and the gap index's own parameters."""
+    access = AccessParams(categories=query.categories, year=query.year, radius_m=query.radius_m)
+    return score_parameters(conn, query) | access.bind() | AS_STORED.bind() | {
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }
@@ -82,9 +85,7 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
     """Rows ranked by gap score (1 = largest), each with its parts, evidence, ``why`` and its
     GeoJSON geometry as text."""
     name = "gap_small_areas" if query.level == "lsoa" else "gap_authorities"
-    # The LATERAL joins make the planner's cost estimate huge, so PostgreSQL would JIT-compile
-    # the query: ~6 s of compiling for a query that runs in ~2 s (measured England-wide).
-    conn.execute(text("SET LOCAL jit = off"))
+    prepare(conn)
     rows = [dict(r) for r in conn.execute(sql(name), _parameters(conn, query)).mappings()]
     names = spending.unit_names(conn, {r["unit"] for r in rows if r.get("unit")})
     for row in rows:

@@ -10,7 +10,11 @@ POPULATION_PERIOD = "2022"
 IMD_PERIOD = "2019"
 
 
-@step("small_areas")
+# What the base is built from (and itself): a refresh skips it when none of these changed.
+TABLES = ("indicators", "area_lookups", "area_hierarchy", "centroids", "areas", "analysis_small_areas")
+
+
+@step("small_areas", TABLES)
 def refresh_small_areas(conn: Connection) -> int:
     """Rebuild the base from the stored indicators, lookups, centroids and LSOA boundaries."""
     conn.execute(text("DELETE FROM analysis_small_areas"))

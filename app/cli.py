@@ -212,22 +212,23 @@ def _analyse(reports) -> None:
         run_analysis()
 
 
-def run_analysis() -> dict[str, int]:
+def run_analysis(force: bool = False) -> dict[str, int | None]:
     import analysis
     from app import db
 
     with db.engine().begin() as conn:
-        written = analysis.refresh(conn, progress=sys.stderr.isatty())
-    typer.echo("analysis refreshed: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()),
-               err=True)
+        written = analysis.refresh(conn, progress=sys.stderr.isatty(), force=force)
+    typer.echo("analysis refreshed: " + ", ".join(
+        f"{name} {'up to date' if rows is None else f'{rows} rows'}" for name, rows in written.items()), err=True)
     return written
 
 
 @cli.command("analyse")
-def analyse() -> None:
-    """Rebuild the analysis tables (analysis_*) from what is loaded; loads run this themselves."""
+def analyse(force: Annotated[bool, typer.Option(
+        help="Rebuild every step, also those whose inputs did not change")] = False) -> None:
+    """Rebuild the analysis tables (analysis_*) whose inputs changed; loads run this themselves."""
     ready()
-    run_analysis()
+    run_analysis(force)
 
 
 def _kind_command(kind_name: str, kind) -> typing.Callable:

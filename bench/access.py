@@ -5,27 +5,38 @@ for one authority against their own SQL.
 Needs a database with every source of ../shared/data loaded (and so refreshed):
 
     KINDMAP_PG_DATABASE=kindmap_full .venv/bin/kindmap load manifest data/manifests/shared-data.toml
-    KINDMAP_PG_DATABASE=kindmap_full .venv/bin/python -m bench.access [--rounds 5] [--pysal-full]
+    KINDMAP_PG_DATABASE=kindmap_full .venv/bin/python -m bench.access [--rounds 3] [--pysal-full]
 
 Inputs: every origin of analysis_small_areas (≈33k English LSOAs) and every library open in 2016
-(place_years). Each contender runs in its own process (so its peak memory is its own):
+(place_years). Each contender runs in its own process (its peak memory is its own; PostgreSQL's
+backends are not in it), and what each includes, end to end:
 
-- kindmap: ``analysis.refresh`` (the small-area base) then ``access_rows`` for England (nearest,
-  count within 1,200 m, cumulative, 2SFCA, E2SFCA, gravity), rows fetched into Python;
-- floor: the core query alone in bare SQL (nearest by KNN, count within 1,200 m, 2SFCA) over the
-  refreshed base, rows fetched;
-- pysal: inputs read from the database, the cost table (pairs within 1,200 m from geopandas;
-  with --pysal-full, pysal's own all-pairs ``create_euclidean_distance``, as pysal users do),
-  then ``two_stage_fca``; nearest by geopandas ``sjoin_nearest``;
-- geopandas: ``sjoin_nearest`` alone (nearest distance).
+- floor: the core query alone in bare SQL over the refreshed base — nearest (Voronoi cells of the
+  open libraries, as kindmap), count within 1,200 m, 2SFCA — rows fetched into Python;
+- kindmap: ``analysis.refresh`` then ``access_rows`` for England (nearest, count within 1,200 m,
+  cumulative, 2SFCA, E2SFCA, gravity), rows fetched into Python; in three cases, each in a
+  transaction rolled back afterwards: ``places_changed`` (the data versions of places and
+  place_years bumped, as a library load leaves them: their statistics are refreshed, the
+  small-area base is skipped — the headline), ``unchanged`` (every step up to date) and ``cold``
+  (``force=True``: every step rebuilt, the small-area base included);
+- pysal_pruned: inputs read from PostGIS, a cost table of the pairs within 1,200 m made by a
+  geopandas spatial join, ``two_stage_fca``, nearest by geopandas ``sjoin_nearest``;
+- pysal_full (``--pysal-full``): pysal's own workflow — inputs read from PostGIS, the cost table
+  by ``create_euclidean_distance`` (every origin–library pair, kept within the 1,200 m
+  threshold), ``two_stage_fca``, nearest by ``sjoin_nearest``. It holds ~100 M pairs at once: it
+  runs under an address-space limit (``--pysal-memory-gb``) and only when that much memory is
+  available, else it is reported as skipped;
+- geopandas: inputs read from PostGIS, ``sjoin_nearest`` alone (nearest distance).
 
-Prints JSON: best-of-rounds seconds, peak Python memory (MB) per contender and the ratios.
-Timings are for reading here (docs/benchmarks.md), never for pass/fail tests.
+Prints JSON: best-of-rounds seconds, peak memory (MB) per contender, the ratios, and the load of
+the machine around each contender. Timings are for reading here (docs/benchmarks.md), never for
+pass/fail tests.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -38,27 +49,37 @@ ORIGINS_SQL = "SELECT code, population, ST_X(origin) AS x, ST_Y(origin) AS y FRO
 LIBRARIES_SQL = ("SELECT p.id, ST_X(p.geom_27700) AS x, ST_Y(p.geom_27700) AS y FROM places p "
                  "JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open' "
                  "WHERE p.category = 'library'")
-# The core query: what any hand-written PostGIS answer to "nearest, within 1,200 m and 2SFCA per
-# LSOA" must do, without kindmap's scopes, what-ifs and further measures.
+# The core query: what a hand-written PostGIS answer to "nearest, within 1,200 m and 2SFCA per
+# LSOA" must do, without kindmap's scopes, what-ifs and further measures. Nearest by the same
+# set-based Voronoi join as kindmap (a KNN probe per LSOA costs ~1.4 s for England).
 FLOOR_SQL = """
 WITH open AS MATERIALIZED (
     SELECT p.id, p.geom_27700 AS geom FROM places p
     JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open'
     WHERE p.category = 'library'),
+cells AS MATERIALIZED (
+    SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(geom), 0.001,
+        (SELECT ST_Expand(ST_SetSRID(ST_Extent(origin)::geometry, 27700), 1) FROM analysis_small_areas)))).geom AS cell
+    FROM open),
+sites AS MATERIALIZED (
+    SELECT c.cell, p.id, p.geom_27700 AS geom FROM cells c
+    JOIN places p ON ST_Intersects(c.cell, p.geom_27700) WHERE p.id IN (SELECT id FROM open)),
+nearest AS (
+    SELECT DISTINCT ON (a.code) a.code, ST_Distance(a.origin, s.geom) AS d
+    FROM sites s JOIN analysis_small_areas a ON ST_Intersects(s.cell, a.origin)
+    ORDER BY a.code, 2, s.id),
 pairs AS MATERIALIZED (
     SELECT a.code, a.population, o.id, ST_Distance(a.origin, o.geom) AS d
     FROM open o JOIN analysis_small_areas a ON ST_DWithin(a.origin, o.geom, :radius)),
 ratio AS (SELECT id, 1.0::float8 / sum(population) AS r FROM pairs GROUP BY id),
 scores AS (SELECT code, count(*) AS within, sum(r) AS fca2 FROM pairs JOIN ratio USING (id) GROUP BY code)
-SELECT a.code, n.d AS nearest_m, coalesce(s.within, 0), coalesce(s.fca2, 0)
-FROM analysis_small_areas a
-LEFT JOIN scores s USING (code)
-CROSS JOIN LATERAL (
-    SELECT ST_Distance(p.geom_27700, a.origin) AS d FROM places p
-    WHERE p.category = 'library'
-      AND EXISTS (SELECT 1 FROM place_years y WHERE y.place_id = p.id AND y.year = :year AND y.status = 'open')
-    ORDER BY p.geom_27700 <-> a.origin LIMIT 1) n
+SELECT n.code, n.d AS nearest_m, coalesce(s.within, 0), coalesce(s.fca2, 0)
+FROM nearest n LEFT JOIN scores s USING (code)
 """
+# What a library load leaves behind for the refresh: new versions of places and place_years.
+LIBRARIES_CHANGED = text("""
+    INSERT INTO data_versions AS v (table_name, version) VALUES ('places', 1), ('place_years', 1)
+    ON CONFLICT (table_name) DO UPDATE SET version = v.version + 1""")
 
 
 def best_of(fn, rounds: int) -> tuple[float, object]:
@@ -77,16 +98,25 @@ def kindmap_path(db, rounds: int) -> dict:
 
     params = AccessParams(categories=("library",), year=YEAR, radius_m=RADIUS_M)
 
-    def run():
-        with db.begin() as conn:
-            started = time.perf_counter()
-            analysis.refresh(conn)
-            refreshed = time.perf_counter()
-            rows = access_rows(conn, params)
-            return {"rows": len(rows), "refresh_s": round(refreshed - started, 3),
-                    "access_s": round(time.perf_counter() - refreshed, 3)}
-    seconds, parts = best_of(run, rounds)
-    return {"seconds": seconds, **parts}
+    def case(before, force: bool):
+        def run():
+            with db.connect() as conn:
+                transaction = conn.begin()
+                started = time.perf_counter()
+                if before is not None:
+                    conn.execute(before)
+                analysis.refresh(conn, force=force)
+                refreshed = time.perf_counter()
+                rows = access_rows(conn, params)
+                done = time.perf_counter()
+                transaction.rollback()  # leave the database as it was for the next round
+                return {"rows": len(rows), "refresh_s": round(refreshed - started, 3),
+                        "access_s": round(done - refreshed, 3)}
+        seconds, parts = best_of(run, rounds)
+        return {"seconds": round(seconds, 3), **parts}
+
+    return {"places_changed": case(LIBRARIES_CHANGED, False), "unchanged": case(None, False),
+            "cold": case(None, True)}
 
 
 def floor_path(db, rounds: int) -> dict:
@@ -97,7 +127,7 @@ def floor_path(db, rounds: int) -> dict:
             analysis.prepare(conn)
             return len(conn.execute(text(FLOOR_SQL), {"year": YEAR, "radius": RADIUS_M}).all())
     seconds, rows = best_of(run, rounds)
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": round(seconds, 3), "rows": rows}
 
 
 def _inputs(db):
@@ -118,7 +148,7 @@ def geopandas_path(db, rounds: int) -> dict:
         origins, libraries = _inputs(db)
         return len(gpd.sjoin_nearest(origins[["geometry"]], libraries[["geometry"]], distance_col="d"))
     seconds, rows = best_of(run, rounds)
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": round(seconds, 3), "rows": rows}
 
 
 def pysal_path(db, rounds: int, full: bool) -> dict:
@@ -130,10 +160,10 @@ def pysal_path(db, rounds: int, full: bool) -> dict:
         origins, libraries = _inputs(db)
         demand = origins[["population", "geometry"]].rename_axis("geoid")
         supply = libraries.assign(supply=1.0)[["supply", "geometry"]].rename_axis("geoid")
-        if full:  # pysal's own cost table: every origin–library pair
+        if full:  # pysal's own cost table: every origin–library pair, kept within the threshold
             model = Access(demand_df=demand, demand_index=True, demand_value="population",
                            supply_df=supply, supply_index=True, supply_value="supply")
-            model.create_euclidean_distance(name="cost", threshold=float("inf"))
+            model.create_euclidean_distance(name="cost", threshold=RADIUS_M)
         else:  # the pairs within the catchment only, from a geopandas spatial join
             joined = gpd.sjoin(origins[["geometry"]], libraries[["geometry"]], predicate="dwithin",
                                distance=RADIUS_M)
@@ -146,7 +176,7 @@ def pysal_path(db, rounds: int, full: bool) -> dict:
         nearest = gpd.sjoin_nearest(origins[["geometry"]], libraries[["geometry"]], distance_col="d")
         return {"fca2": len(scores), "nearest": len(nearest)}
     seconds, rows = best_of(run, rounds)
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": round(seconds, 3), "rows": rows}
 
 
 def endpoint_paths(db, rounds: int) -> dict:
@@ -185,42 +215,104 @@ def endpoint_paths(db, rounds: int) -> dict:
     return results
 
 
-def contender(name: str, rounds: int, full: bool) -> None:
+CONTENDERS = {"floor": floor_path, "kindmap": kindmap_path, "geopandas": geopandas_path,
+              "pysal_pruned": lambda db, rounds: pysal_path(db, rounds, full=False),
+              "pysal_full": lambda db, rounds: pysal_path(db, rounds, full=True),
+              "endpoints": endpoint_paths}
+
+
+def contender(name: str, rounds: int) -> None:
     from app.db import engine
 
-    db = engine()
-    run = {"kindmap": kindmap_path, "floor": floor_path, "geopandas": geopandas_path,
-           "endpoints": endpoint_paths}.get(name)
-    result = run(db, rounds) if run else pysal_path(db, rounds, full)
+    result = CONTENDERS[name](engine(), rounds)
     result["peak_python_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result))
+
+
+def available_gb() -> float:
+    """MemAvailable of the machine (Linux), in GiB."""
+    with open("/proc/meminfo") as meminfo:
+        fields = dict(line.split(":", 1) for line in meminfo)
+    return int(fields["MemAvailable"].split()[0]) / 2**20
+
+
+def up_to_date() -> dict:
+    """Refresh the analysis once (committed), so that the cases measured start from a refreshed
+    database whatever wrote to it last; returns what that refresh ran."""
+    import analysis
+    from app.db import engine
+
+    with engine().begin() as conn:
+        return analysis.refresh(conn)
+
+
+def run_contender(name: str, rounds: int, limit_gb: float | None, timeout_s: float) -> dict:
+    """``name`` in a child process (under an address-space limit when ``limit_gb``), with the
+    machine's load average before and after; a failure or timeout is reported, not raised."""
+    def bound():
+        limit = int(limit_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    command = [sys.executable, "-m", "bench.access", "--contender", name, "--rounds", str(rounds)]
+    load_before = os.getloadavg()[0]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
+                              preexec_fn=bound if limit_gb else None)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout_s:.0f} s"}
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pysal-full", action="store_true", help="pysal's all-pairs cost table")
-    parser.add_argument("--contender", help=argparse.SUPPRESS)
+    parser.add_argument("--pysal-full", action="store_true",
+                        help="also pysal's own all-pairs cost table (create_euclidean_distance), one round")
+    parser.add_argument("--pysal-memory-gb", type=float, default=12.0,
+                        help="address-space limit of the pysal_full process; it is skipped unless "
+                             "this much memory is available")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per contender")
+    parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.contender:
-        contender(args.contender, args.rounds, args.pysal_full)
+        contender(args.contender, args.rounds)
         return
-    results = {}
-    for name in ("floor", "kindmap", "geopandas", "pysal", "endpoints"):
-        command = [sys.executable, "-m", "bench.access", "--contender", name, "--rounds", str(args.rounds)]
-        if args.pysal_full:
-            command.append("--pysal-full")
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        results[name] = json.loads(out.strip().splitlines()[-1])
-    floor, ours = results["floor"]["seconds"], results["kindmap"]["seconds"]
-    results["ratios"] = {
-        "pysal_over_kindmap": round(results["pysal"]["seconds"] / ours, 1),
-        "kindmap_over_floor": round(ours / floor, 2),
-        "kindmap_access_over_floor": round(results["kindmap"]["access_s"] / floor, 2),
-        "geopandas_nearest_over_kindmap": round(results["geopandas"]["seconds"] / ours, 2),
-    }
-    results["pysal_cost_table"] = "all pairs (create_euclidean_distance)" if args.pysal_full else "pairs within 1200 m"
+    results = {"machine": {"cpus": os.cpu_count(), "memory_available_gb": round(available_gb(), 1),
+                           "load_1_5_15min": [round(x, 2) for x in os.getloadavg()]},
+               "refreshed_before": up_to_date()}
+    for name in ("floor", "kindmap", "geopandas", "pysal_pruned", "endpoints"):
+        results[name] = run_contender(name, args.rounds, None, args.timeout)
+    if args.pysal_full:
+        free = available_gb()
+        results["pysal_full"] = (
+            run_contender("pysal_full", 1, args.pysal_memory_gb, args.timeout) if free >= args.pysal_memory_gb
+            else {"skipped": f"{free:.1f} GiB available, --pysal-memory-gb {args.pysal_memory_gb:g} needed"})
+    results["ratios"] = ratios(results)
     print(json.dumps(results, indent=2))
+
+
+def ratios(results: dict) -> dict:
+    """How the contenders compare, from the figures that ran (the headline: kindmap after a
+    library load, i.e. its places_changed case)."""
+    def seconds(name):
+        return results.get(name, {}).get("seconds")
+
+    kindmap, floor = results.get("kindmap", {}), seconds("floor")
+    ours = kindmap.get("places_changed", {}).get("seconds")
+    if not (ours and floor):
+        return {}
+    out = {"kindmap_over_floor": round(ours / floor, 2),
+           "kindmap_access_over_floor": round(kindmap["places_changed"]["access_s"] / floor, 2),
+           "kindmap_cold_over_floor": round(kindmap["cold"]["seconds"] / floor, 2)}
+    for name in ("pysal_full", "pysal_pruned", "geopandas"):
+        if seconds(name):
+            out[f"{name}_over_kindmap"] = round(seconds(name) / ours, 1)
+            out[f"{name}_over_kindmap_cold"] = round(seconds(name) / kindmap["cold"]["seconds"], 1)
+    return out
 
 
 if __name__ == "__main__":

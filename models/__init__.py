@@ -1,5 +1,5 @@
 """SQLAlchemy 2 / GeoAlchemy2 tables of kindmap."""
-from models.analysis import SmallArea
+from models.analysis import AnalysisStep, SmallArea
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
@@ -13,7 +13,7 @@ from models.places import Place, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
-__all__ = ["AREA_LEVELS", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base", "Centroid",
-           "DataVersion", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal", "PlaceStatus",
-           "PlaceYear", "SmallArea", "Source",
+__all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
+           "Centroid", "DataVersion", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
+           "PlaceStatus", "PlaceYear", "SmallArea", "Source",
            "Spending"]

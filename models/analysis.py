@@ -36,3 +36,14 @@ class SmallArea(Base):
     ltla: Mapped[str | None] = mapped_column(String(16), comment="Lower-tier authority (2023) code")
     utla: Mapped[str | None] = mapped_column(String(16), comment="Upper-tier authority (2023) code")
     region: Mapped[str | None] = mapped_column(String(16), comment="Region code")
+
+
+class AnalysisStep(Base):
+    """What each refresh step (analysis.STEPS) last ran on: the data versions of its inputs and
+    its own tables (data_versions), so a refresh skips a step none of whose tables changed."""
+
+    __tablename__ = "analysis_steps"
+
+    step: Mapped[str] = mapped_column(String(63), primary_key=True, comment="The step's name in analysis.STEPS")
+    versions: Mapped[str] = mapped_column(
+        Text, comment="table=version,… of its inputs and outputs when it last ran (data_versions)")

@@ -56,6 +56,50 @@ def test_gaps_carry_the_gap_index_that_priorities_ranks(client):
         assert gap["score"] == pytest.approx(sum(parts) / len(parts), abs=1e-3)
 
 
+@pytest.mark.parametrize("area", [TRAFFORD, RUTLAND])
+def test_gaps_closures_and_summary_agree(client, area):
+    """/gaps (access and the gap index's loss, per small area), /closures and the summary read one
+    definition of access (access_ctes.sql) and one of loss (loss_ctes.sql): for the same places,
+    years and radius their residents add up to the same figures, overall, per IMD decile and for
+    the authority's row of /priorities."""
+    places = {"categories": "library", "radius": 1200}
+    features = [f["properties"] for f in client.get(
+        "/gaps", params={"area": area, "year": 2016, **places}).json()["features"]]
+    closures = client.get("/closures", params={"area": area, "from": 2010, "to": 2016, **places}).json()
+    summary = client.get(f"/areas/{area}/summary", params={"year": 2016, **places}).json()
+    [authority] = client.get("/priorities", params={"level": "authority", "authority": area, "year": 2016,
+                                                    "loss_from": 2010, "category": "library",
+                                                    "radius": 1200}).json()["features"]
+
+    def residents(rows, where):
+        return sum(r["population"] for r in rows if where(r))
+
+    def covered_to(r):
+        return r["count_within"] > 0
+
+    def covered_from(r):
+        return r["gap"]["places_before"] > 0
+
+    def lost_every_place(r):
+        return covered_from(r) and not covered_to(r)
+
+    assert residents(features, covered_to) == summary["all"]["residents_within"] \
+        == closures["summary"]["residents_covered_to"]
+    assert residents(features, covered_from) == closures["summary"]["residents_covered_from"]
+    assert residents(features, lost_every_place) == closures["summary"]["residents_lost_every_place"] \
+        == authority["properties"]["residents_lost_every_place"]
+    assert residents(features, lambda r: not covered_to(r)) == authority["properties"]["residents_without_place"]
+    assert all(f["gap"]["places_lost"] <= f["gap"]["places_before"] for f in features)
+    closures_by_decile = {d["imd_decile"]: d for d in closures["by_imd_decile"]}
+    for decile in summary["by_imd_decile"]:
+        in_decile = [f for f in features if f["imd_decile"] == decile["imd_decile"]]
+        assert residents(in_decile, covered_to) == decile["residents_within"] \
+            == closures_by_decile[decile["imd_decile"]]["residents_covered_to"]
+        assert residents(in_decile, lost_every_place) \
+            == closures_by_decile[decile["imd_decile"]]["residents_lost_every_place"]
+    assert residents(features, lost_every_place) > 0 or area == RUTLAND
+
+
 def test_gaps_where_no_boundary_is_loaded_are_points(client):
     features = client.get("/gaps", params={"area": "E06000018"}).json()["features"]  # Nottingham
     assert features and {f["geometry"]["type"] for f in features} == {"Point"}

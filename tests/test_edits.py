@@ -250,3 +250,24 @@ def test_public_proposals_wait_for_a_moderator_and_are_rate_limited(sample_loade
     # the address is kept only as a hash, to count
     assert scalar(sample_loaded, "SELECT count(*) FROM place_proposals WHERE client LIKE '%testclient%'") == 0
 
+
+
+def test_put_replaces_every_settable_field_of_a_planners_own_place(client, sample_loaded):
+    admin = make_key(sample_loaded, "admin")
+    hub = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.3481, 53.4244]},
+           "properties": {"name": "Sale Hub", "category": "community_centre", "opened_year": 2019,
+                          "operator_type": "community", "attributes": {"website": "none"}}}
+    created = client.post("/collections/places/items", json=hub, headers=bearer(admin))
+    place = created.json()["id"]
+    replaced = client.put(f"/collections/places/items/{place}", headers=bearer(admin, **{"If-Match": "*"}),
+                          json={"type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.3490, 53.4250]},
+                                "properties": {"name": "Sale Library Hub", "category": "library"}})
+    properties = replaced.json()["properties"]
+    assert (properties["name"], properties["category"], properties["opened_year"], properties["operator_type"],
+            properties["attributes"]) == ("Sale Library Hub", "library", None, "unknown", {})
+    assert replaced.json()["geometry"]["coordinates"] == [-2.349, 53.425]
+    # the planner's own record is rewritten (one record, two audit rows), not amended
+    assert scalar(sample_loaded, "SELECT count(*) FROM places WHERE source = 'edits' AND name LIKE 'Sale%Hub'") == 1
+    history = client.get(f"/collections/places/items/{place}/history").json()["history"]
+    assert [h["action"] for h in history] == ["create", "replace"]
+    assert history[1]["before"]["properties"]["opened_year"] == 2019

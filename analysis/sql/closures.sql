@@ -1,10 +1,10 @@
 -- Closures between two years, for the small areas of an area (all of England when :area is NULL).
 --
--- A place of :categories "closed" when place_years says it was open in :from_year and closed or
--- temporarily closed in :to_year. A small area (analysis_small_areas origin) is covered in a year
--- when some place of :categories open that year lies within :radius metres of its origin
+-- A place of :categories "closed" when place_years says it was open in :loss_from and closed or
+-- temporarily closed in :year. A small area (analysis_small_areas origin) is covered in a year
+-- when some place of :categories open that year lies within :radius_m metres of its origin
 -- (straight line, EPSG:27700); its residents "lost every place" when it was covered in
--- :from_year and is not in :to_year. Places are counted where their nearest small-area origin
+-- :loss_from and is not in :year — loss_ctes.sql, the definition the gap index shares. Places are counted where their nearest small-area origin
 -- is (so every place is in exactly one small area, authority and IMD decile).
 -- Returns one row: the GeoJSON FeatureCollection of the closed places of the area with the
 -- coverage figures overall, per IMD decile, per LTLA and per UTLA, as JSON text.
@@ -18,47 +18,33 @@ scope AS (
     SELECT * FROM small_areas
     WHERE CAST(:area AS text) IS NULL OR :area IN (code, ltla, utla, region)
 ),
-changed AS (  -- every place of the categories open in either year, with its status in both
-    SELECT p.id, bool_or(y.year = :from_year AND y.status = 'open') AS open_from,
-           bool_or(y.year = :to_year AND y.status = 'open') AS open_to,
-           max(y.status) FILTER (WHERE y.year = :to_year) AS status_to
-    FROM place_years y JOIN places p ON p.id = y.place_id
-    WHERE y.year IN (:from_year, :to_year) AND p.category = ANY(:categories)
-    GROUP BY p.id
-    HAVING bool_or(y.status = 'open')
-),
-placed AS (  -- each such place in the small area of its nearest origin
-    SELECT c.*, near.code AS small_area,
-           c.open_from AND NOT c.open_to AND c.status_to IS NOT NULL AS closed,
-           c.open_to AND NOT c.open_from AS opened
-    FROM changed c JOIN places p ON p.id = c.id
-    CROSS JOIN LATERAL (SELECT s.code FROM analysis_small_areas s
-                        ORDER BY s.origin <-> p.geom_27700 LIMIT 1) near
+{{loss_statuses}},
+placed AS (  -- each place open in either year in the small area of its nearest origin
+    SELECT s.id, s.open_then AS open_from, s.open_now AS open_to, s.status_now AS status_to,
+           near.code AS small_area,
+           s.open_then AND NOT s.open_now AND s.status_now IS NOT NULL AS closed,
+           s.open_now AND NOT s.open_then AS opened
+    FROM statuses s
+    CROSS JOIN LATERAL (SELECT a.code FROM analysis_small_areas a
+                        ORDER BY a.origin <-> s.geom LIMIT 1) near
 ),
 closed AS (
     SELECT pl.*, p.name, p.category, p.source, p.closed_year, p.geom, p.geom_27700
     FROM placed pl JOIN places p ON p.id = pl.id JOIN scope s ON s.code = pl.small_area
     WHERE pl.closed
 ),
-origins AS (  -- the area's small areas, and those near its closed places (to say whom each affected)
+loss_origins AS (  -- the area's small areas, and those near its closed places (to say whom each affected)
     SELECT code, population, imd_decile, origin, ltla, utla, true AS in_scope FROM scope
     UNION ALL
     SELECT DISTINCT s.code, s.population, s.imd_decile, s.origin, a.ltla, a.utla, false
-    FROM closed c JOIN analysis_small_areas s ON ST_DWithin(s.origin, c.geom_27700, :radius)
+    FROM closed c JOIN analysis_small_areas s ON ST_DWithin(s.origin, c.geom_27700, :radius_m)
     JOIN small_areas a ON a.code = s.code
     WHERE s.code NOT IN (SELECT code FROM scope)
 ),
-coverage AS (  -- driven by the spatial index on places, then the (year, place_id) key
-    SELECT o.*,
-           EXISTS (SELECT 1 FROM places p JOIN place_years y
-                     ON y.year = :from_year AND y.place_id = p.id AND y.status = 'open'
-                   WHERE ST_DWithin(p.geom_27700, o.origin, :radius)
-                     AND p.category = ANY(:categories)) AS covered_from,
-           EXISTS (SELECT 1 FROM places p JOIN place_years y
-                     ON y.year = :to_year AND y.place_id = p.id AND y.status = 'open'
-                   WHERE ST_DWithin(p.geom_27700, o.origin, :radius)
-                     AND p.category = ANY(:categories)) AS covered_to
-    FROM origins o
+{{loss_ctes}},
+coverage AS (  -- covered in a year: some place open that year within the radius (loss_ctes.sql)
+    SELECT o.*, h.before > 0 AS covered_from, h.now > 0 AS covered_to
+    FROM loss_origins o JOIN held h USING (code)
 ),
 per_area AS (  -- each small area of the scope with its places counted where they are
     SELECT c.*, count(pl.id) FILTER (WHERE pl.open_from) AS places_from,
@@ -101,7 +87,7 @@ authority_names AS (
 served AS (  -- each closed place: the residents it served, and those left with no place
     SELECT c.id, sum(cv.population) AS residents_within,
            coalesce(sum(cv.population) FILTER (WHERE NOT cv.covered_to), 0) AS residents_lost_every_place
-    FROM closed c JOIN analysis_small_areas o ON ST_DWithin(o.origin, c.geom_27700, :radius)
+    FROM closed c JOIN analysis_small_areas o ON ST_DWithin(o.origin, c.geom_27700, :radius_m)
     JOIN coverage cv ON cv.code = o.code
     GROUP BY c.id
 ),

@@ -2,9 +2,8 @@
 -- need, access and loss are the population-weighted means of its small areas' parts, spending is
 -- the unit's own; ranked (1 = the largest gap), with the 2023 boundaries as GeoJSON text.
 WITH {{gap_selection}},
-parts AS (
-{{gap_parts}}
-),
+{{access_ctes}},
+{{gap_parts}},
 graded AS (
     SELECT coalesce(unit, utla) AS unit, array_agg(DISTINCT utla) AS utlas,
            sum(population) AS population, count(*) AS small_areas,
@@ -13,8 +12,8 @@ graded AS (
            sum(population * loss_part) / nullif(sum(population), 0) AS loss_part,
            max(spending_part) AS spending_part, max(real_change_pct) AS real_change_pct,
            max(base_real_per_head) AS base_real_per_head, max(real_per_head) AS real_per_head,
-           sum(population) FILTER (WHERE within_now = 0) AS residents_without_place,
-           sum(population) FILTER (WHERE before > 0 AND lost = before) AS residents_lost_every_place,
+           coalesce(sum(population) FILTER (WHERE within_now = 0), 0) AS residents_without_place,
+           coalesce(sum(population) FILTER (WHERE before > 0 AND now = 0), 0) AS residents_lost_every_place,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY nearest_m) AS median_nearest_m,
            count(*) FILTER (WHERE imd_decile = 1) AS small_areas_most_deprived_decile
     FROM parts GROUP BY coalesce(unit, utla)

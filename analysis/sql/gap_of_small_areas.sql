@@ -1,12 +1,9 @@
--- The gap score object of each small area in `measured` (access_ctes.sql), for the features of
--- GET /gaps: rows (code text, gap jsonb), from the gap index (gap_parts.sql, gap_score.sql; see
--- docs/analysis/gap-index.md) with its parameters bound by analysis.gap_index.score_parameters.
-gap_areas AS (
-    SELECT s.* FROM analysis_small_areas s WHERE s.code IN (SELECT code FROM measured)
-),
-graded AS (
-{{gap_parts}}
-),
+-- The gap score object of each small area in `measured` (access_ctes.sql, which gaps.sql puts
+-- before this file), for the features of GET /gaps: rows (code text, gap jsonb), from the gap
+-- index (gap_parts.sql, gap_score.sql; see docs/analysis/gap-index.md) with its parameters bound
+-- by analysis.gap_index.score_parameters.
+{{gap_parts}},
+graded AS (SELECT * FROM parts),
 {{gap_score}},
 gap AS (
     SELECT code, jsonb_build_object(

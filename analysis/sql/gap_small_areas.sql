@@ -1,9 +1,9 @@
 -- The gap index per small area of the selection, ranked (1 = the largest gap), with its parts,
 -- the evidence behind each and its boundary (or origin point) as GeoJSON text.
 WITH {{gap_selection}},
-graded AS (
-{{gap_parts}}
-),
+{{access_ctes}},
+{{gap_parts}},
+graded AS (SELECT * FROM parts),
 {{gap_score}}
 SELECT s.code, s.vintage, s.name, s.population, s.ltla, s.utla, s.region, s.unit,
        s.imd_rank, s.imd_decile, s.nearest_id, s.nearest_name, s.nearest_category,

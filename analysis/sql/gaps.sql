@@ -1,6 +1,7 @@
 -- GET /gaps: the GeoJSON features of the small areas in scope (access_ctes.sql), one per small
 -- area, its loaded boundary or else its origin point (WGS84), built by PostGIS as text.
-WITH {{access_ctes}},
+WITH {{access_scope}},
+{{access_ctes}},
 {{gap_of_small_areas}}
 SELECT coalesce(string_agg(
     '{"type":"Feature","id":' || to_json(m.code)::text

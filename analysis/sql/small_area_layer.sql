@@ -3,7 +3,8 @@
 -- (gap_of_small_areas.sql, the same rounded figures as GET /gaps) as flat scalar columns, and its
 -- geometry — the loaded LSOA boundary where there is one, else the origin point — in WGS84 (geom)
 -- and British National Grid (geom_27700). Property names and meanings: docs/analysis.md.
-WITH {{access_ctes}},
+WITH {{access_scope}},
+{{access_ctes}},
 {{gap_of_small_areas}},
 -- Materialised: planned on its own, the joins see the scope's thousands of rows (hash joins), not
 -- the handful a filter on the outside (a tile's box) makes the planner expect (nested loops).

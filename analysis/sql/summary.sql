@@ -5,7 +5,8 @@
 --   median_m, p90_m: of residents, by distance to the nearest place — the smallest distance
 --   within which at least half (nine tenths) of the group's residents live;
 --   fca2: the population-weighted mean 2SFCA score.
-WITH {{access_ctes}},
+WITH {{access_scope}},
+{{access_ctes}},
 place_origin AS (
     SELECT o.code
     FROM open_places p
