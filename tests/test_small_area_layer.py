@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.db import make_engine
 from app.main import create_app
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
+from tests.conftest import scalar
 from tests.test_api import assert_problem
 
 TRAFFORD, RUTLAND = "E08000009", "E06000017"
@@ -80,6 +81,22 @@ def test_a_tile_carries_the_figures_of_gaps(client, gaps, tmp_path):
     # the map asks only for what it shades
     slim = client.get(f"{TILES}/10/{tile.x}/{tile.y}", params={**PARAMS, "properties": "code,gap_score"})
     assert 0 < len(slim.content) < len(response.content)
+
+
+def test_boundaries_reaching_into_a_tile_are_in_it(client, engine, tmp_path):
+    """At z14 a tile is ~2 km wide and LSOAs about 1 km: every Trafford boundary meeting the tile
+    is drawn in it, its origin inside the tile or not."""
+    z = 14
+    tile = TMS.tile(-2.33, 53.43, z)
+    response = client.get(f"{TILES}/{z}/{tile.x}/{tile.y}", params={**PARAMS, "properties": "code"})
+    path = tmp_path / str(z) / str(tile.x) / f"{tile.y}.pbf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(response.content)
+    drawn = set(pyogrio.read_dataframe(path, layer="small_areas")["code"])
+    meeting = set(scalar(engine, "SELECT array_agg(s.code) FROM analysis_small_areas s JOIN areas a ON a.id = s.area_id "
+                                 "WHERE ST_Intersects(a.geom_3857, ST_TileEnvelope(:z, :x, :y))",
+                         z=z, x=tile.x, y=tile.y))
+    assert len(meeting) > 5 and meeting <= drawn
 
 
 def test_a_rollup_of_the_items_is_the_summary(client):
