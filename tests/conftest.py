@@ -153,10 +153,12 @@ def server(served, database_url, tmp_path_factory):
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # Generous: a busy 2-core machine can take a minute to import the app; a server that exits
+    # fails at once with its log.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)

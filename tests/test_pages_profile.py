@@ -109,7 +109,7 @@ def test_spending_charts_hold_the_api_numbers(profile, server):
     assert charts["public_health"]["breakAfter"] == "2014-15"
     assert "part year" in charts["public_health"]["table"]
     assert charts["public_health_excl_0_5"]["breakAfter"] is None
-    profile.page.locator("#spending").scroll_into_view_if_needed()
+    profile.page.evaluate("document.getElementById('spending').scrollIntoView()")
     profile.screenshot("area-profile-spending", readme=True)
     profile.page.evaluate("window.scrollTo(0, 0)")
 
