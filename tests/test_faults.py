@@ -122,14 +122,49 @@ class Traffic:
             thread.join(timeout=20)
 
 
+class Writer(threading.Thread):
+    """Renames one place again and again through the edit route (PATCH with If-Match)."""
+
+    def __init__(self, url: str, token: str, place: int):
+        super().__init__(daemon=True)
+        self.url, self.token, self.place = url, token, place
+        self.statuses: list[int] = []
+        self.done = threading.Event()
+        self.start()
+
+    def run(self):
+        with httpx.Client(base_url=self.url, timeout=15, headers={"Authorization": f"Bearer {self.token}"}) as client:
+            etag = None
+            while not self.done.is_set():
+                try:
+                    if etag is None:
+                        etag = client.get(f"/collections/places/items/{self.place}").headers.get("ETag")
+                        continue
+                    response = client.patch(f"/collections/places/items/{self.place}",
+                                            content=f'{{"properties": {{"name": "Fault test {len(self.statuses)}"}}}}',
+                                            headers={"Content-Type": "application/merge-patch+json", "If-Match": etag})
+                    self.statuses.append(response.status_code)
+                    etag = response.headers.get("ETag") if response.status_code == 200 else None
+                except httpx.HTTPError:
+                    self.statuses.append(0)
+                    etag = None
+
+    def stop(self):
+        self.done.set()
+        self.join(timeout=20)
+
+
 def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
     """Requests in flight when PostgreSQL stops get 503 problem+json; the API heals by itself."""
     with cluster.engine.begin() as conn:
-        _, token = keys.create(conn, "fault test", ["read"], [])
-    # Reads need a key here, so every request also writes (authenticating stamps last_used_at).
+        _, token = keys.create(conn, "fault test", ["read", "write:places"], [])
+        place = conn.execute(text("SELECT min(id) FROM places WHERE merged_into IS NULL")).scalar()
+    # Reads need a key here, so every request also writes (authenticating stamps last_used_at),
+    # and a writer renames a place through the edit route all along.
     with serving(cluster.url, cluster.api_url, tmp_path / "server.log", reads_need_key="true",
                  request_timeout_s=5, connect_timeout_s=2) as (url, process):
         traffic = Traffic(url, token)
+        writer = Writer(url, token, place)
         time.sleep(1)
         localdb.stop(cluster.settings)
         stopped = time.monotonic()
@@ -143,6 +178,9 @@ def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
             time.sleep(0.1)
         time.sleep(1)
         traffic.stop()
+        writer.stop()
+        served = httpx.get(f"{url}/collections/places/items/{place}",
+                           headers={"Authorization": f"Bearer {token}"}).json()["properties"]["name"]
         assert process.poll() is None  # the same server, never restarted
     answers = traffic.answers
     assert {status for _, status, _, _ in answers} == {200, 503}, answers  # no 500, no dropped connection
@@ -155,6 +193,19 @@ def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
     with cluster.engine.connect() as conn:  # the write (the key's stamp) landed after the restart
         stamped = conn.execute(text("SELECT extract(epoch FROM now() - last_used_at) FROM api_keys")).scalar()
     assert stamped < time.monotonic() - restarted + 1
+    # No write is half-applied: each edit is one import run, one audit row and the place as served
+    # after it; a write refused during the outage left none of them.
+    assert set(writer.statuses) <= {200, 503} and writer.statuses.count(200) >= 2, writer.statuses
+    with cluster.engine.connect() as conn:
+        audits = conn.execute(text("SELECT count(*), count(DISTINCT import_run_id) FROM place_audit "
+                                   "WHERE place_id = :p"), {"p": place}).one()
+        runs = conn.execute(text("SELECT count(*) FROM import_runs r JOIN sources s ON s.id = r.source_id "
+                                 "WHERE s.key = 'edits'")).scalar()
+        last = conn.execute(text("SELECT after FROM place_audit WHERE place_id = :p ORDER BY id DESC LIMIT 1"),
+                            {"p": place}).scalar()
+    assert audits[0] == audits[1] == runs
+    assert writer.statuses.count(200) <= audits[0] <= writer.statuses.count(200) + writer.statuses.count(503)
+    assert served in str(last)
 
 
 def test_a_load_killed_mid_way_leaves_the_database_as_it_was(cluster):
