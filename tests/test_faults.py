@@ -58,7 +58,7 @@ def cluster(tmp_path_factory):
     finally:
         engine.dispose()
         localdb.stop(settings)
-        shutil.rmtree(localdb.data_dir(settings), ignore_errors=True)
+        shutil.rmtree(localdb.data_dir(settings).parent, ignore_errors=True)  # (/var/tmp/kindmap-… as root)
 
 
 def checksums(engine: Engine) -> dict[str, tuple[int, int]]:
