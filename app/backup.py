@@ -1,5 +1,8 @@
 """Backups of the database in use with pg_dump's custom format, and their restore.
 
+Backups carry no grants (roles differ between clusters); `kindmap db restore` grants the API's
+role afresh (app/privileges.py).
+
 The client binaries come from the same PostgreSQL installation as the local cluster (their major
 version must not be older than the server's).
 """
@@ -30,8 +33,8 @@ def _run(args: list[str]) -> None:
 
 def backup(url: str, file: Path) -> None:
     """Every table, its data and the schema version, in one consistent snapshot."""
-    _run([str(localdb.bindir() / "pg_dump"), "--format=custom", "--no-owner", f"--file={file}",
-          f"--dbname={_libpq(url)}"])
+    _run([str(localdb.bindir() / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+          f"--file={file}", f"--dbname={_libpq(url)}"])
 
 
 def restore(url: str, file: Path) -> None:
@@ -39,4 +42,4 @@ def restore(url: str, file: Path) -> None:
     if not file.is_file():
         raise BackupError(f"{file}: no such backup file")
     _run([str(localdb.bindir() / "pg_restore"), "--clean", "--if-exists", "--no-owner",
-          "--single-transaction", "--exit-on-error", f"--dbname={_libpq(url)}", str(file)])
+          "--no-privileges", "--single-transaction", "--exit-on-error", f"--dbname={_libpq(url)}", str(file)])

@@ -8,7 +8,9 @@ import typing
 from pathlib import Path
 from typing import Annotated
 
+import psycopg
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from app import localdb
 from app.logging import configure_logging
@@ -29,6 +31,19 @@ cli.add_typer(keys_cli, name="keys")
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+# What the database may refuse with, through SQLAlchemy or (COPY) straight from the driver.
+DATABASE_ERRORS = (DBAPIError, psycopg.Error)
+
+
+def _refusal(error: Exception) -> str:
+    """One line for a database that refuses (read-only, disk full, no permission…): no traceback."""
+    driver_error = getattr(error, "orig", error)
+    diag = getattr(driver_error, "diag", None)
+    message = (diag and diag.message_primary) or str(driver_error).strip().splitlines()[0]
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return f"the database refused: {message}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
 
 
 def _start_local() -> None:
@@ -129,13 +144,14 @@ def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the back
 @db_cli.command("restore")
 def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by `kindmap db backup`")]) -> None:
     """Replace the database's contents by FILE's, in one transaction (nothing changes on failure)."""
-    from app import backup, db
+    from app import backup, db, migrate
 
     _start_local()
     try:
         backup.restore(db.database_url(), file)
     except backup.BackupError as error:
         _fail(str(error))
+    migrate.grant(db.database_url())
     typer.echo(f"restored from {file}")
 
 
@@ -204,6 +220,11 @@ def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json:
             typer.echo(json.dumps({"error": error.message, "file": error.file,
                                    "location": error.location, "column": error.column}))
         _fail(str(error))
+    except DATABASE_ERRORS as error:  # the load's one transaction was rolled back
+        refusal = _refusal(error)
+        if as_json:
+            typer.echo(json.dumps({"error": refusal, "file": str(path)}))
+        _fail(f"{path}: {refusal}; nothing was loaded")
 
 
 def _analyse(reports) -> None:
@@ -352,7 +373,11 @@ def demo(
 def main() -> None:
     configure_logging()
     register_kinds()
-    cli()
+    try:
+        cli()
+    except DATABASE_ERRORS as error:  # outside a load: migrations, keys, analysis
+        typer.echo(f"error: {_refusal(error)}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,42 @@
-"""Engine and connection pool for the database in use."""
+"""Engines and connection pools for the database in use: the owner's (migrations, loads, keys)
+and the API's (a role that reads, and writes only what app/privileges.py grants)."""
 import time
 from functools import lru_cache
 
+import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
 
 from app import localdb
 from app.settings import database_settings
 
+log = structlog.get_logger(__name__)
+
 
 def database_url() -> str:
-    """KINDMAP_DATABASE_URL when set, otherwise the project-local cluster."""
+    """The owner's URL: KINDMAP_DATABASE_URL when set, otherwise the project-local cluster's."""
     settings = database_settings()
     return settings.database_url or localdb.url(settings)
+
+
+def api_database_url() -> str:
+    """The API's URL: KINDMAP_API_DATABASE_URL, else the local cluster's API role; with only
+    KINDMAP_DATABASE_URL set (an external PostGIS configured the old way), that one."""
+    settings = database_settings()
+    if settings.api_database_url:
+        return settings.api_database_url
+    if settings.database_url:
+        log.warning("db.api_runs_as_owner", hint="set KINDMAP_API_DATABASE_URL to a role with fewer rights")
+        return settings.database_url
+    return localdb.api_url(settings)
+
+
+def api_role() -> str | None:
+    """The role the grants are for; None when the API connects as the owner."""
+    settings = database_settings()
+    if settings.api_database_url:
+        return make_url(settings.api_database_url).username
+    return None if settings.database_url else localdb.API_ROLE
 
 
 def make_engine(url: str, statement_timeout_ms: int | None = None, jit: bool = True) -> Engine:
@@ -68,7 +93,7 @@ def engine() -> Engine:
 
 @lru_cache
 def api_engine() -> Engine:
-    """The API's engine: statements are time-limited so a slow query never hangs a request, and
-    never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and compiling
-    them takes seconds, more than they run; the rest are too small to gain from it."""
-    return make_engine(database_url(), database_settings().statement_timeout_ms, jit=False)
+    """The API's engine (its own role): statements are time-limited so a slow query never hangs a
+    request, and never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and
+    compiling them takes seconds, more than they run; the rest are too small to gain from it."""
+    return make_engine(api_database_url(), database_settings().statement_timeout_ms, jit=False)

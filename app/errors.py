@@ -51,6 +51,19 @@ PROBLEM_RESPONSES = {
 }
 
 
+# SQLSTATEs of a database that refuses writes for a while → what the client is told (503).
+REFUSALS = {
+    "25006": "the database is read-only just now; reads still work, writes will again later",
+    "53100": "the database's disk is full; nothing was written",
+    "53200": "the database is out of memory; nothing was written",
+    "53400": "the database refused: a configured limit was reached; nothing was written",
+}
+
+
+def _sqlstate(error: Exception) -> str:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) or ""
+
+
 def problem(status: int, title: str, detail: str, instance: str, parameter: str | None = None,
             headers: dict | None = None) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
@@ -115,10 +128,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def database_down(request: Request, error: Exception):
         log.warning("database.unavailable", path=request.url.path, error=str(error).splitlines()[0])
-        return problem(503, "Service unavailable", "the database is not reachable or timed out",
-                       request.url.path)
+        detail = REFUSALS.get(_sqlstate(error), "the database is not reachable or timed out")
+        return problem(503, "Service unavailable", detail, request.url.path)
 
     @app.exception_handler(DBAPIError)
+    async def database_refused(request: Request, error: DBAPIError):
+        # A database that cannot take writes (a read-only standby, a full disk) is an outage of
+        # writes, not a bug: the client may retry later. Anything else is unexpected.
+        if _sqlstate(error) not in REFUSALS:
+            return await unexpected(request, error)
+        log.warning("database.refused", path=request.url.path, error=str(error.orig).splitlines()[0])
+        return problem(503, "Service unavailable", REFUSALS[_sqlstate(error)], request.url.path)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
         # Formatted off the event loop, so one failing request never stalls the others.

@@ -64,9 +64,11 @@ def authenticate(conn: Connection, token: str) -> Key | None:
     if len(parts) < 3 or parts[0] != "km":
         return None
     row = conn.execute(text("""
-        UPDATE api_keys SET last_used_at = now()
-        WHERE prefix = :prefix AND revoked_at IS NULL
-        RETURNING id, prefix, name, scopes, authorities, secret_hash"""), {"prefix": parts[1]}).first()
+        SELECT id, prefix, name, scopes, authorities, secret_hash,
+               current_setting('transaction_read_only') = 'on' AS read_only
+        FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL"""), {"prefix": parts[1]}).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(token)):
         return None
+    if not row.read_only:  # a read-only database (a standby…) still serves reads to key holders
+        conn.execute(text("UPDATE api_keys SET last_used_at = now() WHERE id = :id"), {"id": row.id})
     return Key(row.id, row.prefix, row.name, tuple(row.scopes), tuple(row.authorities))

@@ -1,19 +1,29 @@
-"""The project-local PostGIS cluster: initdb, start, stop, status, URL.
+"""The project-local PostGIS cluster: initdb, start, stop, status, URLs, roles.
 
 PostgreSQL refuses to run as root, so when kindmap runs as root every server
 command is run as the ``postgres`` OS user (created by Debian's postgresql
 package), and the data directory is owned by that user.
+
+The cluster authenticates every connection by password (SCRAM-SHA-256, loopback TCP only).
+Two roles: ``kindmap`` (the cluster's superuser, owner of every table: migrations and loads) and
+``kindmap_api`` (what `kindmap serve` connects as; app/privileges.py grants it what it may do).
+Their generated passwords live in ``.kindmap/pgpass`` (mode 0600, libpq's passfile format), which
+the URLs name, so no password appears in a URL, a log or a process list.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
+from psycopg import sql
 import structlog
 
 from app.settings import DatabaseSettings, database_settings
@@ -21,6 +31,13 @@ from app.settings import DatabaseSettings, database_settings
 log = structlog.get_logger(__name__)
 
 SUPERUSER = "kindmap"
+API_ROLE = "kindmap_api"
+SECURE_LOCK_ID = 0x6B6D_5345  # "kmSE": serialises _secure() across processes
+# Loopback TCP only (the server listens on no Unix socket); never trust, never ident.
+PG_HBA = """# kindmap: password (SCRAM) authentication only
+host    all             all             127.0.0.1/32            scram-sha-256
+host    all             all             ::1/128                 scram-sha-256
+"""
 OS_PACKAGE = "postgresql-15-postgis-3"
 
 
@@ -103,10 +120,62 @@ def init(settings: DatabaseSettings | None = None) -> bool:
     if _as_root():
         shutil.chown(directory, "postgres", "postgres")
     os.chmod(directory, 0o700)
-    _run([str(bindir(settings) / "initdb"), "-D", str(directory), "-U", SUPERUSER,
-          "--auth=trust", "--encoding=UTF8", "--no-locale"])
+    with tempfile.NamedTemporaryFile("w", prefix="kindmap-pw-") as pwfile:
+        pwfile.write(passwords(settings)[SUPERUSER] + "\n")
+        pwfile.flush()
+        if _as_root():
+            shutil.chown(pwfile.name, "postgres")
+        _run([str(bindir(settings) / "initdb"), "-D", str(directory), "-U", SUPERUSER,
+              "--auth=scram-sha-256", f"--pwfile={pwfile.name}", "--encoding=UTF8", "--no-locale"])
     log.info("localdb.initialised", data_dir=str(directory))
     return True
+
+
+def passfile(settings: DatabaseSettings | None = None) -> Path:
+    """``.kindmap/pgpass``: the local roles' passwords, beside the data directory."""
+    settings = settings or database_settings()
+    return settings.pg_dir.parent / "pgpass"
+
+
+def passwords(settings: DatabaseSettings | None = None) -> dict[str, str]:
+    """Role → password, generated into the passfile (0600) the first time."""
+    path = passfile(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = "".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in (SUPERUSER, API_ROLE))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it just now: use that one
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(lines)
+    entries = (line.split(":", 4) for line in path.read_text().splitlines() if line.count(":") >= 4)
+    return {entry[3]: entry[4] for entry in entries}
+
+
+def _secure(settings: DatabaseSettings) -> None:
+    """Give both roles their passwords, then switch the cluster to SCRAM (idempotent).
+
+    A cluster initialised before kindmap used passwords trusts local connections: this is what
+    converts it (the passwords are set while trust still lets us in, then pg_hba is replaced)."""
+    with _connect(settings, "postgres") as conn:
+        # one at a time: two processes starting at once (pytest-xdist workers) would otherwise race
+        # on CREATE ROLE and on the roles' catalog rows ("tuple concurrently updated")
+        conn.execute("SELECT pg_advisory_lock(%s)", (SECURE_LOCK_ID,))
+        known = passwords(settings)
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (API_ROLE,)).fetchone():
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(API_ROLE)))
+        conn.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+            sql.Identifier(API_ROLE)))
+        for role in (SUPERUSER, API_ROLE):  # utility statements take no bound parameters
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role),
+                                                                    sql.Literal(known[role])))
+        hba = data_dir(settings) / "pg_hba.conf"
+        if hba.read_text() != PG_HBA:
+            hba.write_text(PG_HBA)  # rewritten in place: keeps the postgres user's ownership
+            conn.execute("SELECT pg_reload_conf()")
+            log.info("localdb.password_authentication", passfile=str(passfile(settings)))
 
 
 def running(settings: DatabaseSettings | None = None) -> bool:
@@ -131,6 +200,7 @@ def start(settings: DatabaseSettings | None = None) -> None:
             tail = (directory / "server.log").read_text(errors="replace")[-2000:]
             raise LocalDbError(f"PostgreSQL did not start on port {settings.pg_port}:\n{tail}")
         log.info("localdb.started", port=settings.pg_port)
+    _secure(settings)
     ensure_database(settings)
 
 
@@ -143,10 +213,16 @@ def stop(settings: DatabaseSettings | None = None) -> bool:
     return True
 
 
-def url(settings: DatabaseSettings | None = None, database: str | None = None) -> str:
+def url(settings: DatabaseSettings | None = None, database: str | None = None, role: str = SUPERUSER) -> str:
+    """The owner's URL (migrations, loads), or with ``role=API_ROLE`` the API's; the password is
+    read from the passfile the URL names."""
     settings = settings or database_settings()
-    return (f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{settings.pg_port}/"
-            f"{database or settings.pg_database}")
+    return (f"postgresql+psycopg://{role}@127.0.0.1:{settings.pg_port}/"
+            f"{database or settings.pg_database}?passfile={quote(str(passfile(settings)))}")
+
+
+def api_url(settings: DatabaseSettings | None = None, database: str | None = None) -> str:
+    return url(settings, database, API_ROLE)
 
 
 def _connect(settings: DatabaseSettings, database: str) -> psycopg.Connection:
@@ -154,8 +230,12 @@ def _connect(settings: DatabaseSettings, database: str) -> psycopg.Connection:
     while True:
         try:
             return psycopg.connect(host="127.0.0.1", port=settings.pg_port, user=SUPERUSER,
-                                   dbname=database, autocommit=True, connect_timeout=5)
-        except psycopg.OperationalError:
+                                   dbname=database, autocommit=True, connect_timeout=5,
+                                   passfile=str(passfile(settings)))
+        except psycopg.OperationalError as error:
+            if "password authentication failed" in str(error):
+                raise LocalDbError(f"the cluster refuses the password in {passfile(settings)}; if that "
+                                   "file was lost, remove the cluster (make clean-db) and start again")
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)

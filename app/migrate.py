@@ -15,8 +15,25 @@ def config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", api_role: str | None = None) -> None:
+    """Migrate, then grant the API's role (default: the configured one) what it may do."""
     command.upgrade(config(url), revision)
+    grant(url, api_role)
+
+
+def grant(url: str, api_role: str | None = None) -> None:
+    """app/privileges.py's grants for ``api_role`` (default: the configured API role, if any)."""
+    from app import db, privileges
+
+    role = api_role or db.api_role()
+    if not role:
+        return
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            privileges.grant_api(conn, role)
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str = "base") -> None:

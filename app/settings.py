@@ -17,7 +17,13 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of an existing PostGIS database. When set, kindmap uses it "
-        "and never starts its own cluster.",
+        "and never starts its own cluster. Migrations and loads connect with it (the owner role).",
+    )
+    api_database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL the API (`kindmap serve`) connects with: the same database as a "
+        "role that may read and write only what app/privileges.py grants it. Without it, with "
+        "KINDMAP_DATABASE_URL set, the API connects as the owner.",
     )
     pg_port: int = Field(55432, description="Port of the project-local PostGIS cluster.")
     pg_dir: Path = Field(

@@ -70,12 +70,13 @@ def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chose
         "feature_id": "id" if collection.integer_id else None}).scalar())
 
 
-def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None) -> dict:
-    """TileJSON 3.0 for MapLibre, Leaflet and OpenLayers; ``tiles_url`` keeps the request's filters."""
+def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict) -> dict:
+    """TileJSON 3.0 for MapLibre, Leaflet and OpenLayers; ``tiles_url`` keeps the request's filters,
+    ``fields`` are the properties its tiles carry (tile_properties)."""
     return {
         "tilejson": "3.0.0", "name": collection.id, "description": collection.title,
         "scheme": "xyz", "tiles": [tiles_url], "minzoom": TMS.minzoom, "maxzoom": 22,
         "bounds": bounds or [-180, -85.0511, 180, 85.0511],
         "vector_layers": [{"id": collection.id, "description": collection.description,
-                           "fields": {name: p.type for name, p in collection.queryables.items()}}],
+                           "fields": {name: p.type for name, p in fields.items()}}],
     }

@@ -4,11 +4,14 @@ The API (``kindmap serve``) reads everything it serves; it writes only what its 
 Each entry is ``"<TABLE|SEQUENCE> <name>": "<privileges>"``, ready for
 ``GRANT <privileges> ON <TABLE|SEQUENCE> <name> TO <api role>``; anything not listed here the
 API role may only SELECT. Add a row here in the same commit as a route that writes a new table.
+``UPDATE (a, b)`` limits an update to those columns. app/privileges.py applies this after every
+migration and restore; tests/test_roles.py checks the role can write nothing else.
 """
 
 API_WRITES: dict[str, str] = {
-    # app/keys.py authenticate(): last_used_at of the key presented
-    "TABLE api_keys": "UPDATE",
+    # app/keys.py authenticate(): last_used_at of the key presented (that column only: the API
+    # must never change a key's scopes)
+    "TABLE api_keys": "UPDATE (last_used_at)",
     # edits/ (app/routers/edits.py): an edit is a source record with its own import run
     "TABLE sources": "INSERT",  # the source 'edits' / 'proposals', the first time (ON CONFLICT DO NOTHING)
     "SEQUENCE sources_id_seq": "USAGE",

@@ -1,7 +1,8 @@
 """Every test runs against a real PostGIS: a fresh, migrated database in the local cluster.
 
 KINDMAP_TEST_DATABASE_URL points the tests at another PostGIS instead (it is dropped and
-re-migrated, so never point it at data you want to keep). KINDMAP_TEST_DB names the database
+re-migrated, so never point it at data you want to keep), KINDMAP_TEST_API_DATABASE_URL at the API's
+role there (without it the served API runs as the owner). KINDMAP_TEST_DB names the database
 in the local cluster (default kindmap_test), so parallel runs can keep apart; under pytest-xdist
 (`make test` runs two workers, one a core) each worker gets its own database, suffixed with its id.
 """
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 # FastAPI's TestClient sends `Host: testserver`; the API serves only allowed hosts.
@@ -20,6 +22,7 @@ os.environ.setdefault("KINDMAP_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testse
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import localdb, migrate
 from app.db import make_engine
@@ -30,23 +33,35 @@ SAMPLE = ROOT / "data" / "sample"
 DATA_TABLES = ["api_keys", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
                "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources"]
+TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "")
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url(api_database_url) -> str:
+    """The owner's URL of a fresh, migrated test database (the API role granted its rights)."""
     url = os.environ.get("KINDMAP_TEST_DATABASE_URL")
     if not url:
-        name = os.environ.get("KINDMAP_TEST_DB", "kindmap_test")
-        if "PYTEST_XDIST_WORKER" in os.environ:
-            name = f"{name}_{os.environ['PYTEST_XDIST_WORKER']}"
         localdb.start()
-        localdb.drop_database(name)
-        localdb.ensure_database(database=name)
-        url = localdb.url(database=name)
+        localdb.drop_database(TEST_DB)
+        localdb.ensure_database(database=TEST_DB)
+        url = localdb.url(database=TEST_DB)
     else:
         migrate.downgrade(url, "base")
-    migrate.upgrade(url)
+    migrate.upgrade(url, api_role=make_url(api_database_url).username)
     return url
+
+
+def served_api_url() -> str:
+    """The URL the served API connects with: the API role, which reads and writes only API_WRITES."""
+    if os.environ.get("KINDMAP_TEST_DATABASE_URL"):
+        return os.environ.get("KINDMAP_TEST_API_DATABASE_URL", os.environ["KINDMAP_TEST_DATABASE_URL"])
+    return localdb.api_url(database=TEST_DB)
+
+
+@pytest.fixture(scope="session")
+def api_database_url() -> str:
+    return served_api_url()
 
 
 @pytest.fixture(scope="session")
@@ -144,12 +159,20 @@ def served(sample_loaded):
 
 
 @pytest.fixture(scope="module")
-def server(served, database_url, tmp_path_factory):
-    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis).
+def server(served, database_url, api_database_url, tmp_path_factory):
+    """`kindmap serve` on a free port over the demo sample, for real HTTP clients (GDAL, schemathesis),
+    connected as the API's role, so a route needing a right the role lacks fails here."""
+    with serving(database_url, api_database_url, tmp_path_factory.mktemp("server") / "server.log") as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(database_url: str, api_database_url: str, log: Path, **settings):
+    """(url, process) of `kindmap serve` on a free port; ``settings`` become KINDMAP_* variables.
     Its log goes to a file: a pipe nobody reads fills up and stalls the server."""
     port = free_port()
-    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_PORT": str(port)}
-    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": api_database_url,
+           "KINDMAP_PORT": str(port), **{f"KINDMAP_{k.upper()}": str(v) for k, v in settings.items()}}
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
@@ -165,9 +188,11 @@ def server(served, database_url, tmp_path_factory):
     else:
         process.kill()
         pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def load_in_order(engine, root: Path, loads: list[tuple[str, str, dict]]) -> None:

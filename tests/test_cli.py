@@ -7,11 +7,11 @@ import sys
 import pytest
 
 from loaders.manifest import SAMPLE_MANIFEST, read_manifest
-from tests.conftest import ROOT, SAMPLE, scalar
+from tests.conftest import ROOT, SAMPLE, scalar, served_api_url
 
 
 def kindmap(*args, database_url, check=True):
-    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url}
+    env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": served_api_url()}
     result = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:

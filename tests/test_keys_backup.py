@@ -55,7 +55,7 @@ def test_reads_are_public_by_default(sample_loaded, database_url):
         assert client.get("/collections").status_code == 200
 
 
-def test_backup_and_restore_round_trip(sample_loaded, database_url, tmp_path):
+def test_backup_and_restore_round_trip(sample_loaded, database_url, api_database_url, tmp_path):
     create_key(database_url, "--scope", "admin")
     with sample_loaded.begin() as conn:  # an edit (its record, amendment and audit row) and a proposal
         write_edits(conn)
@@ -77,6 +77,10 @@ def test_backup_and_restore_round_trip(sample_loaded, database_url, tmp_path):
     sample_loaded.dispose()
     with sample_loaded.connect() as conn:
         assert tuple(conn.exec_driver_sql(counts).one()) == before and all(before)
+    api = make_engine(api_database_url)  # the restore granted the API's role its rights again
+    with api.connect() as conn:
+        assert tuple(conn.exec_driver_sql(counts).one()) == before
+    api.dispose()
     missing = kindmap("db", "restore", str(tmp_path / "nope.dump"), database_url=database_url, check=False)
     assert missing.returncode != 0 and "no such backup" in missing.stderr
 

@@ -22,8 +22,20 @@ def test_cluster_lives_outside_a_folder_postgres_cannot_reach(tmp_path):
         with psycopg.connect(localdb.url(settings).replace("+psycopg", "")) as conn:
             assert conn.execute("SELECT postgis_lib_version()").fetchone()[0]
         assert localdb.running(settings)
+        assert_converted_from_trust(settings)
     finally:
         localdb.stop(settings)
         outside = localdb.data_dir(settings).parent
         assert not localdb.running(settings)
         shutil.rmtree(outside, ignore_errors=True)
+
+
+def assert_converted_from_trust(settings: DatabaseSettings) -> None:
+    """A cluster made before kindmap used passwords (trusting every local connection) is switched
+    to SCRAM by the next start, and keeps its data."""
+    hba = localdb.data_dir(settings) / "pg_hba.conf"
+    assert "trust" not in hba.read_text() and "scram-sha-256" in hba.read_text()
+    hba.write_text("host all all 127.0.0.1/32 trust\n")
+    localdb.stop(settings)
+    localdb.start(settings)
+    assert hba.read_text() == localdb.PG_HBA

@@ -1,6 +1,7 @@
-"""/map and /docs in headless Chromium over the demo sample: no request leaves the app's host,
-no console error, the map draws, its layers are in the style, the search box finds an authority
-and a click on an area shows the same figures as GET /areas/{code}/summary."""
+"""/map and /docs in headless Chromium over the demo sample, analysed as `kindmap demo` leaves it:
+no request leaves the app's host, no console error, the map draws, its layers are in the style,
+the year replays closures as the API counts them, the search box finds an authority, and the
+search or a click on an area shows the same figures as GET /areas/{code}/summary."""
 from __future__ import annotations
 
 import httpx
@@ -20,6 +21,16 @@ def settled(visit_):
 
 
 @pytest.fixture(scope="module")
+def served(sample_loaded):
+    """The demo sample with its analysis refreshed (as `kindmap demo` does): Rutland's small areas."""
+    import analysis
+
+    with sample_loaded.begin() as conn:
+        analysis.refresh(conn)
+    return sample_loaded
+
+
+@pytest.fixture(scope="module")
 def map_page(chromium, server):
     """One /map shared by the module's tests (a page costs seconds to draw), in file order: each
     leaves it as the next expects (England in view, 2016)."""
@@ -30,7 +41,7 @@ def map_page(chromium, server):
 
 def test_the_map_draws_its_layers_from_this_server_only(map_page):
     png = map_page.page.locator("#map canvas").screenshot()
-    map_page.screenshot("map", readme=True)
+    map_page.screenshot("map")
     assert non_blank_share(png) > 0.05, "the map canvas is blank"
     layers = set(map_page.page.evaluate("() => window.kindmap.map.getStyle().layers.map(l => l.id)"))
     assert EXPECTED_LAYERS <= layers
@@ -90,14 +101,30 @@ def test_search_finds_rutland_by_name_and_its_summary_matches_the_api(map_page, 
     page.wait_for_selector("#summary h2")
     assert RUTLAND in page.locator("#summary h2").text_content()
     assert page.locator("#summary a").get_attribute("href") == f"/areas/{RUTLAND}"
-    expected = httpx.get(f"{server}/areas/{RUTLAND}/summary",
+    assert_summary_matches_api(page, server, RUTLAND)
+    assert f"area={RUTLAND}" in page.evaluate("() => window.location.hash")
+
+    # a click on the map, at Rutland's centre now in view, opens the area under the pointer
+    page.evaluate("() => document.getElementById('summary').replaceChildren()")
+    box = page.locator("#map canvas").bounding_box()
+    x, y = box["width"] / 2, box["height"] / 2
+    under = page.evaluate("([x, y]) => window.kindmap.map.queryRenderedFeatures([x, y], {layers: "
+                          "['small-area-fill', 'small-area-points', 'authority-fill']})[0].properties.code", [x, y])
+    page.locator("#map canvas").click(position={"x": x, "y": y})
+    page.wait_for_selector("#summary h2")
+    assert f"({under})" in page.locator("#summary h2").text_content()
+    assert_summary_matches_api(page, server, under)
+    assert map_page.external == [] and map_page.console_errors == []
+
+
+def assert_summary_matches_api(page, server, code):
+    expected = httpx.get(f"{server}/areas/{code}/summary",
                          params={"categories": "library", "year": 2016, "radius": 1200}).json()
+    assert expected["all"], f"{code}: the sample has no small-area figures"
     shown = {cell.get_attribute("data-figure"): cell.get_attribute("data-value")
              for cell in page.locator("#summary [data-figure]").all()}
-    assert shown == {k: "" if v is None else str(v) for k, v in (expected["all"] or {}).items()
-                     if k in shown} and (expected["all"] is None) == (shown == {})
-    assert f"area={RUTLAND}" in page.evaluate("() => window.location.hash")
-    assert map_page.external == [] and map_page.console_errors == []
+    as_numbers = {k: None if v == "" else float(v) for k, v in shown.items()}
+    assert as_numbers and as_numbers == {k: v for k, v in expected["all"].items() if k in shown}
 
 
 def test_the_url_keeps_the_view(visit):

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.db import make_engine
 from app.main import create_app
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
+from tests.conftest import scalar
 from tests.test_api import assert_problem
 
 TRAFFORD, RUTLAND = "E08000009", "E06000017"
@@ -82,6 +83,22 @@ def test_a_tile_carries_the_figures_of_gaps(client, gaps, tmp_path):
     assert 0 < len(slim.content) < len(response.content)
 
 
+def test_boundaries_reaching_into_a_tile_are_in_it(client, engine, tmp_path):
+    """At z14 a tile is ~2 km wide and LSOAs about 1 km: every Trafford boundary meeting the tile
+    is drawn in it, its origin inside the tile or not."""
+    z = 14
+    tile = TMS.tile(-2.33, 53.43, z)
+    response = client.get(f"{TILES}/{z}/{tile.x}/{tile.y}", params={**PARAMS, "properties": "code"})
+    path = tmp_path / str(z) / str(tile.x) / f"{tile.y}.pbf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(response.content)
+    drawn = set(pyogrio.read_dataframe(path, layer="small_areas")["code"])
+    meeting = set(scalar(engine, "SELECT array_agg(s.code) FROM analysis_small_areas s JOIN areas a ON a.id = s.area_id "
+                                 "WHERE ST_Intersects(a.geom_3857, ST_TileEnvelope(:z, :x, :y))",
+                         z=z, x=tile.x, y=tile.y))
+    assert len(meeting) > 5 and meeting <= drawn
+
+
 def test_a_rollup_of_the_items_is_the_summary(client):
     """Residents, residents within the radius, the mean 2SFCA and the median distance of Rutland's
     small areas from the layer equal GET /areas/{code}/summary's."""
@@ -122,6 +139,8 @@ def test_tilejson_keeps_the_parameters(client):
     assert document["tiles"][0].endswith("/{z}/{x}/{y}?categories=library%2Ccommunity_centre&year=2016&radius=1500")
     assert {"code", "gap_score", "nearest_m", "count_within", "fca2"} <= set(document["vector_layers"][0]["fields"])
     assert "small_areas" in {c["id"] for c in client.get("/collections").json()["collections"]}
+    slim = client.get(f"{TILES}/tilejson.json", params={**PARAMS, "properties": "code,gap_score"}).json()
+    assert slim["vector_layers"][0]["fields"] == {"code": "string", "gap_score": "number"}
 
 
 @pytest.mark.parametrize("path, params, parameter", [
@@ -135,6 +154,7 @@ def test_tilejson_keeps_the_parameters(client):
     (f"{TILES}/8/126/82", {"properties": "code,secret"}, "properties"),
     (f"{TILES}/8/999/82", {}, "x"),
     (f"{TILES}/tilejson.json", {"categories": ""}, "categories"),
+    (f"{TILES}/tilejson.json", {"properties": "secret"}, "properties"),
     (f"{ITEMS}/E01006074", {"steps": "x"}, "steps"),
 ])
 def test_bad_parameters_are_named(client, path, params, parameter):

@@ -3,7 +3,7 @@
 -- (gap_of_small_areas.sql, the same rounded figures as GET /gaps) as flat scalar columns, and its
 -- geometry — the loaded LSOA boundary where there is one, else the origin point — in WGS84 (geom)
 -- and British National Grid (geom_27700). Property names and meanings: docs/analysis.md.
-WITH {{access_scope}},
+WITH {{small_area_scope}},
 {{access_ctes}},
 {{gap_of_small_areas}},
 -- Materialised: planned on its own, the joins see the scope's thousands of rows (hash joins), not

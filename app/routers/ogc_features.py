@@ -5,6 +5,7 @@ Part 2 (CRS: CRS84, EPSG:4326, EPSG:27700) and Part 3 (CQL2 filters) ride on the
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -164,23 +165,41 @@ def queryables(request: Request, c: Collection = Depends(collection_of)) -> Resp
     return _json(schema, {}, "application/schema+json")
 
 
+ITEMS_RESPONSES = {200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
+                         "description": "A GeoJSON FeatureCollection, or a download in `f`"},
+                   304: {"description": "Not modified (If-None-Match matched the ETag)"}}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What an items request asks for besides its selection: paging, properties, order, CRS, format."""
+    limit: int | None
+    offset: int
+    properties: list[str] | None
+    sortby: list[tuple[str, bool]] | None
+    crs: crs_.Crs
+    fmt: str
+
+
+def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep.offset),
+         properties: list[str] | None = Depends(dep.properties),
+         sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
+         crs: crs_.Crs = Depends(dep.crs), fmt: str = Depends(formats.item_format)) -> Page:
+    return Page(limit, offset, properties, sortby, crs, fmt)
+
+
 @router.get("/collections/{collectionId}/items",
             summary="Features of a collection (GeoJSON pages; CSV, GeoJSON-Seq, GeoPackage downloads)",
-            response_class=Response,
-            responses={200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
-                             "description": "A GeoJSON FeatureCollection, or a download in `f`"},
-                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
-def items(
-    request: Request,
-    c: Collection = Depends(collection_of),
-    chosen: Selection = Depends(selection),
-    limit: int | None = Depends(dep.limit),
-    offset: int = Depends(dep.offset),
-    properties: list[str] | None = Depends(dep.properties),
-    sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
-    crs: crs_.Crs = Depends(dep.crs),
-    fmt: str = Depends(formats.item_format),
-) -> Response:
+            response_class=Response, responses=ITEMS_RESPONSES)
+def items(request: Request, c: Collection = Depends(collection_of), chosen: Selection = Depends(selection),
+          asked: Page = Depends(page)) -> Response:
+    return items_answer(request, c, chosen, asked)
+
+
+def items_answer(request: Request, c: Collection, chosen: Selection, asked: Page) -> Response:
+    """The items answer in the format asked (a computed collection's `chosen` binds its parameters)."""
+    limit, offset, properties, sortby, crs, fmt = (asked.limit, asked.offset, asked.properties, asked.sortby,
+                                                   asked.crs, asked.fmt)
     refuse_unknown_parameters(request, c, ITEM_PARAMETERS)
     if fmt == "geojson" and limit is None:
         limit = request.app.state.settings.default_limit

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from analysis import access
 from app import crs as crs_
 from app import dependencies as dep
-from app import caching, formats, tiles
+from app import caching, tiles
 from app.collections import COLLECTIONS
 from app.db import reading
 from app.routers import ogc_features
@@ -64,24 +64,12 @@ def _bound(request: Request, params: access.AccessParams, scope: access.Scope) -
 @router.get(f"{PATH}/items",
             summary="Small areas with their access and gap index (GeoJSON pages; CSV, GeoJSON-Seq, "
                     "GeoPackage downloads)",
-            response_class=Response,
-            responses={200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
-                             "description": "A GeoJSON FeatureCollection, or a download in `f`"},
-                       304: {"description": "Not modified (If-None-Match matched the ETag)"}})
-def items(
-    request: Request,
-    params: access.AccessParams = Depends(access_params),
-    chosen: Selection = Depends(selection),
-    limit: int | None = Depends(dep.limit),
-    offset: int = Depends(dep.offset),
-    properties: list[str] | None = Depends(dep.properties),
-    sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
-    crs: crs_.Crs = Depends(dep.crs),
-    fmt: str = Depends(formats.item_format),
-) -> Response:
+            response_class=Response, responses=ogc_features.ITEMS_RESPONSES)
+def items(request: Request, params: access.AccessParams = Depends(access_params),
+          chosen: Selection = Depends(selection), asked: ogc_features.Page = Depends(ogc_features.page)) -> Response:
     ogc_features.refuse_unknown_parameters(request, LAYER, ogc_features.ITEM_PARAMETERS)
     chosen = replace(chosen, bound=_bound(request, params, _scope(chosen)))
-    return ogc_features.items(request, LAYER, chosen, limit, offset, properties, sortby, crs, fmt)
+    return ogc_features.items_answer(request, LAYER, chosen, asked)
 
 
 @router.get(f"{PATH}/items/{{code}}", summary="One small area with its access and gap index (GeoJSON)",
@@ -102,8 +90,9 @@ def item(
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/tilejson.json",
             summary="TileJSON 3.0 of the small-area layer (its parameters and filters are kept in its URL)")
 def tilejson(request: Request, params: access.AccessParams = Depends(access_params),
-             tms: str = Depends(tile_routes.tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
-    return tile_routes.tilejson(request, LAYER, tms, chosen)
+             tms: str = Depends(tile_routes.tile_matrix_set), chosen: Selection = Depends(selection),
+             properties: list[str] | None = Depends(dep.properties)) -> dict:
+    return tile_routes.tilejson(request, LAYER, tms, chosen, properties)
 
 
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/{{z}}/{{x}}/{{y}}",

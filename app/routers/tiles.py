@@ -81,12 +81,14 @@ def tileset(request: Request, c: Collection = Depends(spatial_collection),
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
             summary="TileJSON 3.0 of a collection's tiles (filters given here are kept in its URL)")
 def tilejson(request: Request, c: Collection = Depends(spatial_collection),
-             tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection)) -> dict:
+             tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection),
+             properties: list[str] | None = Depends(dep.properties)) -> dict:
     refuse_unknown_parameters(request, c, TILE_PARAMETERS)
+    fields = tiles.tile_properties(c, properties)
     query = f"?{urlencode(list(request.query_params.items()))}" if request.query_params else ""
     with reading(request.app.state.engine) as conn:
         bounds = features.extent(conn, c)
-    return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds)
+    return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds, fields)
 
 
 Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")]

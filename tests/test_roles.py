@@ -1,0 +1,103 @@
+"""Least privilege: the cluster asks every connection for a password, and the API's role reads
+everything but writes only what models/privileges.py lists (the served API runs as that role)."""
+from __future__ import annotations
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import localdb, migrate
+from app.privileges import grant_statement
+from models.privileges import API_WRITES
+
+
+def libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def api(sample_loaded, api_database_url):
+    with psycopg.connect(libpq(api_database_url)) as conn:
+        yield conn
+
+
+def test_a_connection_without_a_password_is_refused(database_url, tmp_path):
+    url = make_url(database_url)
+    empty = tmp_path / "pgpass"
+    empty.write_text("")
+    empty.chmod(0o600)
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
+                        passfile=str(empty), connect_timeout=5)
+    assert localdb.passfile().stat().st_mode & 0o077 == 0  # the passwords are the user's alone
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM places",                       # edits withdraw places by status, never delete
+    "UPDATE areas SET name = name",
+    "DELETE FROM spending",
+    "INSERT INTO areas (code) VALUES ('E06000001')",
+    "TRUNCATE indicators",
+    "UPDATE api_keys SET scopes = '{admin}'",   # a key's own row, but not the column the API stamps
+    "CREATE TABLE public.mine (id int)",
+])
+def test_the_api_role_cannot_write_data(api, statement):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        api.execute(statement)
+
+
+def test_the_api_role_reads_everything_and_writes_what_api_writes_lists(api, engine):
+    tables = [t for (t,) in api.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+    assert all(api.execute("SELECT has_table_privilege(%s, 'SELECT')", (t,)).fetchone()[0] for t in tables)
+    assert api.execute("UPDATE api_keys SET last_used_at = now()").rowcount == 0  # allowed, nothing to stamp
+    listed = {target.split()[1] for target in API_WRITES if target.startswith("TABLE ")}
+    assert listed <= set(tables)
+    written = api.execute("""
+        SELECT DISTINCT table_name FROM information_schema.role_table_grants
+        WHERE grantee = current_user AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        UNION SELECT DISTINCT table_name FROM information_schema.role_column_grants
+        WHERE grantee = current_user AND privilege_type IN ('INSERT', 'UPDATE')""").fetchall()
+    assert {t for (t,) in written} == listed
+
+
+@pytest.mark.parametrize("target, privileges, granted", [
+    ("TABLE api_keys", "UPDATE (last_used_at)", 'GRANT UPDATE (last_used_at) ON TABLE api_keys TO "r"'),
+    ("TABLE audit", "INSERT, UPDATE (a, b)", 'GRANT INSERT, UPDATE (a, b) ON TABLE audit TO "r"'),
+    ("SEQUENCE audit_id_seq", "USAGE", 'GRANT USAGE ON SEQUENCE audit_id_seq TO "r"'),
+    ("TABLE places; DROP TABLE areas", "INSERT", None),
+    ("TABLE places", "INSERT; DROP TABLE areas", None),
+    ("TABLE places", "INSRT", None),
+])
+def test_api_writes_entries_become_grants_or_are_refused(engine, target, privileges, granted):
+    with engine.connect() as conn:
+        if granted is None:
+            with pytest.raises(ValueError, match="API_WRITES"):
+                grant_statement(conn, target, privileges, '"r"')
+        else:
+            assert grant_statement(conn, target, privileges, '"r"') == granted
+
+
+def test_a_table_added_later_is_granted_by_the_next_migrate(api, database_url, api_database_url, engine):
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE later_table (id int)"))
+    try:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            api.execute("SELECT * FROM later_table")
+        api.rollback()
+        migrate.upgrade(database_url, api_role=make_url(api_database_url).username)
+        assert api.execute("SELECT count(*) FROM later_table").fetchone()[0] == 0
+        api.rollback()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE later_table"))
+
+
+def test_the_served_api_runs_as_the_api_role(server, engine, api_database_url):
+    assert httpx.get(f"{server}/collections/places/items?limit=1").status_code == 200
+    with engine.connect() as conn:  # its pool keeps the connection the request used
+        pooled = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE usename = :role"),
+                              {"role": make_url(api_database_url).username}).scalar()
+    assert pooled >= 1
