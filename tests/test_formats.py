@@ -15,6 +15,8 @@ def published():
 
 
 def saved(client, tmp_path, name, headers=None, **params):
+    """A download of the 2016 list's records (the sample also holds Rutland's OSM places)."""
+    params = {"source": "dcms-libraries-2016", **params}
     response = client.get("/collections/places/items", params=params, headers=headers or {})
     assert response.status_code == 200, response.text
     path = tmp_path / name
