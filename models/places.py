@@ -83,7 +83,8 @@ class PlaceYear(Base):
     __tablename__ = "place_years"
     __table_args__ = (
         CheckConstraint(in_list("status", STATUSES), name="status"),
-        Index("ix_place_years_place_id", "place_id"),
+        # a place's years in order: its latest status (the collection's) is one probe
+        Index("ix_place_years_place_id_year", "place_id", "year"),
     )
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
