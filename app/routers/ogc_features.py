@@ -54,7 +54,7 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def collection_of(collection_id: Annotated[str, Path(
+async def collection_of(collection_id: Annotated[str, Path(
         alias="collectionId", description="Collection identifier: " + ", ".join(COLLECTIONS))]) -> Collection:
     if collection_id not in COLLECTIONS:
         raise ApiError(404, f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}",
@@ -181,7 +181,7 @@ class Page:
     fmt: str
 
 
-def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep.offset),
+async def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep.offset),
          properties: list[str] | None = Depends(dep.properties),
          sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
          crs: crs_.Crs = Depends(dep.crs), fmt: str = Depends(formats.item_format)) -> Page:
