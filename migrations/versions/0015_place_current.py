@@ -8,15 +8,15 @@ difference by loaders/sql/place_current.sql after place_years in every load and 
 indexed by status. A table apart from places: it is derived, like place_years, and the API role
 writes it for the place it edits without writing a publisher's record (row security on places).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
