@@ -2,6 +2,8 @@
 everything but writes only what models/privileges.py lists (the served API runs as that role)."""
 from __future__ import annotations
 
+import os
+
 import httpx
 import psycopg
 import pytest
@@ -32,6 +34,21 @@ def test_a_connection_without_a_password_is_refused(database_url, tmp_path):
         psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
                         passfile=str(empty), connect_timeout=5)
     assert localdb.passfile().stat().st_mode & 0o077 == 0  # the passwords are the user's alone
+
+
+@pytest.mark.skipif(bool(os.environ.get("KINDMAP_TEST_DATABASE_URL")), reason="the local cluster's roles")
+def test_the_owner_is_no_superuser_and_owns_the_database(engine, sample_loaded):
+    """Migrations and loads (this module's sample) ran as `kindmap`, which owns the database and
+    its tables but is no superuser: kindmap_admin, used only to create roles, databases and
+    extensions, is."""
+    with engine.connect() as conn:
+        assert conn.execute(text("""
+            SELECT r.rolname, r.rolsuper, r.rolbypassrls, pg_get_userbyid(d.datdba), pg_get_userbyid(c.relowner)
+            FROM pg_roles r, pg_database d, pg_class c
+            WHERE r.rolname = current_user AND d.datname = current_database() AND c.oid = 'places'::regclass
+            """)).one() == ("kindmap", False, False, "kindmap", "kindmap")
+        assert conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = :admin"),
+                            {"admin": localdb.ADMIN}).scalar_one() is True
 
 
 @pytest.mark.parametrize("statement", [
@@ -101,3 +118,41 @@ def test_the_served_api_runs_as_the_api_role(server, engine, api_database_url):
         pooled = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE usename = :role"),
                               {"role": make_url(api_database_url).username}).scalar()
     assert pooled >= 1
+
+
+def an_edit_record(api, source: str = "edits") -> str:
+    return api.execute(
+        "INSERT INTO places (name, category, source, source_ref, import_run_id, geom) "
+        "VALUES ('Row security test', 'library', %s, 'row-security-test', (SELECT min(id) FROM import_runs), "
+        "ST_SetSRID(ST_MakePoint(-0.72, 52.66), 4326)) RETURNING source", (source,)).fetchone()[0]
+
+
+def test_the_api_role_updates_no_publishers_record(api):
+    """Row-level security (migration 0014): an UPDATE of a publisher's record changes 0 rows, of
+    its own (source edits) the row; the owner (loads) is not restricted."""
+    assert api.execute("SELECT count(*) FROM places WHERE source = 'dcms-libraries-2016'").fetchone()[0] > 0
+    assert api.execute("UPDATE places SET name = name WHERE source = 'dcms-libraries-2016'").rowcount == 0
+    assert api.execute("UPDATE places SET name = name").rowcount == 0  # no edit records yet
+    an_edit_record(api)
+    assert api.execute("UPDATE places SET name = 'renamed' WHERE source_ref = 'row-security-test'").rowcount == 1
+    api.rollback()
+
+
+@pytest.mark.parametrize("statement, refusal", [
+    (lambda api: an_edit_record(api, "dcms-libraries-2016"), psycopg.errors.InsufficientPrivilege),
+    (lambda api: an_edit_record(api) and api.execute(  # an edit record made a publisher's
+        "UPDATE places SET source = 'osm' WHERE source_ref = 'row-security-test'"),
+     psycopg.errors.InsufficientPrivilege),
+    (lambda api: api.execute("UPDATE places SET id = id"), psycopg.errors.InsufficientPrivilege),
+])
+def test_the_api_role_cannot_make_a_publishers_record(api, statement, refusal):
+    with pytest.raises(refusal):
+        statement(api)
+    api.rollback()
+
+
+def test_the_owner_still_writes_every_record(engine):
+    with engine.connect() as conn:
+        changed = conn.execute(text("UPDATE places SET name = name WHERE source = 'dcms-libraries-2016'")).rowcount
+        conn.rollback()
+    assert changed > 0
