@@ -192,7 +192,7 @@ def endpoint_paths(db, rounds: int) -> dict:
     params = AccessParams(categories=("library",), year=YEAR, radius_m=RADIUS_M)
 
     def gaps(conn, params, scope):
-        gap = score_parameters(conn, GapQuery(categories=params.categories, year=YEAR, radius_m=RADIUS_M))
+        gap = score_parameters(GapQuery(categories=params.categories, year=YEAR, radius_m=RADIUS_M))
         return gap_features(conn, params, scope, gap)
 
     results = {}
