@@ -8,6 +8,10 @@ API role may only SELECT. Add a row here in the same commit as a route that writ
 migration and restore; tests/test_roles.py checks the role can write nothing else.
 """
 
+# what an edit or an accepted proposal sets on its own places record (edits/sql/write_record.sql)
+PLACE_VALUES = ("name", "category", "status", "opened_year", "closed_year", "operator_type", "attributes",
+                "geom", "import_run_id", "merged_into", "updated_at")
+
 API_WRITES: dict[str, str] = {
     # app/keys.py authenticate(): last_used_at of the key presented (that column only: the API
     # must never change a key's scopes)
@@ -17,7 +21,10 @@ API_WRITES: dict[str, str] = {
     "SEQUENCE sources_id_seq": "USAGE",
     "TABLE import_runs": "INSERT",
     "SEQUENCE import_runs_id_seq": "USAGE",
-    "TABLE places": "INSERT, UPDATE",  # records of source edits/proposals only (the code never updates others)
+    # records of source edits/proposals only: row-level security (migration 0014) refuses any other
+    # row; the columns edits/sql/write_record.sql writes (never id, and source/source_ref only new)
+    "TABLE places": "INSERT (" + ", ".join(("source", "source_ref") + PLACE_VALUES) + "), "
+                    "UPDATE (" + ", ".join(PLACE_VALUES) + ")",
     "SEQUENCE places_id_seq": "USAGE",
     "TABLE place_edits": "INSERT, UPDATE",
     "TABLE place_status": "INSERT, UPDATE",

@@ -101,3 +101,41 @@ def test_the_served_api_runs_as_the_api_role(server, engine, api_database_url):
         pooled = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE usename = :role"),
                               {"role": make_url(api_database_url).username}).scalar()
     assert pooled >= 1
+
+
+def an_edit_record(api, source: str = "edits") -> str:
+    return api.execute(
+        "INSERT INTO places (name, category, source, source_ref, import_run_id, geom) "
+        "VALUES ('Row security test', 'library', %s, 'row-security-test', (SELECT min(id) FROM import_runs), "
+        "ST_SetSRID(ST_MakePoint(-0.72, 52.66), 4326)) RETURNING source", (source,)).fetchone()[0]
+
+
+def test_the_api_role_updates_no_publishers_record(api):
+    """Row-level security (migration 0014): an UPDATE of a publisher's record changes 0 rows, of
+    its own (source edits) the row; the owner (loads) is not restricted."""
+    assert api.execute("SELECT count(*) FROM places WHERE source = 'dcms-libraries-2016'").fetchone()[0] > 0
+    assert api.execute("UPDATE places SET name = name WHERE source = 'dcms-libraries-2016'").rowcount == 0
+    assert api.execute("UPDATE places SET name = name").rowcount == 0  # no edit records yet
+    an_edit_record(api)
+    assert api.execute("UPDATE places SET name = 'renamed' WHERE source_ref = 'row-security-test'").rowcount == 1
+    api.rollback()
+
+
+@pytest.mark.parametrize("statement, refusal", [
+    (lambda api: an_edit_record(api, "dcms-libraries-2016"), psycopg.errors.InsufficientPrivilege),
+    (lambda api: an_edit_record(api) and api.execute(  # an edit record made a publisher's
+        "UPDATE places SET source = 'osm' WHERE source_ref = 'row-security-test'"),
+     psycopg.errors.InsufficientPrivilege),
+    (lambda api: api.execute("UPDATE places SET id = id"), psycopg.errors.InsufficientPrivilege),
+])
+def test_the_api_role_cannot_make_a_publishers_record(api, statement, refusal):
+    with pytest.raises(refusal):
+        statement(api)
+    api.rollback()
+
+
+def test_the_owner_still_writes_every_record(engine):
+    with engine.connect() as conn:
+        changed = conn.execute(text("UPDATE places SET name = name WHERE source = 'dcms-libraries-2016'")).rowcount
+        conn.rollback()
+    assert changed > 0
