@@ -11,8 +11,12 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app app
 COPY models models
 COPY loaders loaders
+COPY analysis analysis
+COPY edits edits
 COPY migrations migrations
 COPY data/sample data/sample
+COPY data/manifests data/manifests
+COPY data/place-overrides.toml data/place-overrides.toml
 # Editable, so the bundled sample and migrations are found beside the code.
 RUN pip install --no-cache-dir -e .
 ENV KINDMAP_HOST=0.0.0.0 KINDMAP_PORT=8000

@@ -5,13 +5,18 @@ command is run as the ``postgres`` OS user (created by Debian's postgresql
 package), and the data directory is owned by that user.
 
 The cluster authenticates every connection by password (SCRAM-SHA-256, loopback TCP only).
-Two roles: ``kindmap`` (the cluster's superuser, owner of every table: migrations and loads) and
-``kindmap_api`` (what `kindmap serve` connects as; app/privileges.py grants it what it may do).
+Three roles:
+- ``kindmap_admin``, the cluster's superuser, used here only to create the other roles, the
+  databases and their extensions (PostGIS), and by nothing else;
+- ``kindmap``, no superuser, the owner of the databases and every table: migrations and loads;
+- ``kindmap_api`` (what `kindmap serve` connects as; app/privileges.py grants it what it may do).
 Their generated passwords live in ``.kindmap/pgpass`` (mode 0600, libpq's passfile format), which
-the URLs name, so no password appears in a URL, a log or a process list.
+the URLs name, so no password appears in a URL, a log or a process list. A cluster made when
+``kindmap`` was the superuser is converted by the next start (_demote_owner).
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -28,10 +33,16 @@ import structlog
 
 from app.settings import DatabaseSettings, database_settings
 
+OWNER_TAKES_OVER = Path(__file__).resolve().parent / "sql" / "owner_takes_over.sql"
+
 log = structlog.get_logger(__name__)
 
-SUPERUSER = "kindmap"
+ADMIN = "kindmap_admin"
+OWNER = "kindmap"
 API_ROLE = "kindmap_api"
+ROLES = (ADMIN, OWNER, API_ROLE)
+CONVERTING = "kindmap_converting"  # a superuser of the moment: renames the old superuser, then goes
+SYSTEM_DATABASES = ("postgres", "template0", "template1")
 SECURE_LOCK_ID = 0x6B6D_5345  # "kmSE": serialises _secure() across processes
 # Loopback TCP only (the server listens on no Unix socket); never trust, never ident.
 PG_HBA = """# kindmap: password (SCRAM) authentication only
@@ -121,11 +132,11 @@ def init(settings: DatabaseSettings | None = None) -> bool:
         shutil.chown(directory, "postgres", "postgres")
     os.chmod(directory, 0o700)
     with tempfile.NamedTemporaryFile("w", prefix="kindmap-pw-") as pwfile:
-        pwfile.write(passwords(settings)[SUPERUSER] + "\n")
+        pwfile.write(passwords(settings)[ADMIN] + "\n")
         pwfile.flush()
         if _as_root():
             shutil.chown(pwfile.name, "postgres")
-        _run([str(bindir(settings) / "initdb"), "-D", str(directory), "-U", SUPERUSER,
+        _run([str(bindir(settings) / "initdb"), "-D", str(directory), "-U", ADMIN,
               "--auth=scram-sha-256", f"--pwfile={pwfile.name}", "--encoding=UTF8", "--no-locale"])
     log.info("localdb.initialised", data_dir=str(directory))
     return True
@@ -137,45 +148,108 @@ def passfile(settings: DatabaseSettings | None = None) -> Path:
     return settings.pg_dir.parent / "pgpass"
 
 
-def passwords(settings: DatabaseSettings | None = None) -> dict[str, str]:
-    """Role → password, generated into the passfile (0600) the first time."""
-    path = passfile(settings)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = "".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in (SUPERUSER, API_ROLE))
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process wrote it just now: use that one
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(lines)
+def _read_passwords(path: Path) -> dict[str, str]:
     entries = (line.split(":", 4) for line in path.read_text().splitlines() if line.count(":") >= 4)
     return {entry[3]: entry[4] for entry in entries}
 
 
+def passwords(settings: DatabaseSettings | None = None) -> dict[str, str]:
+    """Role → password, generated into the passfile (0600) for every role it does not name yet
+    (a passfile from before ``kindmap_admin`` gains its line), under a lock: processes starting at
+    once (pytest-xdist workers) must agree on one password."""
+    path = passfile(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)
+        known = _read_passwords(path)
+        missing = [role for role in ROLES if role not in known]
+        if missing:
+            out.write("".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in missing))
+            out.flush()
+            known = _read_passwords(path)
+    return known
+
+
 def _secure(settings: DatabaseSettings) -> None:
-    """Give both roles their passwords, then switch the cluster to SCRAM (idempotent).
+    """Give the roles their passwords, ``kindmap`` no superuser and every database, then switch
+    the cluster to SCRAM (idempotent).
 
     A cluster initialised before kindmap used passwords trusts local connections: this is what
     converts it (the passwords are set while trust still lets us in, then pg_hba is replaced)."""
-    with _connect(settings, "postgres") as conn:
+    with _admin(settings) as conn:
         # one at a time: two processes starting at once (pytest-xdist workers) would otherwise race
         # on CREATE ROLE and on the roles' catalog rows ("tuple concurrently updated")
         conn.execute("SELECT pg_advisory_lock(%s)", (SECURE_LOCK_ID,))
         known = passwords(settings)
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (API_ROLE,)).fetchone():
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(API_ROLE)))
-        conn.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
-            sql.Identifier(API_ROLE)))
-        for role in (SUPERUSER, API_ROLE):  # utility statements take no bound parameters
+        for role in (OWNER, API_ROLE):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+                         .format(sql.Identifier(role)))
+        for role in ROLES:  # utility statements take no bound parameters
             conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role),
                                                                     sql.Literal(known[role])))
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(CONVERTING)))
+        owned_by_admin = conn.execute(
+            "SELECT datname FROM pg_database WHERE datdba = %s::regrole AND datname <> ALL(%s)",
+            (ADMIN, list(SYSTEM_DATABASES))).fetchall()
+        for (database,) in owned_by_admin:
+            _hand_over(settings, database)
         hba = data_dir(settings) / "pg_hba.conf"
         if hba.read_text() != PG_HBA:
             hba.write_text(PG_HBA)  # rewritten in place: keeps the postgres user's ownership
             conn.execute("SELECT pg_reload_conf()")
             log.info("localdb.password_authentication", passfile=str(passfile(settings)))
+
+
+def _admin(settings: DatabaseSettings, database: str = "postgres") -> psycopg.Connection:
+    """A connection as the cluster's superuser. A cluster made when ``kindmap`` was its superuser
+    (no ``kindmap_admin`` yet) is converted first."""
+    passwords(settings)  # the passfile names every role (one from before kindmap_admin gains its line)
+    try:
+        return _connect(settings, database, ADMIN)
+    except Refused:
+        try:
+            old = _connect(settings, "postgres", OWNER)
+        except Refused:  # converted by another process this moment (the new owner has no password yet)
+            time.sleep(1)
+            return _connect(settings, database, ADMIN)
+        with old:
+            if not old.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+                raise
+            _demote_owner(settings, old)
+        return _connect(settings, database, ADMIN)
+
+
+def _demote_owner(settings: DatabaseSettings, old: psycopg.Connection) -> None:
+    """``kindmap``, the cluster's bootstrap superuser (initdb -U kindmap), becomes ``kindmap_admin``
+    (a bootstrap superuser cannot lose the attribute) and a new ``kindmap`` without superuser is
+    created; _secure then hands it every database. A role cannot rename itself, so a superuser of
+    the moment (dropped by _secure) does it."""
+    old.execute("SELECT pg_advisory_lock(%s)", (SECURE_LOCK_ID,))
+    if old.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ADMIN,)).fetchone():
+        return  # another process converted it meanwhile
+    password = passwords(settings)[ADMIN]
+    old.execute(sql.SQL("CREATE ROLE {} SUPERUSER LOGIN PASSWORD {}").format(
+        sql.Identifier(CONVERTING), sql.Literal(password)))
+    with psycopg.connect(host="127.0.0.1", port=settings.pg_port, user=CONVERTING, password=password,
+                         dbname="postgres", autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("ALTER ROLE {} RENAME TO {}").format(sql.Identifier(OWNER), sql.Identifier(ADMIN)))
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(ADMIN), sql.Literal(password)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(OWNER)))
+    log.info("localdb.owner_without_superuser", superuser=ADMIN, owner=OWNER)
+
+
+def _hand_over(settings: DatabaseSettings, database: str) -> None:
+    """``database`` and what the superuser owns in it become the owner's (app/sql/owner_takes_over.sql)."""
+    with _connect(settings, database, ADMIN) as conn, conn.transaction():
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database),
+                                                                    sql.Identifier(OWNER)))
+        statements = conn.execute(OWNER_TAKES_OVER.read_text(), {"owner": OWNER, "admin": ADMIN}).fetchall()
+        for (statement,) in statements:
+            conn.execute(statement)
+    log.info("localdb.database_handed_over", database=database, owner=OWNER, objects=len(statements))
 
 
 def running(settings: DatabaseSettings | None = None) -> bool:
@@ -213,9 +287,10 @@ def stop(settings: DatabaseSettings | None = None) -> bool:
     return True
 
 
-def url(settings: DatabaseSettings | None = None, database: str | None = None, role: str = SUPERUSER) -> str:
-    """The owner's URL (migrations, loads), or with ``role=API_ROLE`` the API's; the password is
-    read from the passfile the URL names."""
+def url(settings: DatabaseSettings | None = None, database: str | None = None, role: str = OWNER) -> str:
+    """The owner's URL (migrations, loads), or with ``role=API_ROLE`` the API's (``role=ADMIN``:
+    the superuser's, for what only a superuser may do, e.g. a tablespace); the password is read
+    from the passfile the URL names."""
     settings = settings or database_settings()
     return (f"postgresql+psycopg://{role}@127.0.0.1:{settings.pg_port}/"
             f"{database or settings.pg_database}?passfile={quote(str(passfile(settings)))}")
@@ -225,30 +300,39 @@ def api_url(settings: DatabaseSettings | None = None, database: str | None = Non
     return url(settings, database, API_ROLE)
 
 
-def _connect(settings: DatabaseSettings, database: str) -> psycopg.Connection:
+class Refused(LocalDbError):
+    """The cluster refuses the role's password (or has no such role)."""
+
+
+REFUSALS = ("password authentication failed", "no password supplied", "does not exist")
+
+
+def _connect(settings: DatabaseSettings, database: str, role: str = ADMIN) -> psycopg.Connection:
     deadline = time.monotonic() + 30
     while True:
         try:
-            return psycopg.connect(host="127.0.0.1", port=settings.pg_port, user=SUPERUSER,
+            return psycopg.connect(host="127.0.0.1", port=settings.pg_port, user=role,
                                    dbname=database, autocommit=True, connect_timeout=5,
                                    passfile=str(passfile(settings)))
         except psycopg.OperationalError as error:
-            if "password authentication failed" in str(error):
-                raise LocalDbError(f"the cluster refuses the password in {passfile(settings)}; if that "
-                                   "file was lost, remove the cluster (make clean-db) and start again")
+            if any(refusal in str(error) for refusal in REFUSALS):
+                raise Refused(f"the cluster refuses {role} with the password in {passfile(settings)}; if "
+                              "that file was lost, remove the cluster (make clean-db) and start again")
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
 
 
 def ensure_database(settings: DatabaseSettings | None = None, database: str | None = None) -> None:
-    """Create ``database`` (default: the configured one) with the postgis extension."""
+    """Create ``database`` (default: the configured one), the owner's, with the postgis extension
+    (which only a superuser may create)."""
     settings = settings or database_settings()
     database = database or settings.pg_database
     with _connect(settings, "postgres") as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{database}"')
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database),
+                                                                      sql.Identifier(OWNER)))
     with _connect(settings, database) as conn:
         available = conn.execute(
             "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()

@@ -286,14 +286,18 @@ def tiny_disk():
 
 
 def test_a_full_disk_refuses_a_load_in_one_line_and_changes_nothing(cluster, tiny_disk):
-    """The load stages its rows in temporary tables on a tablespace whose disk is full."""
-    with cluster.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    """The load stages its rows in temporary tables on a tablespace whose disk is full (made by
+    the cluster's superuser: the owner is none)."""
+    admin = make_engine(localdb.url(cluster.settings, role=localdb.ADMIN))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f"CREATE TABLESPACE kindmap_tiny LOCATION '{tiny_disk}'"))
+        conn.execute(text(f"GRANT CREATE ON TABLESPACE kindmap_tiny TO {localdb.OWNER}"))
     try:
         before = checksums(cluster.engine)
         load = big_load(cluster, PGOPTIONS="-c temp_tablespaces=kindmap_tiny")
         assert_one_line_refusal(load, "No space left on device", "53100")
         assert checksums(cluster.engine) == before
     finally:
-        with cluster.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("DROP TABLESPACE kindmap_tiny"))  # fails unless the failed load left it empty
+        admin.dispose()

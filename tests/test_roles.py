@@ -2,6 +2,8 @@
 everything but writes only what models/privileges.py lists (the served API runs as that role)."""
 from __future__ import annotations
 
+import os
+
 import httpx
 import psycopg
 import pytest
@@ -32,6 +34,21 @@ def test_a_connection_without_a_password_is_refused(database_url, tmp_path):
         psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
                         passfile=str(empty), connect_timeout=5)
     assert localdb.passfile().stat().st_mode & 0o077 == 0  # the passwords are the user's alone
+
+
+@pytest.mark.skipif(bool(os.environ.get("KINDMAP_TEST_DATABASE_URL")), reason="the local cluster's roles")
+def test_the_owner_is_no_superuser_and_owns_the_database(engine, sample_loaded):
+    """Migrations and loads (this module's sample) ran as `kindmap`, which owns the database and
+    its tables but is no superuser: kindmap_admin, used only to create roles, databases and
+    extensions, is."""
+    with engine.connect() as conn:
+        assert conn.execute(text("""
+            SELECT r.rolname, r.rolsuper, r.rolbypassrls, pg_get_userbyid(d.datdba), pg_get_userbyid(c.relowner)
+            FROM pg_roles r, pg_database d, pg_class c
+            WHERE r.rolname = current_user AND d.datname = current_database() AND c.oid = 'places'::regclass
+            """)).one() == ("kindmap", False, False, "kindmap", "kindmap")
+        assert conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = :admin"),
+                            {"admin": localdb.ADMIN}).scalar_one() is True
 
 
 @pytest.mark.parametrize("statement", [
