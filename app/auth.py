@@ -6,6 +6,7 @@ without the scope 403 (problem+json naming ``Authorization``).
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from app import keys
 from app.errors import ApiError
@@ -29,11 +30,12 @@ def key_of(request: Request) -> keys.Key | None:
     return key
 
 
-def read_access(request: Request) -> None:
-    """Applied to every route: with KINDMAP_READS_NEED_KEY, reads need a key with scope ``read``."""
+async def read_access(request: Request) -> None:
+    """Applied to every route: with KINDMAP_READS_NEED_KEY, reads need a key with scope ``read``.
+    Async, so the usual case (reads open) costs no thread-pool hop; a key is looked up in one."""
     if not request.app.state.settings.reads_need_key or request.url.path in OPEN_PATHS:
         return
-    key = key_of(request)
+    key = await run_in_threadpool(key_of, request)
     if key is None:
         raise ApiError(401, "reads need an API key with scope 'read' here", "Authorization", headers=CHALLENGE)
     if not key.allows("read"):

@@ -3,7 +3,8 @@
 The ETag hashes what decides the bytes of an answer: the change counters of the tables behind it
 (`data_versions`, bumped by triggers on every write), the URL's path and query, the negotiated
 representation (format, gzip or not) and the app's version. Checking it costs one primary-key
-read, so a revalidation answers 304 before any feature query runs.
+read, so a revalidation answers 304 before any feature query runs; a request with nothing to
+revalidate reads the version in its page's own statement (features.items: one round trip).
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from threading import Lock
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import Connection, text
 
-VERSIONS = text("SELECT coalesce(string_agg(table_name || '=' || version, ',' ORDER BY table_name), '') "
-                "FROM data_versions WHERE table_name = ANY(:tables)")
+from app.features import sql
+
+VERSIONS = text(sql("data_versions"))
 
 
 class NotModified(Exception):
@@ -25,6 +27,12 @@ class NotModified(Exception):
 
 def data_version(conn: Connection, tables) -> str:
     return conn.execute(VERSIONS, {"tables": list(tables)}).scalar() or "0"
+
+
+def conditional(request: Request) -> bool:
+    """Does the client hold an answer to revalidate? Only then must the version be read before
+    anything else (a 304 reads nothing more); otherwise it can ride along with the answer's query."""
+    return "if-none-match" in request.headers
 
 
 def validate(request: Request, version: str, variant: str = "") -> dict:

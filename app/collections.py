@@ -136,7 +136,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "or in any year of an interval, by their status in each year. A place no list "
                     "locates has a null geometry and is left out of bbox, spatial filters and tiles.",
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
-        tables=("places", "place_edits"),
+        tables=("places", "place_edits", "place_current"),
         editable=True,
         geometry=Geometry("Point"),
         temporal=Temporal(
@@ -152,7 +152,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                                  description="Kind of place"),
             "status": Property("t.current_status", enum=tuple(STATUSES), filter=True,
                                description="Current status: the place's latest year in place_years "
-                                           "(a planner's live edit: its status)"),
+                                           "(a planner's live edit: its status), stored in place_current"),
             "country": Property("t.country", enum=tuple(COUNTRIES), filter=True,
                                 description="GSS code of its UK country: " + ", ".join(
                                     f"{code} {name}" for code, name in COUNTRIES.items())),

@@ -50,7 +50,10 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, jit: bool = T
         ([] if jit else ["-c jit=off"])
     if options:
         connect_args["options"] = " ".join(options)
-    engine = create_engine(url, pool_size=5, max_overflow=5, pool_timeout=settings.connect_timeout_s,
+    # Overflow connections (past pool_size) are closed on return: under load each would be a new
+    # backend per request. The API runs at most pool_size requests at once (app/main.py), so only
+    # a streamed download holding its connection between chunks reaches into the overflow.
+    engine = create_engine(url, pool_size=settings.pool_size, max_overflow=5, pool_timeout=settings.connect_timeout_s,
                            connect_args=connect_args)
     _ping_when_idle(engine, PING_AFTER_IDLE_S)
     return engine

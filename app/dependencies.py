@@ -3,6 +3,11 @@
 Values that depend on the collection (a property name, a filter's vocabulary, a CQL2 property)
 are checked against the registry when the query is built (app/selection.py); here each parameter
 gets its grammar and its real type in the OpenAPI document.
+
+Every dependency that only parses is ``async def``: FastAPI runs it on the event loop, where a
+plain ``def`` costs a hop through the thread pool and back — one per parameter, 16 per items
+request, each queued behind every other request's under load (the tail of a wrk run). The
+route itself, which waits on the database, stays ``def`` (one hop).
 """
 from __future__ import annotations
 
@@ -58,14 +63,14 @@ class BBox:
     crs: crs_.Crs = crs_.CRS84     # the numbers are in this CRS, in its axis order
 
 
-def bbox_crs(
+async def bbox_crs(
     bbox_crs: Annotated[str | None, Query(
         alias="bbox-crs", description=f"CRS of `bbox` (default CRS84): {CRS_DESCRIPTION}")] = None,
 ) -> crs_.Crs:
     return crs_.parse("bbox-crs", bbox_crs)
 
 
-def bbox(
+async def bbox(
     bbox: Annotated[str | None, Query(
         pattern=BBOX_PATTERN,
         description="Only features intersecting this box: `minLon,minLat,maxLon,maxLat` in CRS84 "
@@ -89,7 +94,7 @@ def bbox(
     return BBox(minx, miny, maxx, maxy, crs)
 
 
-def limit(
+async def limit(
     limit: Annotated[Integer | None, Query(
         ge=1, le=api_settings().max_limit,
         description="Features per page (1 to KINDMAP_MAX_LIMIT, default KINDMAP_DEFAULT_LIMIT). "
@@ -98,14 +103,14 @@ def limit(
     return limit
 
 
-def offset(
+async def offset(
     offset: Annotated[Integer, Query(ge=0, le=api_settings().max_offset,
                                      description="Features to skip before the first returned (paging).")] = 0,
 ) -> int:
     return offset
 
 
-def crs(
+async def crs(
     crs: Annotated[str | None, Query(
         description=f"CRS of the geometries returned (default CRS84): {CRS_DESCRIPTION}")] = None,
 ) -> crs_.Crs:
@@ -132,7 +137,7 @@ def _year(raw: str) -> int | None:
     return int(match.group(1))
 
 
-def datetime(
+async def datetime(
     datetime: Annotated[str | None, Query(
         description="Only features whose time span meets this instant or interval "
                     "(`2018`, `2018-06-30`, `2015/2019`, `../2012`, `2020-01-01T00:00:00Z/..`). "
@@ -155,7 +160,7 @@ class Filter:
     crs: crs_.Crs
 
 
-def filter_(
+async def filter_(
     filter: Annotated[str | None, Query(
         description="A CQL2 filter over the collection's queryables "
                     "(`/collections/{collectionId}/queryables`), e.g. "
@@ -173,7 +178,7 @@ def filter_(
     return Filter(cql.parse(filter, language), crs_.parse("filter-crs", filter_crs))
 
 
-def properties(
+async def properties(
     properties: Annotated[str | None, Query(
         pattern=r"^([A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*)?$",
         description="Only these properties, comma-separated (empty: none).")] = None,
@@ -181,7 +186,7 @@ def properties(
     return None if properties is None else _list(properties) or []
 
 
-def sortby(
+async def sortby(
     sortby: Annotated[str | None, Query(
         pattern=NAME_LIST_PATTERN,
         description="Sort keys, comma-separated, `-` before a key for descending, e.g. "
@@ -215,7 +220,7 @@ def _property_filter_parameters() -> list[inspect.Parameter]:
     return parameters
 
 
-def property_filters(**given: str | None) -> dict[str, list[str]]:
+async def property_filters(**given: str | None) -> dict[str, list[str]]:
     """The registry's plain filters given (`?category=library,village_hall`), as value lists."""
     return {name: _list(raw) or [] for name, raw in given.items() if raw is not None}
 
@@ -223,7 +228,7 @@ def property_filters(**given: str | None) -> dict[str, list[str]]:
 property_filters.__signature__ = inspect.Signature(_property_filter_parameters())
 
 
-def output_format(
+async def output_format(
     f: Annotated[Literal["json", "geojson"] | None, Query(
         description="Output format: json (the default; GeoJSON for items).")] = None,
 ) -> str:

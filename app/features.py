@@ -86,11 +86,22 @@ def page_params(query: ItemsQuery, extra: int = 0) -> dict:
 
 
 def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
-          version: str = "") -> str:
-    """A GeoJSON FeatureCollection page with numberMatched and next/prev links."""
+          version: str = "", tables: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(data version, a GeoJSON FeatureCollection page with numberMatched and next/prev links).
+    With ``tables`` the version of those tables is read by the page's own statement (one round
+    trip, and the ETag names the very snapshot the features come from); else ``version`` is it."""
     where_sql, params = where(collection, query.selection)
-    rows = conn.execute(text(feature_sql(collection, query, where_sql)),
-                        {**params, **page_params(query, extra=1)}).scalars().all()
+    statement = feature_sql(collection, query, where_sql)
+    bound = {**params, **page_params(query, extra=1)}
+    if tables:
+        # One row per feature, each with the version; one row with no feature when none matched.
+        found = conn.execute(text(f"SELECT v.version, f.feature FROM ({sql('data_versions')}) v "
+                                  f"LEFT JOIN LATERAL ({statement}) f ON true"),
+                             {**bound, "tables": list(tables)}).all()
+        version = found[0][0] or "0"
+        rows = [feature for _, feature in found if feature is not None]
+    else:
+        rows = conn.execute(text(statement), bound).scalars().all()
     limit = query.limit if query.limit is not None else len(rows)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -104,7 +115,7 @@ def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url:
         number_matched(conn, collection, query.selection, where_sql, params, version)
     if matched is not None:
         head["numberMatched"] = matched
-    return json.dumps(head)[:-1] + ',"features":[' + ",".join(rows) + "]}"
+    return version, json.dumps(head)[:-1] + ',"features":[' + ",".join(rows) + "]}"
 
 
 class _Counts:

@@ -36,7 +36,7 @@ EXTENSIONS = {"csv": "csv", "geojsonseq": "geojsonl", "gpkg": "gpkg"}
 STREAM_ROWS = 1000
 
 
-def item_format(
+async def item_format(
     request: Request,
     f: Annotated[Literal["json", "geojson", "csv", "geojsonseq", "gpkg"] | None, Query(
         description="Output format: geojson (= json, the default: pages with links), or a download of "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import structlog
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,7 +20,7 @@ from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
 from app.routers import access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles
-from app.settings import ApiSettings, api_settings
+from app.settings import ApiSettings, api_settings, database_settings
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,9 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.engine = engine or api_engine()
+        # As many requests at once as pooled connections (Starlette's default is 40 threads): more
+        # would only wait for a connection, or open and close one each, while contending for the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = database_settings().pool_size
         yield
         app.state.engine.dispose()
 

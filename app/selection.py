@@ -28,7 +28,7 @@ class Selection:
         return not (self.bbox or self.filters or self.datetime or self.filter)
 
 
-def selection(bbox: dep.BBox | None = Depends(dep.bbox),
+async def selection(bbox: dep.BBox | None = Depends(dep.bbox),
               filters: dict[str, list[str]] = Depends(dep.property_filters),
               datetime: dep.YearSpan | None = Depends(dep.datetime),
               filter: dep.Filter | None = Depends(dep.filter_)) -> Selection:

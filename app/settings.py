@@ -35,6 +35,9 @@ class DatabaseSettings(BaseSettings):
     pg_database: str = Field("kindmap", description="Database name in the project-local cluster.")
     statement_timeout_ms: int = Field(30000, description="Per-statement timeout for API queries.")
     connect_timeout_s: int = Field(5, description="Seconds before a connection attempt gives up.")
+    pool_size: int = Field(
+        8, ge=1, description="Connections each API worker keeps open, and the requests it runs at once "
+        "(its thread pool): a request never waits for, nor opens, a connection of its own.")
     tcp_user_timeout_ms: int = Field(
         5000, description="Milliseconds unacknowledged data may wait before the connection to the "
         "database is dropped (libpq tcp_user_timeout; with TCP keepalives this bounds a lost network).")

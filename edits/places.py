@@ -19,6 +19,7 @@ from edits.sql import statement
 from edits.validation import EditError, PlaceValues, checked, this_year
 from loaders.identity import PART_SOURCES
 from loaders.pipeline import LOAD_LOCK_ID
+from loaders.places import refresh_current
 from loaders.statement_links import STATEMENT_LISTS
 from models.places import STATUS_YEARS
 
@@ -129,9 +130,11 @@ def after_write(conn: Connection, place_id: int, record: int, run: int, before: 
 
 
 def refresh_years(conn: Connection, place_id: int) -> None:
+    """The place's place_years, then what the collection serves of it (place_current)."""
     conn.execute(statement("place_years_of_place"), {
         "place": place_id, "first": STATUS_YEARS[0], "last": STATUS_YEARS[-1], "footprints": sorted(PART_SOURCES),
         "statement_lists": list(STATEMENT_LISTS)})
+    refresh_current(conn, place_id)
 
 
 def create(conn: Connection, writer: Writer, values: PlaceValues) -> Place:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from edits.reload import after_grouping as edits_after_grouping
 from loaders.identity import PART_SOURCES, resolve
@@ -137,7 +137,8 @@ def set_countries(ctx: LoadContext) -> None:
 def places_changed(ctx: LoadContext) -> None:
     """What every load that changes places or their status runs last, in its transaction:
     the records are grouped into places (loaders/identity.py), then place_years follows the
-    stored history (set-based; merged as a difference). Each record's country comes first
+    stored history (set-based; merged as a difference), and place_current (the status and
+    sources the collection serves) follows place_years. Each record's country comes first
     (sql/place_country.sql). Planner edits stay with their places, and those whose publisher's
     record this load changed are superseded (edits/reload.py)."""
     set_countries(ctx)
@@ -160,3 +161,16 @@ def places_changed(ctx: LoadContext) -> None:
     ctx.execute("DROP TABLE resolved_years")
     if removed or written:
         ctx.report.tables["place_years"] = {"written": written, "removed": removed}
+    written, removed = refresh_current(ctx.conn)
+    if removed or written:
+        ctx.report.tables["place_current"] = {"written": written, "removed": removed}
+
+
+PLACE_CURRENT = text((SQL / "place_current.sql").read_text())
+
+
+def refresh_current(conn: Connection, place: int | None = None) -> tuple[int, int]:
+    """place_current after place_years (sql/place_current.sql): every place, or ``place`` only
+    (an edit's); (rows written, rows removed)."""
+    written, removed = conn.execute(PLACE_CURRENT, {"place": place}).one()
+    return written, removed

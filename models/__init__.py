@@ -9,11 +9,11 @@ from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
-from models.places import Place, PlaceStatus, PlaceYear
+from models.places import Place, PlaceCurrent, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
 from models.spending import Spending
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
            "Centroid", "DataVersion", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
-           "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "PlaceCurrent", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
            "Spending"]

@@ -90,3 +90,23 @@ class PlaceYear(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
+
+
+class PlaceCurrent(Base):
+    """What the places collection serves of a place that more than its canonical record decides,
+    stored so the collection reads columns and a filter on status reads an index (a per-row
+    probe of place_years made a status filter slower than a table scan). Derived, never edited:
+    loaders/sql/place_current.sql writes it as a difference after place_years, inside every load
+    that changes places and every edit (for the edited place). One row per place."""
+
+    __tablename__ = "place_current"
+    __table_args__ = (CheckConstraint(in_list("status", STATUSES), name="status"),)
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(
+        String(32), index=True,
+        comment="The status served: the place's latest year in place_years (a live planner edit: the "
+                "edit's status; no year resolved: the canonical record's)")
+    sources: Mapped[list] = mapped_column(
+        JSONB, comment="Every record of the place (source, source_ref, name, status as published), "
+                       "by source and source_ref")

@@ -29,6 +29,7 @@ API_WRITES: dict[str, str] = {
     "TABLE place_edits": "INSERT, UPDATE",
     "TABLE place_status": "INSERT, UPDATE",
     "TABLE place_years": "INSERT, UPDATE, DELETE",  # the edited place's years, re-resolved
+    "TABLE place_current": "INSERT, UPDATE, DELETE",  # the edited place's served status and sources, re-derived
     "TABLE place_audit": "INSERT",
     "SEQUENCE place_audit_id_seq": "USAGE",
     "TABLE place_proposals": "INSERT, UPDATE",

@@ -16,6 +16,7 @@ from app.main import create_app
 from app.settings import ApiSettings
 from tests.conftest import SAMPLE, load_files, scalar
 from tests.test_api import assert_problem
+from tests.test_place_years import derived_of_place, served_of_place
 
 TRAFFORD, MANCHESTER = "E08000009", "E08000003"
 LIBRARIES = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"
@@ -271,3 +272,45 @@ def test_put_replaces_every_settable_field_of_a_planners_own_place(client, sampl
     history = client.get(f"/collections/places/items/{place}/history").json()["history"]
     assert [h["action"] for h in history] == ["create", "replace"]
     assert history[1]["before"]["properties"]["opened_year"] == 2019
+
+
+def test_the_served_status_follows_every_edit_and_the_status_filter_reads_it(sample_loaded, api_database_url,
+                                                                              trafford_key):
+    """place_current (the stored status a status filter reads) is re-derived in the edit's
+    transaction, by the API's own role: the filters answer what place_years and the records say."""
+    def closed(api) -> set[int]:
+        by_filter = api.get("/collections/places/items", params={"status": "closed", "limit": 1000}).json()
+        by_cql = api.get("/collections/places/items",
+                         params={"filter": "category = 'library' AND status = 'closed'", "limit": 1000}).json()
+        assert by_filter["numberMatched"] == by_filter["numberReturned"]
+        return {f["id"] for f in by_filter["features"]}, {f["id"] for f in by_cql["features"]}
+
+    def derived_closed() -> tuple[set[int], set[int]]:
+        derived = derived_of_place(sample_loaded)
+        libraries = set(scalar_list(sample_loaded, "SELECT id FROM place_features WHERE category = 'library'"))
+        every = {place for place, (status, _) in derived.items() if status == "closed"}
+        return every, every & libraries
+
+    with TestClient(create_app(make_engine(api_database_url), ApiSettings(allowed_hosts="*"))) as api:
+        place = library_in(sample_loaded, TRAFFORD, "Hale")
+        assert closed(api) == derived_closed() and place not in closed(api)[0]
+        etag = api.get(f"/collections/places/items/{place}").headers["ETag"]
+        shut = patch(api, place, trafford_key, {"properties": {"status": "closed", "closed_year": 2024}}, etag)
+        assert shut.status_code == 200, shut.text
+        assert served_of_place(sample_loaded) == derived_of_place(sample_loaded)
+        assert place in closed(api)[0] and place in closed(api)[1] and closed(api) == derived_closed()
+        assert patch(api, place, trafford_key, {"properties": {"status": "open"}},
+                     shut.headers["ETag"]).status_code == 200
+        assert served_of_place(sample_loaded) == derived_of_place(sample_loaded)
+        assert place not in closed(api)[0] and closed(api) == derived_closed()
+        created = api.post("/collections/places/items", headers=bearer(trafford_key), json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.3481, 53.4244]},
+            "properties": {"name": "Ashton Hub", "category": "community_centre"}})
+        assert created.status_code == 201
+        assert served_of_place(sample_loaded)[created.json()["id"]] == derived_of_place(sample_loaded)[created.json()["id"]]
+
+
+def scalar_list(engine, sql: str) -> list:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql)).scalars())
+

@@ -54,7 +54,7 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def collection_of(collection_id: Annotated[str, Path(
+async def collection_of(collection_id: Annotated[str, Path(
         alias="collectionId", description="Collection identifier: " + ", ".join(COLLECTIONS))]) -> Collection:
     if collection_id not in COLLECTIONS:
         raise ApiError(404, f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}",
@@ -181,7 +181,7 @@ class Page:
     fmt: str
 
 
-def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep.offset),
+async def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep.offset),
          properties: list[str] | None = Depends(dep.properties),
          sortby: list[tuple[str, bool]] | None = Depends(dep.sortby),
          crs: crs_.Crs = Depends(dep.crs), fmt: str = Depends(formats.item_format)) -> Page:
@@ -208,12 +208,13 @@ def items_answer(request: Request, c: Collection, chosen: Selection, asked: Page
     features.feature_sql(c, query, where(c, chosen)[0])
     engine = request.app.state.engine
     with reading(engine) as conn:
+        if fmt == "geojson" and not caching.conditional(request):  # the version comes with the page
+            version, body = features.items(conn, c, query, str(request.url), tables=c.data_tables)
+            return Response(body, media_type=GEOJSON, headers=_crs(caching.validate(request, version, fmt), c, crs))
         version = caching.data_version(conn, c.data_tables)
-        headers = caching.validate(request, version, fmt)
-        if c.geometry is not None:
-            headers["Content-Crs"] = f"<{crs.uri}>"
+        headers = _crs(caching.validate(request, version, fmt), c, crs)
         if fmt == "geojson":
-            body = features.items(conn, c, query, str(request.url), version)
+            body = features.items(conn, c, query, str(request.url), version)[1]
             return Response(body, media_type=GEOJSON, headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="{formats.filename(c, fmt)}"'
     if fmt == "gpkg":
@@ -249,9 +250,13 @@ def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Cr
         body = features.item(conn, c, feature_id, crs, bound or {})
     if body is None:
         raise ApiError(404, f"no feature {feature_id} in {c.id}", parameter)
+    return Response(body, media_type=GEOJSON, headers=_crs(headers, c, crs))
+
+
+def _crs(headers: dict, c: Collection, crs: crs_.Crs) -> dict:
     if c.geometry is not None:
         headers["Content-Crs"] = f"<{crs.uri}>"
-    return Response(body, media_type=GEOJSON, headers=headers)
+    return headers
 
 
 def _json(body: dict, headers: dict, media_type: str = "application/json") -> Response:

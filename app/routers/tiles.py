@@ -21,13 +21,13 @@ TILE_PARAMETERS = {"bbox", "bbox-crs", "datetime", "filter", "filter-lang", "fil
 TileMatrixSetId = Annotated[str, Path(alias="tileMatrixSetId", description="Tile matrix set: WebMercatorQuad")]
 
 
-def spatial_collection(c: Collection = Depends(collection_of)) -> Collection:
+async def spatial_collection(c: Collection = Depends(collection_of)) -> Collection:
     if c.geometry is None:
         raise ApiError(404, f"{c.id} has no geometry, so no tiles", "collectionId")
     return c
 
 
-def tile_matrix_set(tile_matrix_set_id: TileMatrixSetId) -> str:
+async def tile_matrix_set(tile_matrix_set_id: TileMatrixSetId) -> str:
     if tile_matrix_set_id != tiles.TMS.id:
         raise ApiError(404, f"tile matrix set {tile_matrix_set_id!r} is not served; use {tiles.TMS.id}",
                        "tileMatrixSetId")
