@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy import Connection, text
 
-from analysis import gap_index, spending, step
+from analysis import step
 from analysis.sql import sql
 
 TABLES = ("spending", "indicators", "area_hierarchy", "area_lookups", "analysis_gap_spending")
@@ -17,6 +17,10 @@ TABLES = ("spending", "indicators", "area_hierarchy", "area_lookups", "analysis_
 @step("gap_spending", TABLES)
 def refresh_gap_spending(conn: Connection) -> int:
     """Rebuild the table; empty when no population is loaded (no units, so no spending part)."""
+    # Imported here: the spending modules read the loaders' line definitions (pandas, ~140 MB),
+    # which a refresh that skips this step, and every `import analysis`, need not load.
+    from analysis import spending
+
     conn.execute(text("DELETE FROM analysis_gap_spending"))
     try:
         bound = _series_parameters(conn)
@@ -28,6 +32,8 @@ def refresh_gap_spending(conn: Connection) -> int:
 def _series_parameters(conn: Connection) -> dict:
     """The spending series of the gap index in real terms; nominal when no deflators are loaded
     (then no unit has a real change, and no small area a spending part)."""
+    from analysis import gap_index, spending
+
     query = gap_index.spending_query()
     try:
         return spending.parameters(conn, query)[0]
