@@ -78,5 +78,6 @@ def refresh(conn: Connection, progress: bool = False, force: bool = False) -> di
     return written
 
 
-# The steps, in order (each module registers itself on import).
+# The steps, in order (each module registers itself on import): planner statistics first.
 from analysis import input_statistics, small_areas  # noqa: E402,F401
+from analysis import gap_spending  # noqa: E402,F401

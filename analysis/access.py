@@ -112,7 +112,7 @@ def scope_of(conn: Connection, code: str) -> Scope | None:
 
 def access_rows(conn: Connection, params: AccessParams, scope: Scope = ENGLAND,
                 what_if: WhatIf = AS_STORED) -> list:
-    """One row per small area in scope: its base columns, nearest place and the access scores."""
+    """One row per small area in scope: its code, nearest place and the access scores (access.sql)."""
     return conn.execute(sql("access"), params.bind() | scope.bind() | what_if.bind()).all()
 
 

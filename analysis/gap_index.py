@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -57,25 +57,22 @@ def utlas_of(conn: Connection, area: str) -> tuple[str, ...]:
     return tuple(spending.unit_of(conn, area, spending.unit_parameters(conn)).split("+"))
 
 
-def score_parameters(conn: Connection, query: GapQuery) -> dict:
+def score_parameters(query: GapQuery) -> dict:
     """What gap_parts.sql and gap_score.sql bind beyond the access measures (AccessParams):
-    the spending series, the loss year, the access cap and the weights."""
-    try:
-        bound, _ = spending.parameters(conn, spending_query())
-    except spending.SpendingQueryError:  # no deflators loaded: no real change, no spending part
-        bound, _ = spending.parameters(conn, replace(spending_query(), real=False))
-    return bound | {
+    the loss year, the access cap and the weights (the spending part is stored per authority at
+    refresh: analysis/gap_spending.py)."""
+    return {
         "loss_from": query.loss_from, "access_cap_m": query.access_cap_m,
         "w_need": query.weights.need, "w_access": query.weights.access,
         "w_loss": query.weights.loss, "w_spending": query.weights.spending,
     }
 
 
-def _parameters(conn: Connection, query: GapQuery) -> dict:
+def _parameters(query: GapQuery) -> dict:
     """The access measures (access_ctes.sql) with their defaults for the query's places, as
     stored, and the gap index's own parameters."""
     access = AccessParams(categories=query.categories, year=query.year, radius_m=query.radius_m)
-    return score_parameters(conn, query) | access.bind() | AS_STORED.bind() | {
+    return score_parameters(query) | access.bind() | AS_STORED.bind() | {
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }
@@ -86,7 +83,7 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
     GeoJSON geometry as text."""
     name = "gap_small_areas" if query.level == "lsoa" else "gap_authorities"
     prepare(conn)
-    rows = [dict(r) for r in conn.execute(sql(name), _parameters(conn, query)).mappings()]
+    rows = [dict(r) for r in conn.execute(sql(name), _parameters(query)).mappings()]
     names = spending.unit_names(conn, {r["unit"] for r in rows if r.get("unit")})
     for row in rows:
         if query.level == "authority":

@@ -235,7 +235,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "`radius`, cumulative, 2SFCA, E2SFCA, gravity) and its gap index, as GET /gaps "
                     "computes them. Property meanings: docs/analysis.md.",
         table=f"({source('small_area_layer')})",
-        tables=("places", "place_years", "areas", "indicators", "spending", "analysis_small_areas"),
+        tables=("places", "place_years", "areas", "indicators", "spending", "analysis_small_areas",
+                "analysis_gap_spending"),
         parameters=("categories", "year", "radius", "catchment", "steps", "gravity_scale",
                     "gravity_alpha", "gravity_max"),
         stored_extent=Extent("analysis_small_areas", "origin", 27700),

@@ -341,6 +341,16 @@ def ensure_database(settings: DatabaseSettings | None = None, database: str | No
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
+def copy_database(source: str, copy: str, settings: DatabaseSettings | None = None) -> None:
+    """``copy``, afresh, as a file-level copy of ``source`` (CREATE DATABASE … TEMPLATE: no other
+    session may be connected to ``source`` meanwhile), the owner's."""
+    settings = settings or database_settings()
+    drop_database(copy, settings)
+    with _connect(settings, "postgres") as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+            sql.Identifier(copy), sql.Identifier(source), sql.Identifier(OWNER)))
+
+
 def drop_database(database: str, settings: DatabaseSettings | None = None) -> None:
     settings = settings or database_settings()
     with _connect(settings, "postgres") as conn:

@@ -1,6 +1,6 @@
 """Benchmark: England-scale access — kindmap's refresh and access query against pysal `access`,
-geopandas and the bare-SQL floor, in the same run; then GET /gaps and GET /areas/{code}/summary
-for one authority against their own SQL.
+geopandas and the bare-SQL floor, in the same run; then GET /gaps, GET /areas/{code}/summary and
+GET /priorities (level=lsoa) for one authority against their own SQL.
 
 Needs a database with every source of ../shared/data loaded (and so refreshed):
 
@@ -180,25 +180,32 @@ def pysal_path(db, rounds: int, full: bool) -> dict:
 
 
 def endpoint_paths(db, rounds: int) -> dict:
-    """GET /gaps and GET /areas/{code}/summary for one authority vs their SQL sent straight to
-    PostGIS (the same statements the wrappers run, without HTTP or FastAPI)."""
+    """GET /gaps, GET /areas/{code}/summary and GET /priorities?level=lsoa for one authority vs
+    their SQL sent straight to PostGIS (the same statements the wrappers run, without HTTP or
+    FastAPI)."""
     from fastapi.testclient import TestClient
 
     import analysis
     from analysis.access import AccessParams, gap_features, scope_of, summary
-    from analysis.gap_index import GapQuery, score_parameters
+    from analysis.gap_index import GapQuery, ranked, score_parameters, utlas_of
     from app.main import create_app
 
     params = AccessParams(categories=("library",), year=YEAR, radius_m=RADIUS_M)
 
     def gaps(conn, params, scope):
-        gap = score_parameters(conn, GapQuery(categories=params.categories, year=YEAR, radius_m=RADIUS_M))
+        gap = score_parameters(GapQuery(categories=params.categories, year=YEAR, radius_m=RADIUS_M))
         return gap_features(conn, params, scope, gap)
+
+    def priorities(conn, params, scope):  # the authority's small areas ranked (scope: its UTLAs)
+        return ranked(conn, GapQuery(level="lsoa", categories=params.categories, year=YEAR,
+                                     radius_m=RADIUS_M, utlas=utlas_of(conn, AUTHORITY)))
 
     results = {}
     with TestClient(create_app(db), base_url="http://localhost") as client:
         for name, wrapper, route in (("gaps", gaps, ("/gaps", {"area": AUTHORITY})),
-                                     ("summary", summary, (f"/areas/{AUTHORITY}/summary", {}))):
+                                     ("summary", summary, (f"/areas/{AUTHORITY}/summary", {})),
+                                     ("priorities", priorities,
+                                      ("/priorities", {"level": "lsoa", "authority": AUTHORITY}))):
             def bare():
                 with db.begin() as conn:
                     analysis.prepare(conn)

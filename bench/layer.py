@@ -40,7 +40,7 @@ def floor(z: int, x: int, y: int, radius: float) -> None:
     covering = crs_.covering_polygon(*tiles.TMS.xy_bounds(x, y, z), 3857, margin=2 * tiles.BUFFER / tiles.EXTENT)
     with engine().connect() as conn:
         conn.exec_driver_sql("SET jit = off")  # as the API's engine
-        bound = access.layer_parameters(params, access.Scope(geojson=covering), gap_parameters(conn, params))
+        bound = access.layer_parameters(params, access.Scope(geojson=covering), gap_parameters(params))
         tiles.tile(conn, COLLECTIONS["small_areas"], z, x, y, Selection(bound=bound))
 
 

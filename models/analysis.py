@@ -1,6 +1,6 @@
 """Materialised results of the analysis room (``analysis/``), rebuilt by ``analysis.refresh``."""
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Double, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -47,3 +47,22 @@ class AnalysisStep(Base):
     step: Mapped[str] = mapped_column(String(63), primary_key=True, comment="The step's name in analysis.STEPS")
     versions: Mapped[str] = mapped_column(
         Text, comment="table=version,… of its inputs and outputs when it last ran (data_versions)")
+
+
+class GapSpending(Base):
+    """The gap index's spending part per 2023 upper-tier authority (analysis/gap_spending.py): the
+    comparable unit it belongs to and that unit's real change in public-health spending per head
+    (spending_cut.sql), stored at refresh so requests do not recompute the series."""
+
+    __tablename__ = "analysis_gap_spending"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True, comment="2023 UTLA code")
+    unit: Mapped[str] = mapped_column(
+        Text, comment="Its comparable unit: the UTLA, or UTLAs joined by + (analysis.reorganisations)")
+    base_real_per_head: Mapped[float | None] = mapped_column(
+        Double, comment="The unit's real spending per head in the first year (gap_index.SPENDING_FROM)")
+    real_per_head: Mapped[float | None] = mapped_column(
+        Double, comment="The unit's real spending per head in the last year (gap_index.SPENDING_TO)")
+    real_change_pct: Mapped[float | None] = mapped_column(Double, comment="Change between them, percent")
+    spending_part: Mapped[float | None] = mapped_column(
+        Double, comment="percent_rank of the change among England's units: 1 = the deepest cut")

@@ -29,7 +29,7 @@ RUTLAND = "E06000017"
 def ours(analysis_loaded) -> pd.DataFrame:
     with analysis_loaded.begin() as conn:
         rows = access_rows(prepare(conn), LIBRARIES)
-    return pd.DataFrame([r._asdict() for r in rows]).drop(columns="origin").set_index("code")
+    return pd.DataFrame([r._asdict() for r in rows]).set_index("code")
 
 
 @pytest.fixture(scope="module")

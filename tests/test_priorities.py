@@ -112,6 +112,34 @@ def test_spending_part_ranks_the_real_cut_among_units(client):
     assert rutland["spending_part"] == pytest.approx(larger / (len(change) - 1))
 
 
+
+def test_stored_spending_part_is_every_units_real_cut_ranked(client, loaded):
+    """analysis_gap_spending (written at refresh) against /spending's series for every unit: the
+    real change per head, and its percent rank recomputed here."""
+    units = client.get("/spending", params={"service": "public_health_excl_0_5",
+                                            "from": 2013, "to": 2022}).json()["units"]
+    change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in units
+              if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
+    with loaded.connect() as conn:
+        stored = conn.execute(text("SELECT DISTINCT unit, real_change_pct, spending_part "
+                                   "FROM analysis_gap_spending WHERE spending_part IS NOT NULL")).all()
+    assert len(stored) == len(change) > 100
+    for unit, real_change_pct, spending_part in stored:
+        assert real_change_pct == pytest.approx(change[unit])
+        assert spending_part == pytest.approx(sum(c > change[unit] for c in change.values()) / (len(change) - 1))
+
+
+def test_stored_spending_part_follows_the_spending(loaded):
+    """A change to the stored spending re-runs the step: without the 2013-14 lines no unit has a
+    change since then, so no authority has a spending part (rolled back)."""
+    with loaded.connect() as conn:
+        with conn.begin() as transaction:
+            conn.execute(text("DELETE FROM spending WHERE financial_year = '2013-14'"))
+            written = refresh(conn)
+            parts = conn.execute(text("SELECT count(*), count(spending_part) FROM analysis_gap_spending")).one()
+            transaction.rollback()
+    assert written["gap_spending"] == parts[0] > 100 and parts[1] == 0
+
 def test_authorities_geojson_and_csv_agree(client):
     found = features(client, region="E12000002", limit=50)  # the North West
     assert found and all(re.fullmatch(r"E(06|08|09|10)\d{6}(\+E06\d{6})*", f["id"]) for f in found)

@@ -52,10 +52,11 @@ sites AS MATERIALIZED (
     SELECT c.cell, o.id, o.name, o.category, o.geom
     FROM cells c JOIN opened o ON ST_Intersects(c.cell, o.geom)
 ),
+-- nearest_in_cell and scores cover every small area the cells and pairs reach, scoped or not:
+-- `measured` keeps the scoped ones (filtering here hashed every scoped code twice, ~50 ms for England).
 nearest_in_cell AS (
     SELECT DISTINCT ON (a.code) a.code, s.id, s.name, s.category, ST_Distance(a.origin, s.geom) AS d
     FROM sites s JOIN analysis_small_areas a ON ST_Intersects(s.cell, a.origin)
-    WHERE a.code IN (SELECT code FROM scoped)
     ORDER BY a.code, ST_Distance(a.origin, s.geom), s.id
 ),
 open_places AS (  -- the open places that can reach a scoped small area lie in this box
@@ -85,7 +86,6 @@ scores AS (
            coalesce(sum(power(greatest(w.d, :gravity_min_m) / :gravity_scale_m, :gravity_alpha))
                     FILTER (WHERE w.d <= :gravity_max_m), 0) AS gravity
     FROM pairs w JOIN supply s USING (id)
-    WHERE w.code IN (SELECT code FROM scoped)
     GROUP BY w.code
 ),
 measured AS (

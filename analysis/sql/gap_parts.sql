@@ -6,11 +6,8 @@
 --             min(distance / :access_cap_m, 1) (1 also when there is none at all)
 --   loss      of the places within :radius_m m open in :loss_from, the share not open in :year
 --             (loss_ctes.sql, the definition /closures uses; 0 when there were none)
---   spending  the unit's real public-health cut per head (spending_cut.sql), percent-ranked
-{{spending_units}},
-cut AS (
-{{spending_cut}}
-),
+--   spending  the unit's real public-health cut per head, percent-ranked: stored per 2023 UTLA
+--             at refresh (analysis_gap_spending, gap_spending.sql)
 ranks AS (SELECT max(imd_rank) AS n FROM analysis_small_areas),
 {{loss_statuses}},
 loss_origins AS (SELECT code, origin FROM scoped),
@@ -19,13 +16,12 @@ parts AS (
     SELECT m.code, m.vintage, m.name, m.population, m.imd_rank, m.imd_decile, m.area_id, m.origin,
            m.ltla, m.utla, m.region, m.nearest_place_id AS nearest_id, m.nearest_place_name AS nearest_name,
            m.nearest_place_category AS nearest_category, m.nearest_m, m.count_within AS within_now,
-           h.before, h.lost, h.now, u.unit, c.base_real_per_head, c.real_per_head, c.real_change_pct,
+           h.before, h.lost, h.now, g.unit, g.base_real_per_head, g.real_per_head, g.real_change_pct,
            1 - (m.imd_rank - 1)::float8 / greatest(r.n - 1, 1) AS need_part,
            least(coalesce(m.nearest_m, :access_cap_m) / :access_cap_m, 1) AS access_part,
            CASE WHEN h.before > 0 THEN h.lost::float8 / h.before ELSE 0 END AS loss_part,
-           c.spending_part
+           g.spending_part
     FROM measured m CROSS JOIN ranks r
     JOIN held h USING (code)
-    LEFT JOIN unit_of u ON u.code = m.utla
-    LEFT JOIN cut c ON c.unit = u.unit
+    LEFT JOIN analysis_gap_spending g ON g.code = m.utla
 )

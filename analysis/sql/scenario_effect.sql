@@ -1,14 +1,16 @@
 -- A what-if's effect: the access of the small areas as stored (scenario_before) and with the
 -- scenario applied (scenario_after), both temporary tables of access.sql rows, compared:
 -- residents who gain or lose every place within the radius, the population-weighted mean 2SFCA
--- before and after, and every small area whose figures changed. One JSON object.
+-- before and after, and every small area whose figures changed (its name, population and IMD
+-- decile from analysis_small_areas). One JSON object.
 WITH compared AS (
-    SELECT b.code, b.name, b.population, b.imd_decile,
+    SELECT b.code, s.name, s.population, s.imd_decile,
            b.nearest_m AS nearest_m_before, a.nearest_m AS nearest_m_after,
            b.nearest_place_id AS nearest_place_before, a.nearest_place_id AS nearest_place_after,
            b.count_within AS count_before, a.count_within AS count_after,
            b.fca2 AS fca2_before, a.fca2 AS fca2_after
     FROM scenario_before b JOIN scenario_after a USING (code)
+    JOIN analysis_small_areas s USING (code)
 ),
 changed AS (
     SELECT * FROM compared

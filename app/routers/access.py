@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import analysis
-from analysis import access, gap_index, spending
+from analysis import access, gap_index
 from app import dependencies as dep
 from app.errors import ApiError
 from models.categories import CATEGORIES
@@ -101,13 +101,10 @@ def _parameters(params: access.AccessParams) -> dict:
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
 
 
-def gap_parameters(conn, params: access.AccessParams) -> dict:
+def gap_parameters(params: access.AccessParams) -> dict:
     """What the gap index binds beside the access parameters (/gaps, the small-area layer)."""
-    try:
-        return gap_index.score_parameters(conn, gap_index.GapQuery(
-            categories=params.categories, year=params.year, radius_m=params.radius_m))
-    except spending.SpendingQueryError as error:  # e.g. no population loaded
-        raise ApiError(error.status, error.detail)
+    return gap_index.score_parameters(gap_index.GapQuery(
+        categories=params.categories, year=params.year, radius_m=params.radius_m))
 
 
 def _scope(conn, code: str, parameter: str) -> access.Scope:
@@ -144,7 +141,7 @@ def gaps(
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         scope = _scope(conn, area, "area")
-        features = access.gap_features(conn, params, scope, gap_parameters(conn, params))
+        features = access.gap_features(conn, params, scope, gap_parameters(params))
     head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
 

@@ -91,10 +91,7 @@ def priorities(
     f: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
 ) -> Response:
     with request.app.state.engine.connect() as conn:
-        try:
-            rows = gap_index.ranked(conn, query)
-        except spending.SpendingQueryError as error:  # e.g. no population loaded
-            raise ApiError(error.status, error.detail)
+        rows = gap_index.ranked(conn, query)
     if f == "csv":
         return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,

@@ -17,9 +17,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from analysis import access
 from app import crs as crs_
 from app import dependencies as dep
-from app import caching, tiles
+from app import tiles
 from app.collections import COLLECTIONS
-from app.db import reading
 from app.routers import ogc_features
 from app.routers import tiles as tile_routes
 from app.routers.access import access_params, gap_parameters
@@ -31,8 +30,6 @@ PATH = f"/collections/{LAYER.id}"
 # A plain filter with one value that is also a scope of the access SQL: only its small areas are
 # computed (a scope code matches an LSOA's code, LTLA, UTLA or region).
 SCOPING_FILTERS = ("code", "ltla", "utla", "region")
-GAP_TABLES = ("spending", "indicators")
-_gap_parameters: dict = {}
 
 
 def _scope(chosen: Selection) -> access.Scope:
@@ -51,14 +48,9 @@ def _scope(chosen: Selection) -> access.Scope:
     return access.ENGLAND
 
 
-def _bound(request: Request, params: access.AccessParams, scope: access.Scope) -> dict:
-    """What the layer's query binds. The gap index's own parameters (the spending series) depend
-    only on the stored spending and indicators, so they are read once per version of those."""
-    with reading(request.app.state.engine) as conn:
-        version = caching.data_version(conn, GAP_TABLES)
-        if _gap_parameters.get("version") != version:
-            _gap_parameters.update(version=version, bound=gap_parameters(conn, params))
-        return access.layer_parameters(params, scope, _gap_parameters["bound"])
+def _bound(params: access.AccessParams, scope: access.Scope) -> dict:
+    """What the layer's query binds (the gap index's spending part is stored: no query here)."""
+    return access.layer_parameters(params, scope, gap_parameters(params))
 
 
 @router.get(f"{PATH}/items",
@@ -68,7 +60,7 @@ def _bound(request: Request, params: access.AccessParams, scope: access.Scope) -
 def items(request: Request, params: access.AccessParams = Depends(access_params),
           chosen: Selection = Depends(selection), asked: ogc_features.Page = Depends(ogc_features.page)) -> Response:
     ogc_features.refuse_unknown_parameters(request, LAYER, ogc_features.ITEM_PARAMETERS)
-    chosen = replace(chosen, bound=_bound(request, params, _scope(chosen)))
+    chosen = replace(chosen, bound=_bound(params, _scope(chosen)))
     return ogc_features.items_answer(request, LAYER, chosen, asked)
 
 
@@ -83,7 +75,7 @@ def item(
     crs: crs_.Crs = Depends(dep.crs),
 ) -> Response:
     ogc_features.refuse_unknown_parameters(request, LAYER, {"crs", "f"})
-    bound = _bound(request, params, access.Scope(code=code))
+    bound = _bound(params, access.Scope(code=code))
     return ogc_features.feature(request, LAYER, code, crs, bound, "code")
 
 
@@ -108,5 +100,5 @@ def tile(
 ) -> Response:
     tiles.check_tile(z, x, y)
     covering = crs_.covering_polygon(*tiles.TMS.xy_bounds(x, y, z), 3857, margin=2 * tiles.BUFFER / tiles.EXTENT)
-    chosen = replace(chosen, bound=_bound(request, params, access.Scope(geojson=covering)))
+    chosen = replace(chosen, bound=_bound(params, access.Scope(geojson=covering)))
     return tile_routes.tile(request, z, x, y, LAYER, tms, chosen, properties)
