@@ -39,17 +39,18 @@ def api_role() -> str | None:
     return None if settings.database_url else localdb.API_ROLE
 
 
-def make_engine(url: str, statement_timeout_ms: int | None = None, jit: bool = True) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     settings = database_settings()
     # Client-side bounds as well as the server's statement timeout: keepalives and a TCP user
     # timeout drop a connection whose peer has vanished, instead of waiting for the kernel's hours.
     connect_args: dict = {"connect_timeout": settings.connect_timeout_s, "keepalives": 1,
                           "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 2,
                           "tcp_user_timeout": settings.tcp_user_timeout_ms}
-    options = ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else []) + \
-        ([] if jit else ["-c jit=off"])
-    if options:
-        connect_args["options"] = " ".join(options)
+    # Never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and compiling
+    # them takes seconds, more than they run; the rest are too small to gain from it. Every engine
+    # (the API's, a load's, a test's in-process app) plans alike.
+    options = ["-c jit=off"] + ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else [])
+    connect_args["options"] = " ".join(options)
     # Overflow connections (past pool_size) are closed on return: under load each would be a new
     # backend per request. The API runs at most pool_size requests at once (app/main.py), so only
     # a streamed download holding its connection between chunks reaches into the overflow.
@@ -97,6 +98,5 @@ def engine() -> Engine:
 @lru_cache
 def api_engine() -> Engine:
     """The API's engine (its own role): statements are time-limited so a slow query never hangs a
-    request, and never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and
-    compiling them takes seconds, more than they run; the rest are too small to gain from it."""
-    return make_engine(api_database_url(), database_settings().statement_timeout_ms, jit=False)
+    request."""
+    return make_engine(api_database_url(), database_settings().statement_timeout_ms)
