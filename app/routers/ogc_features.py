@@ -112,6 +112,8 @@ def describe(base: str, collection: Collection, bbox: list[float] | None) -> dic
              "title": "Download as GeoJSON-Seq"},
             {"href": f"{href}/queryables", "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
              "type": "application/schema+json", "title": "Queryables"},
+            {"href": f"{href}/schema", "rel": "describedby", "type": "application/schema+json",
+             "title": "Schema of a feature (the type of every property)"},
         ],
     }
     if collection.geometry is not None:
@@ -163,6 +165,33 @@ def queryables(request: Request, c: Collection = Depends(collection_of)) -> Resp
             "format": c.geometry.format,
             "description": "The feature's geometry (S_INTERSECTS, S_WITHIN, … in filter-crs)"}
     return _json(schema, {}, "application/schema+json")
+
+
+@router.get("/collections/{collectionId}/schema", summary="Schema of a feature (JSON Schema)",
+            response_class=Response,
+            responses={200: {"content": {"application/schema+json": {}},
+                             "description": "A JSON Schema of one GeoJSON feature of the collection: "
+                                            "every property it carries, with its type"}})
+def schema(request: Request, c: Collection = Depends(collection_of)) -> Response:
+    # The whole Feature, with the properties under `properties`: the shape GDAL's OAPIF driver reads
+    # from the `describedby` link (3.12 takes a field's type from `properties.properties`; without a
+    # schema it guesses from the first page, and a number that starts as 1 becomes a 32-bit integer).
+    # Types are the registry's; a property may also be null where its description says so.
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base_url(request)}/collections/{c.id}/schema",
+        "type": "object", "title": c.title, "description": c.description,
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"const": "Feature"},
+            "id": {"type": "integer" if c.integer_id else "string"},
+            "geometry": ({"type": "null"} if c.geometry is None else
+                         {"format": c.geometry.format, "description": "GeoJSON geometry, or null where unlocated"}),
+            "properties": {"type": "object", "properties": {name: p.schema() for name, p in c.properties.items()},
+                           "required": list(c.properties), "additionalProperties": False},
+        },
+    }
+    return _json(body, {}, "application/schema+json")
 
 
 ITEMS_RESPONSES = {200: {"content": {media: {} for media in formats.MEDIA_TYPES.values()},
