@@ -1,5 +1,6 @@
 """Engines and connection pools for the database in use: the owner's (migrations, loads, keys)
 and the API's (a role that reads, and writes only what app/privileges.py grants)."""
+import os
 import time
 from functools import lru_cache
 
@@ -49,8 +50,10 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     # Never JIT-compiled: the analysis queries are costed high (whole-table CTEs) and compiling
     # them takes seconds, more than they run; the rest are too small to gain from it. Every engine
     # (the API's, a load's, a test's in-process app) plans alike.
-    options = ["-c jit=off"] + ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else [])
-    connect_args["options"] = " ".join(options)
+    # libpq reads PGOPTIONS only when no options are given: the user's come first, kept.
+    options = [os.environ.get("PGOPTIONS", ""), "-c jit=off"] + \
+        ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else [])
+    connect_args["options"] = " ".join(o for o in options if o)
     # Overflow connections (past pool_size) are closed on return: under load each would be a new
     # backend per request. The API runs at most pool_size requests at once (app/main.py), so only
     # a streamed download holding its connection between chunks reaches into the overflow.
