@@ -63,7 +63,8 @@ def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
     return tuple(steps)
 
 
-def access_params(
+# Parses only, so it runs on the event loop (app/dependencies.py: no thread-pool hop per request).
+async def access_params(
     categories: Annotated[str, Query(
         description="Categories of place, comma-separated: " + ", ".join(CATEGORIES),
         openapi_examples={"libraries and community centres": {"value": "library,community_centre"}})] = "library",
