@@ -12,7 +12,8 @@ Inputs: every origin of analysis_small_areas (≈33k English LSOAs) and every li
 backends are not in it), and what each includes, end to end:
 
 - floor: the core query alone in bare SQL over the refreshed base — nearest (Voronoi cells of the
-  open libraries, as kindmap), count within 1,200 m, 2SFCA — rows fetched into Python;
+  open libraries, as kindmap), count within 1,200 m, 2SFCA — rows fetched into Python in
+  PostgreSQL's binary format, as kindmap fetches its own (since session 8; text before);
 - kindmap: ``analysis.refresh`` then ``access_rows`` for England (nearest, count within 1,200 m,
   cumulative, 2SFCA, E2SFCA, gravity), rows fetched into Python; in three cases, each in a
   transaction rolled back afterwards: ``places_changed`` (the data versions of places and
@@ -121,11 +122,12 @@ def kindmap_path(db, rounds: int) -> dict:
 
 def floor_path(db, rounds: int) -> dict:
     import analysis
+    from analysis.sql import binary_rows
 
-    def run():
+    def run():  # rows fetched in binary, as kindmap's access_rows fetches them
         with db.begin() as conn:
             analysis.prepare(conn)
-            return len(conn.execute(text(FLOOR_SQL), {"year": YEAR, "radius": RADIUS_M}).all())
+            return len(binary_rows(conn, text(FLOOR_SQL), {"year": YEAR, "radius": RADIUS_M}))
     seconds, rows = best_of(run, rounds)
     return {"seconds": round(seconds, 3), "rows": rows}
 
