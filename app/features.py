@@ -74,8 +74,18 @@ def geometry_json(collection: Collection, crs: crs_.Crs) -> str:
     return f"COALESCE(ST_AsGeoJSON({crs_.output(collection, crs)}, {crs.decimals}, 0), 'null')"
 
 
+def properties_json(collection: Collection, query: ItemsQuery) -> str:
+    """SQL over t: the feature's properties as JSON text; for every property, the stored JSON where
+    the collection keeps one (no fallback to building it: a fallback's columns would be carried
+    through every sort, and the stored JSON is written in the same transaction as the data)."""
+    chosen = list(chosen_properties(collection, query))
+    if collection.stored_properties and chosen == list(collection.properties):
+        return f"{collection.stored_properties}::text"
+    return collection.properties_json(chosen) + "::text"
+
+
 def feature_sql(collection: Collection, query: ItemsQuery, where_sql: str) -> str:
-    properties = ", ".join(f"'{name}', {p.sql}" for name, p in chosen_properties(collection, query).items())
+    properties = properties_json(collection, query)
     return sql("items").format(id=collection.id_column, geometry=geometry_json(collection, query.crs),
                                properties=properties, table=collection.table, where=where_sql,
                                order_by=order_by(collection, query))
