@@ -112,23 +112,30 @@ def _text_as_bytes(conn, cursor, statement, parameters, context, executemany) ->
         cursor.adapters.register_loader("text", _Utf8)
 
 
+def page_statement(collection: Collection, query: ItemsQuery, tables: tuple[str, ...] = ()) -> tuple:
+    """(statement, parameters) of a page: its features and one more (is there a next page?), read
+    as bytes; with ``tables`` each row also carries their data version, and a row with no feature
+    stands for an empty page."""
+    where_sql, params = where(collection, query.selection)
+    statement = feature_sql(collection, query, where_sql)
+    bound = {**params, **page_params(query, extra=1)}
+    if tables:
+        statement = f"SELECT v.version, f.feature FROM ({sql('data_versions')}) v LEFT JOIN LATERAL ({statement}) f ON true"
+        bound["tables"] = list(tables)
+    return text(statement).execution_options(text_as_bytes=True), bound
+
+
 def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
           version: str = "", tables: tuple[str, ...] = ()) -> tuple[str, bytes]:
     """(data version, a GeoJSON FeatureCollection page with numberMatched and next/prev links, as
     UTF-8). With ``tables`` the version of those tables is read by the page's own statement (one
     round trip, and the ETag names the very snapshot the features come from); else ``version`` is it."""
-    where_sql, params = where(collection, query.selection)
-    statement = feature_sql(collection, query, where_sql)
-    bound = {**params, **page_params(query, extra=1)}
+    found = conn.execute(*page_statement(collection, query, tables)).all()
     if tables:
-        # One row per feature, each with the version; one row with no feature when none matched.
-        found = conn.execute(text(f"SELECT v.version, f.feature FROM ({sql('data_versions')}) v "
-                                  f"LEFT JOIN LATERAL ({statement}) f ON true").execution_options(text_as_bytes=True),
-                             {**bound, "tables": list(tables)}).all()
         version = found[0][0].decode() or "0"
         rows = [feature for _, feature in found if feature is not None]
     else:
-        rows = conn.execute(text(statement).execution_options(text_as_bytes=True), bound).scalars().all()
+        rows = [feature for feature, in found]
     limit = query.limit if query.limit is not None else len(rows)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -139,7 +146,7 @@ def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url:
         links.append(_link("prev", _with_offset(self_url, max(0, query.offset - limit)), "Previous page"))
     head = {"type": "FeatureCollection", "numberReturned": len(rows), "links": links}
     matched = len(rows) + query.offset if not more and (rows or not query.offset) else \
-        number_matched(conn, collection, query.selection, where_sql, params, version)
+        number_matched(conn, collection, query.selection, *where(collection, query.selection), version)
     if matched is not None:
         head["numberMatched"] = matched
     return version, b"".join([json.dumps(head)[:-1].encode(), b',"features":[', b",".join(rows), b"]}"])
