@@ -7,7 +7,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import TextClause, text
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, TextClause, text
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 INCLUDE = re.compile(r"\{\{(\w+)\}\}")
@@ -23,3 +24,14 @@ def source(name: str) -> str:
 def sql(name: str) -> TextClause:
     """The statement in ``analysis/sql/<name>.sql``, ready to execute with bound parameters."""
     return text(source(name))
+
+
+def binary_rows(conn: Connection, statement: TextClause, params: dict) -> list:
+    """Every row of ``statement`` as named tuples, fetched in PostgreSQL's binary format, in the
+    current transaction of ``conn``. For many rows of numbers: the text format spends more time
+    printing floats in the server and parsing them back here than the query takes to aggregate
+    them (England's access rows: ~60 ms of ~0.5 s); binary values are the same doubles, unrounded."""
+    compiled = statement.compile(dialect=conn.dialect)
+    with conn.connection.driver_connection.cursor(binary=True, row_factory=namedtuple_row) as cursor:
+        cursor.execute(str(compiled), compiled.construct_params(params))
+        return cursor.fetchall()

@@ -11,13 +11,12 @@ route itself, which waits on the database, stays ``def`` (one hop).
 """
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BeforeValidator
 
 from app import cql
@@ -202,30 +201,42 @@ def _list(raw: str | None) -> list[str] | None:
     return [v.strip() for v in raw.split(",") if v.strip()] if raw else None
 
 
-def _property_filter_parameters() -> list[inspect.Parameter]:
-    """One query parameter per registry filter name, described with its collections and vocabulary."""
+def _property_filter_descriptions() -> dict[str, str]:
+    """Each registry filter name, described with its collections and vocabulary."""
     described: dict[str, list[str]] = {}
     vocabularies: dict[str, set[str]] = {}
     for c in COLLECTIONS.values():
         for name, prop in c.filters.items():
             described.setdefault(name, []).append(c.id)
             vocabularies.setdefault(name, set()).update(prop.enum or ())
-    parameters = []
+    descriptions = {}
     for name, ids in described.items():
-        text = f"{', '.join(ids)}: only these values of `{name}`, comma-separated"
+        descriptions[name] = f"{', '.join(ids)}: only these values of `{name}`, comma-separated"
         if vocabularies[name]:
-            text += ": " + ", ".join(sorted(vocabularies[name]))
-        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                            annotation=Annotated[str | None, Query(description=text)]))
-    return parameters
+            descriptions[name] += ": " + ", ".join(sorted(vocabularies[name]))
+    return descriptions
 
 
-async def property_filters(**given: str | None) -> dict[str, list[str]]:
-    """The registry's plain filters given (`?category=library,village_hall`), as value lists."""
-    return {name: _list(raw) or [] for name, raw in given.items() if raw is not None}
+PROPERTY_FILTERS = _property_filter_descriptions()
 
 
-property_filters.__signature__ = inspect.Signature(_property_filter_parameters())
+async def property_filters(request: Request) -> dict[str, list[str]]:
+    """The registry's plain filters given (`?category=library,village_hall`), as value lists.
+
+    Read from the query string here, not declared as FastAPI parameters: FastAPI checks each
+    declared parameter on every request, given or not, and these are 19 names (a third of an items
+    request's CPU in the event loop went to resolving its parameters). Every route that takes a
+    selection documents them with ``openapi_extra=filter_parameters()``."""
+    given = request.query_params
+    return {name: _list(given[name]) or [] for name in PROPERTY_FILTERS if name in given}
+
+
+def filter_parameters() -> dict:
+    """The plain filters as OpenAPI query parameters, for a route's ``openapi_extra``."""
+    return {"parameters": [{"name": name, "in": "query", "required": False, "description": text,
+                            "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "description": text,
+                                       "title": name.replace("_", " ").title()}}
+                           for name, text in PROPERTY_FILTERS.items()]}
 
 
 async def output_format(

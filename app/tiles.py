@@ -55,6 +55,23 @@ def tile_properties(collection: Collection, names: list[str] | None) -> dict:
 
 def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection,
          properties: list[str] | None = None) -> bytes:
+    statement, params = tile_query(collection, z, x, y, chosen, properties)
+    return bytes(conn.execute(text(statement), params).scalar())
+
+
+def versioned_tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chosen: Selection,
+                   properties: list[str] | None, tables: tuple[str, ...]) -> tuple[str, bytes]:
+    """(the data version of ``tables``, the tile) in one statement: one round trip, and the ETag
+    names the very snapshot the tile comes from (as features.items does for a page)."""
+    statement, params = tile_query(collection, z, x, y, chosen, properties)
+    version, body = conn.execute(text(f"SELECT v.version, t.mvt FROM ({sql('data_versions')}) v, "
+                                      f"({statement}) t(mvt)"), {**params, "tables": list(tables)}).one()
+    return version or "0", bytes(body)
+
+
+def tile_query(collection: Collection, z: int, x: int, y: int, chosen: Selection,
+               properties: list[str] | None) -> tuple[str, dict]:
+    """The tile's statement (app/sql/tile.sql) and what it binds; 400 for a tile off the grid."""
     check_tile(z, x, y)
     where_sql, params = where(collection, chosen)
     columns = [f"{p.sql} AS {quote(name)}" for name, p in tile_properties(collection, properties).items()]
@@ -64,10 +81,10 @@ def tile(conn: Connection, collection: Collection, z: int, x: int, y: int, chose
                                    columns="".join(f", {c}" for c in columns), table=collection.table,
                                    where=where_sql)
     pixel = WORLD_M / 2 ** z / EXTENT
-    return bytes(conn.execute(text(statement), {
+    return statement, {
         **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
         "tolerance": pixel / 4 / METRES_PER_DEGREE, "layer": collection.id,
-        "feature_id": "id" if collection.integer_id else None}).scalar())
+        "feature_id": "id" if collection.integer_id else None}
 
 
 def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict) -> dict:

@@ -131,16 +131,42 @@ def ms(fn) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def wrk(url: str, seconds: int) -> str:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a server has used so far: the process and its workers (Linux /proc)."""
+    def own(p: int) -> tuple[int, float]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    try:
+        total = own(pid)[1]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent, seconds = own(int(entry.name))
+                except (OSError, ValueError, IndexError):
+                    continue  # gone meanwhile
+                total += seconds if parent == pid else 0
+        return total
+    except OSError:
+        return None
+
+
+def wrk(url: str, seconds: int, server: subprocess.Popen) -> str:
+    """wrk's throughput, p99 and errors, and the server's CPU per request (what sets throughput and
+    the tail when the server, PostgreSQL and wrk share the cores)."""
     if shutil.which("wrk") is None:
         return "skipped: wrk is not installed"
+    before = cpu_seconds(server.pid)
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True).stdout
+    after = cpu_seconds(server.pid)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"\s99%\s+([\d.]+\w+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+    done = re.search(r"(\d+) requests in", out)
+    cpu = f", server CPU {1000 * (after - before) / int(done.group(1)):.2f} ms per request" \
+        if done and int(done.group(1)) and before is not None and after is not None else ""
     return f"{rps.group(1) if rps else '?'} req/s, p99 {p99.group(1) if p99 else '?'}, " \
-           f"errors: {errors.group(0) if errors else 'none'}"
+           f"errors: {errors.group(0) if errors else 'none'}{cpu}"
 
 
 def main() -> None:
@@ -185,8 +211,8 @@ def main() -> None:
                   "| case | kindmap | tipg | tipg/kindmap | bare SQL | kindmap/floor |",
                   "|---|---|---|---|---|---|", *rows,
                   f"wrk -t2 -c16 -d{args.wrk_seconds}s, bbox page of 100 places:",
-                  f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds)}",
-                  f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds)}",
+                  f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds, kindmap)}",
+                  f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds, tipg)}",
                   "load average (1, 5, 15 min) before: " + ", ".join(f"{v:.1f}" for v in load_before)
                   + "; after: " + ", ".join(f"{v:.1f}" for v in os.getloadavg())]
         print("\n".join(report))

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from loaders.errors import LoadError
+from models.table_statistics import analyse
 
 log = structlog.get_logger(__name__)
 
@@ -205,8 +206,9 @@ class LoadContext:
             FROM up"""
         new, changed, staged = self.conn.execute(text(sql), {"run": self.run_id, **target.params}).one()
         if new or changed:
-            # Later steps of the same load query this table; give the planner its new contents.
-            self.conn.execute(text(f"ANALYZE {target.table}"))
+            # Later steps of the same load query this table; give the planner its new contents
+            # (recorded: the analysis refresh does not analyse it again unless it changes again).
+            analyse(self.conn, target.table)
         counts = {"staged": staged, "new": new, "changed": changed, "unchanged": staged - new - changed}
         totals = self.report.tables.setdefault(target.table, {k: 0 for k in counts})
         for k, v in counts.items():

@@ -19,6 +19,7 @@ from edits.reload import after_grouping as edits_after_grouping
 from loaders.identity import PART_SOURCES, resolve
 from loaders.pipeline import LoadContext, Target
 from loaders.statement_links import BASIC_2023, STATEMENT_LISTS
+from models.table_statistics import analyse, analyse_if_changed, unchanged
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 from models.places import COUNTRIES, STATUS_YEARS
 
@@ -151,9 +152,10 @@ def places_changed(ctx: LoadContext) -> None:
     ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
                 first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES), place=None,
                 statement_lists=list(STATEMENT_LISTS))
-    # Statistics for both sides, so the anti-join is hashed, never a nested loop.
+    # Statistics for both sides, so the anti-join is hashed, never a nested loop (place_years'
+    # are usually still those taken after the last write to it, below).
     ctx.execute("ANALYZE resolved_years")
-    ctx.execute("ANALYZE place_years")
+    analyse_if_changed(ctx.conn, "place_years")
     removed = ctx.execute("""
         DELETE FROM place_years py WHERE NOT EXISTS (
             SELECT 1 FROM resolved_years r WHERE r.place_id = py.place_id AND r.year = py.year)""")
@@ -162,6 +164,11 @@ def places_changed(ctx: LoadContext) -> None:
         ON CONFLICT (year, place_id) DO UPDATE SET status = EXCLUDED.status
             WHERE place_years.status IS DISTINCT FROM EXCLUDED.status""")
     ctx.execute("DROP TABLE resolved_years")
+    # place_current (next) and the analysis refresh after the load plan on the new contents.
+    if removed or written:
+        analyse(ctx.conn, "place_years")
+    else:
+        unchanged(ctx.conn, "place_years")
     if removed or written:
         ctx.report.tables["place_years"] = {"written": written, "removed": removed}
     written, removed = refresh_current(ctx.conn)

@@ -20,3 +20,4 @@ class DataVersion(Base):
     table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, server_default="0")
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+

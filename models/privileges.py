@@ -36,4 +36,5 @@ API_WRITES: dict[str, str] = {
     "SEQUENCE place_proposals_id_seq": "USAGE",
     # the statement triggers (bump_data_version) run as the writer: ETags follow every write
     "TABLE data_versions": "INSERT, UPDATE",
+    "TABLE table_statistics": "UPDATE (changed)",  # bump_table_changes(), on places and place_years
 }

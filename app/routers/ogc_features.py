@@ -219,7 +219,7 @@ async def page(limit: int | None = Depends(dep.limit), offset: int = Depends(dep
 
 @router.get("/collections/{collectionId}/items",
             summary="Features of a collection (GeoJSON pages; CSV, GeoJSON-Seq, GeoPackage downloads)",
-            response_class=Response, responses=ITEMS_RESPONSES)
+            response_class=Response, responses=ITEMS_RESPONSES, openapi_extra=dep.filter_parameters())
 def items(request: Request, c: Collection = Depends(collection_of), chosen: Selection = Depends(selection),
           asked: Page = Depends(page)) -> Response:
     return items_answer(request, c, chosen, asked)

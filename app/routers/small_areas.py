@@ -56,7 +56,7 @@ def _bound(params: access.AccessParams, scope: access.Scope) -> dict:
 @router.get(f"{PATH}/items",
             summary="Small areas with their access and gap index (GeoJSON pages; CSV, GeoJSON-Seq, "
                     "GeoPackage downloads)",
-            response_class=Response, responses=ogc_features.ITEMS_RESPONSES)
+            response_class=Response, responses=ogc_features.ITEMS_RESPONSES, openapi_extra=dep.filter_parameters())
 def items(request: Request, params: access.AccessParams = Depends(access_params),
           chosen: Selection = Depends(selection), asked: ogc_features.Page = Depends(ogc_features.page)) -> Response:
     ogc_features.refuse_unknown_parameters(request, LAYER, ogc_features.ITEM_PARAMETERS)
@@ -80,7 +80,8 @@ def item(
 
 
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/tilejson.json",
-            summary="TileJSON 3.0 of the small-area layer (its parameters and filters are kept in its URL)")
+            summary="TileJSON 3.0 of the small-area layer (its parameters and filters are kept in its URL)",
+            openapi_extra=dep.filter_parameters())
 def tilejson(request: Request, params: access.AccessParams = Depends(access_params),
              tms: str = Depends(tile_routes.tile_matrix_set), chosen: Selection = Depends(selection),
              properties: list[str] | None = Depends(dep.properties)) -> dict:
@@ -89,7 +90,7 @@ def tilejson(request: Request, params: access.AccessParams = Depends(access_para
 
 @router.get(f"{PATH}/tiles/{{tileMatrixSetId}}/{{z}}/{{x}}/{{y}}",
             summary="One vector tile (MVT) of the small-area layer, computed for the small areas in it",
-            response_class=Response, responses=tile_routes.TILE_RESPONSES)
+            response_class=Response, responses=tile_routes.TILE_RESPONSES, openapi_extra=dep.filter_parameters())
 def tile(
     request: Request,
     z: tile_routes.Zoom, x: tile_routes.Column, y: tile_routes.Row,

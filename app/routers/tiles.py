@@ -79,7 +79,8 @@ def tileset(request: Request, c: Collection = Depends(spatial_collection),
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
-            summary="TileJSON 3.0 of a collection's tiles (filters given here are kept in its URL)")
+            summary="TileJSON 3.0 of a collection's tiles (filters given here are kept in its URL)",
+            openapi_extra=dep.filter_parameters())
 def tilejson(request: Request, c: Collection = Depends(spatial_collection),
              tms: str = Depends(tile_matrix_set), chosen: Selection = Depends(selection),
              properties: list[str] | None = Depends(dep.properties)) -> dict:
@@ -101,7 +102,7 @@ TILE_RESPONSES = {200: {"content": {MVT: {}}, "description": "A Mapbox Vector Ti
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{x}/{y}",
             summary="One vector tile (MVT); plain filters and CQL2 select its features as in items",
-            response_class=Response, responses=TILE_RESPONSES)
+            response_class=Response, responses=TILE_RESPONSES, openapi_extra=dep.filter_parameters())
 def tile(
     request: Request, z: Zoom, x: Column, y: Row,
     c: Collection = Depends(spatial_collection),
@@ -111,13 +112,17 @@ def tile(
 ) -> Response:
     refuse_unknown_parameters(request, c, TILE_PARAMETERS)
     with reading(request.app.state.engine) as conn:
-        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
-        # A computed collection's tile costs seconds: kept per ETag (data version and URL).
-        body = COMPUTED_TILES.get(headers["ETag"]) if c.parameters else None
-        if body is None:
-            body = tiles.tile(conn, c, z, x, y, chosen, properties)
-            if c.parameters:
-                COMPUTED_TILES.put(headers["ETag"], body)
+        if not c.parameters and not caching.conditional(request):  # the version comes with the tile
+            version, body = tiles.versioned_tile(conn, c, z, x, y, chosen, properties, c.data_tables)
+            headers = caching.validate(request, version)
+        else:
+            headers = caching.validate(request, caching.data_version(conn, c.data_tables))
+            # A computed collection's tile costs seconds: kept per ETag (data version and URL).
+            body = COMPUTED_TILES.get(headers["ETag"]) if c.parameters else None
+            if body is None:
+                body = tiles.tile(conn, c, z, x, y, chosen, properties)
+                if c.parameters:
+                    COMPUTED_TILES.put(headers["ETag"], body)
     if not body:
         return Response(status_code=204, headers=headers)
     return Response(body, media_type=MVT, headers=headers)

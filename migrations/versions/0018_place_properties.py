@@ -12,14 +12,14 @@ path for a UNION ALL branch that has a WHERE clause of its own, so the canonical
 record and the view's own WHERE keeps the same rows (a record merged into no place, and either the
 edit branch or a place with no live edit).
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
