@@ -3,11 +3,12 @@
 Both servers run on loopback with the same number of uvicorn workers against one PostGIS
 database holding the demo sample (`kindmap demo --no-serve`). Each case is requested `--rounds`
 times from each server, alternating, after warm-up; the floor is kindmap's own query for the
-case sent straight through psycopg (no HTTP). Then `wrk` loads the bbox page on each server.
+case sent straight through psycopg (no HTTP). Then `wrk` loads the bbox page on each server:
+kindmap with each of `--wrk-workers` (1 and 2), tipg with `--workers`.
 tipg is installed apart (its pins differ from kindmap's):
 
     python3 -m venv .kindmap/tipg-venv && .kindmap/tipg-venv/bin/pip install tipg uvicorn
-    .venv/bin/python -m bench.compare [--rounds 20] [--workers 2] [--wrk-seconds 10] [--out FILE]
+    .venv/bin/python -m bench.compare [--rounds 20] [--workers 2] [--wrk-seconds 10] [--wrk-workers 1,2] [--out FILE]
 
 Prints a Markdown table (medians in ms, ratios), the wrk lines and the machine's load average
 before and after (and writes them to ``--out``; `make bench` runs all this from a fresh clone).
@@ -155,6 +156,8 @@ def wrk(url: str, seconds: int, server: subprocess.Popen) -> str:
     the tail when the server, PostgreSQL and wrk share the cores)."""
     if shutil.which("wrk") is None:
         return "skipped: wrk is not installed"
+    # 2 s first, unmeasured: every worker opens its pooled connections and prepares its statements.
+    subprocess.run(["wrk", "-t2", "-c16", "-d2s", url], capture_output=True)
     before = cpu_seconds(server.pid)
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True).stdout
@@ -169,11 +172,34 @@ def wrk(url: str, seconds: int, server: subprocess.Popen) -> str:
            f"errors: {errors.group(0) if errors else 'none'}{cpu}"
 
 
+def serve_kindmap(url: str, port: int, workers: int) -> subprocess.Popen:
+    quiet = {"KINDMAP_LOG_LEVEL": "WARNING"}  # no access log line per request, as tipg
+    return start([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
+                 {**os.environ, **quiet, "KINDMAP_DATABASE_URL": url}, port, "/health")
+
+
+def wrk_kindmap(url: str, port: int, running: subprocess.Popen, args, workers: int, box: str) -> str:
+    """wrk on kindmap with ``workers`` workers: the server of the table when it has as many, else
+    one started for the run (on 2 cores one worker may do better: PostgreSQL needs the other)."""
+    server = running
+    if workers != args.workers:
+        port = free_port()
+        server = serve_kindmap(url, port, workers)
+    try:
+        return wrk(f"http://127.0.0.1:{port}/collections/places/items?bbox={box}&limit=100", args.wrk_seconds, server)
+    finally:
+        if server is not running:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--wrk-workers", default="1,2",
+                        help="kindmap's worker counts under wrk, comma-separated (tipg keeps --workers)")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     load_before = os.getloadavg()
@@ -181,9 +207,7 @@ def main() -> None:
         sys.exit(f"tipg is not installed at {TIPG}: see this module's docstring")
     url = database_url()
     k_port, t_port = free_port(), free_port()
-    quiet = {"KINDMAP_LOG_LEVEL": "WARNING"}  # no access log line per request, as tipg
-    kindmap = start([sys.executable, "-m", "app.cli", "serve", "--port", str(k_port), "--workers", str(args.workers)],
-                    {**os.environ, **quiet, "KINDMAP_DATABASE_URL": url}, k_port, "/health")
+    kindmap = serve_kindmap(url, k_port, args.workers)
     tipg_env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg", "postgresql"),
                 "TIPG_DB_SCHEMAS": '["public"]'}
     tipg = start([str(TIPG), "tipg.main:app", "--port", str(t_port), "--workers", str(args.workers),
@@ -211,8 +235,9 @@ def main() -> None:
                   "| case | kindmap | tipg | tipg/kindmap | bare SQL | kindmap/floor |",
                   "|---|---|---|---|---|---|", *rows,
                   f"wrk -t2 -c16 -d{args.wrk_seconds}s, bbox page of 100 places:",
-                  f"  kindmap: {wrk(f'http://127.0.0.1:{k_port}/collections/places/items?bbox={box}&limit=100', args.wrk_seconds, kindmap)}",
-                  f"  tipg:    {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds, tipg)}",
+                  *[f"  kindmap, {workers} worker(s): {wrk_kindmap(url, k_port, kindmap, args, workers, box)}"
+                    for workers in map(int, args.wrk_workers.split(","))],
+                  f"  tipg, {args.workers} worker(s): {wrk(f'http://127.0.0.1:{t_port}/collections/public.places/items?bbox={box}&limit=100&properties={PLACE_PROPERTIES}', args.wrk_seconds, tipg)}",
                   "load average (1, 5, 15 min) before: " + ", ".join(f"{v:.1f}" for v in load_before)
                   + "; after: " + ", ".join(f"{v:.1f}" for v in os.getloadavg())]
         print("\n".join(report))

@@ -1,7 +1,7 @@
 """HTTP caching and the API description: strong ETags that change when the data change, 304s,
 gzip, and an OpenAPI document whose version, types and claims agree with the landing page."""
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.test_api import assert_problem, client  # noqa: F401  (client: fixture)
 
@@ -19,6 +19,25 @@ def test_etag_304_and_invalidation_by_a_write(client, path):
         conn.execute(text("UPDATE places SET updated_at = now() WHERE id = 1"))  # ETag is its own version)
     changed = client.get(path, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
+
+
+def test_a_tile_is_one_statement_and_its_revalidation_one_more_cheap_one(client):
+    """The tile's statement also reads its ETag's data version (one round trip); a revalidation
+    reads only the version and answers 304 without the tile query."""
+    path, statements = "/collections/places/tiles/WebMercatorQuad/8/126/82", []
+    engine = client.app.state.engine
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        tag = client.get(path).headers["etag"]
+        assert len(statements) == 1 and "data_versions" in statements[0] and "ST_AsMVT" in statements[0]
+        statements.clear()
+        assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+        assert len(statements) == 1 and "ST_AsMVT" not in statements[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_etag_differs_by_representation(client):
