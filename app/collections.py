@@ -102,6 +102,9 @@ class Collection:
     # by its own routes (app/routers/small_areas.py), with its extent read from a stored table.
     parameters: tuple[str, ...] = ()
     stored_extent: Extent | None = None
+    # SQL over t: the JSON of every property, in this order, stored in the transaction that writes
+    # the data (so a page of every property concatenates text instead of building JSON per feature).
+    stored_properties: str | None = None
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -118,6 +121,12 @@ class Collection:
     @property
     def extent(self) -> Extent:
         return self.stored_extent or Extent(self.table, self.geometry.column)
+
+    def properties_json(self, names: list[str] | None = None) -> str:
+        """SQL over t building the JSON object (json, not jsonb: in this order) of these
+        properties, every one by default."""
+        chosen = self.properties if names is None else {name: self.properties[name] for name in names}
+        return "json_build_object(" + ", ".join(f"'{name}', {p.sql}" for name, p in chosen.items()) + ")"
 
 
 def _measure(sql: str, type: str, description: str) -> Property:
@@ -138,6 +147,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
         tables=("places", "place_edits", "place_current"),
         editable=True,
+        stored_properties="t.properties",  # place_current.properties (loaders/sql/place_current.sql)
         geometry=Geometry("Point"),
         temporal=Temporal(
             f"Open at some time in the years given ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}), by the "

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from app.collections import COLLECTIONS
 from models.places import STATUS_YEARS
 from tests.conftest import SAMPLE, scalar
 
@@ -96,6 +97,16 @@ def _record_key(record: dict) -> tuple[str, str]:
     return record["source"], record["source_ref"]
 
 
+def unbuilt_properties(db) -> list[int]:
+    """Places whose stored properties (place_current.properties, what a page of every property
+    serves) differ from the JSON the registry builds from the view's columns, as pages did before."""
+    with db.connect() as conn:
+        return conn.execute(text(f"""
+            SELECT t.id FROM place_features t
+            WHERE CAST(t.properties AS text) IS DISTINCT FROM CAST({COLLECTIONS['places'].properties_json()} AS text)
+            ORDER BY t.id""")).scalars().all()
+
+
 def test_the_served_status_and_sources_follow_every_load_in_either_order(db, load, shared_data):
     """place_current (what the collection serves and a status filter reads) equals what place_years
     and the records say after each load, whichever list comes first, and a reload writes nothing."""
@@ -109,6 +120,7 @@ def test_the_served_status_and_sources_follow_every_load_in_either_order(db, loa
             load(kind, path)
             served = served_of_place(db)
             assert served == derived_of_place(db) and len(served) == scalar(db, "SELECT count(*) FROM place_features")
+            assert unbuilt_properties(db) == []
         # the same places with the same status, under whichever ids this order gave them
         by_records.append({frozenset(map(_record_key, sources)): status for status, sources in served.values()})
     assert by_records[0] == by_records[1]
@@ -116,3 +128,13 @@ def test_the_served_status_and_sources_follow_every_load_in_either_order(db, loa
     before = scalar(db, "SELECT md5(string_agg(c::text, ',' ORDER BY place_id)) FROM place_current c")
     assert load("libraries-taskforce", TASKFORCE).status.startswith("no-op")
     assert scalar(db, "SELECT md5(string_agg(c::text, ',' ORDER BY place_id)) FROM place_current c") == before
+
+
+def test_the_served_properties_follow_a_boundary_load_that_sets_countries(db, load):
+    """OpenStreetMap places loaded before the 2023 boundaries get their country from the boundary
+    load, and the stored properties a page of every property serves carry it."""
+    load("osm", SAMPLE / "rutland_osm_third_places.geojson")
+    assert scalar(db, "SELECT count(*) FROM places WHERE country IS NOT NULL") == 0
+    load("boundaries", SAMPLE / "ctyua_dec2023_uk_buc.topojson", level="utla", vintage="2023-12")
+    assert scalar(db, "SELECT count(*) FROM places WHERE country IS NULL") == 0
+    assert unbuilt_properties(db) == []
