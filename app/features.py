@@ -77,12 +77,14 @@ def geometry_json(collection: Collection, crs: crs_.Crs) -> str:
 
 def properties_json(collection: Collection, query: ItemsQuery) -> str:
     """SQL over t: the feature's properties as JSON text; for every property, the stored JSON where
-    the collection keeps one (no fallback to building it: a fallback's columns would be carried
-    through every sort, and the stored JSON is written in the same transaction as the data)."""
+    the collection keeps one and the running registry built it (its key), else built here: after a
+    release whose properties differ, and for a place whose stored row is not there."""
     chosen = list(chosen_properties(collection, query))
+    built = collection.properties_json(chosen) + "::text"
     if collection.stored_properties and chosen == list(collection.properties):
-        return f"{collection.stored_properties}::text"
-    return collection.properties_json(chosen) + "::text"
+        return (f"CASE WHEN {collection.stored_properties_key} = '{collection.properties_key}' "
+                f"THEN {collection.stored_properties}::text ELSE {built} END")
+    return built
 
 
 def feature_sql(collection: Collection, query: ItemsQuery, where_sql: str) -> str:

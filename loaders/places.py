@@ -177,12 +177,12 @@ def places_changed(ctx: LoadContext) -> None:
 
 
 # The properties it stores are the registry's: the page reads them as the route would build them.
-PLACE_CURRENT = text((SQL / "place_current.sql").read_text().format(
-    properties=COLLECTIONS["places"].properties_json()))
+SERVED = COLLECTIONS["places"]
+PLACE_CURRENT = text((SQL / "place_current.sql").read_text().format(properties=SERVED.properties_json()))
 
 
 def refresh_current(conn: Connection, place: int | None = None) -> tuple[int, int]:
     """place_current after place_years (sql/place_current.sql): every place, or ``place`` only
     (an edit's); (rows written, rows removed)."""
-    written, removed = conn.execute(PLACE_CURRENT, {"place": place}).one()
+    written, removed = conn.execute(PLACE_CURRENT, {"place": place, "properties_key": SERVED.properties_key}).one()
     return written, removed

@@ -114,3 +114,6 @@ class PlaceCurrent(Base):
     properties: Mapped[dict] = mapped_column(
         JSON, comment="The feature's properties as the places collection serves them (app/collections.py, "
                       "in its order), built when the row is written")
+    properties_key: Mapped[str] = mapped_column(
+        String(16), comment="The key of the registry that built `properties` (app/collections.py "
+                            "Collection.properties_key): served only while it is the running one's")

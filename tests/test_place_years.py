@@ -104,7 +104,8 @@ def unbuilt_properties(db) -> list[int]:
         return conn.execute(text(f"""
             SELECT t.id FROM place_features t
             WHERE CAST(t.properties AS text) IS DISTINCT FROM CAST({COLLECTIONS['places'].properties_json()} AS text)
-            ORDER BY t.id""")).scalars().all()
+               OR t.properties_key IS DISTINCT FROM :key
+            ORDER BY t.id"""), {"key": COLLECTIONS["places"].properties_key}).scalars().all()
 
 
 def test_the_served_status_and_sources_follow_every_load_in_either_order(db, load, shared_data):
@@ -138,3 +139,30 @@ def test_the_served_properties_follow_a_boundary_load_that_sets_countries(db, lo
     load("boundaries", SAMPLE / "ctyua_dec2023_uk_buc.topojson", level="utla", vintage="2023-12")
     assert scalar(db, "SELECT count(*) FROM places WHERE country IS NULL") == 0
     assert unbuilt_properties(db) == []
+
+
+def test_a_page_builds_the_properties_an_older_registry_stored_or_none_did(db, load, database_url):
+    """A page serves the stored properties only where the running registry built them (their key):
+    a row written by a release whose properties differed, and a place with no place_current row at
+    all, get the properties built from the columns — never stale JSON, never a null feature."""
+    from fastapi.testclient import TestClient
+
+    from app.db import make_engine
+    from app.main import create_app
+    from app.settings import ApiSettings
+
+    load("osm", SAMPLE / "rutland_osm_third_places.geojson")
+    with TestClient(create_app(make_engine(database_url), ApiSettings(allowed_hosts="*"))) as client:
+        def page() -> dict:
+            return {f["id"]: f["properties"] for f in client.get("/collections/places/items?limit=1000").json()["features"]}
+
+        served = page()
+        stale, missing = sorted(served)[:2]
+        with db.begin() as conn:
+            conn.execute(text("UPDATE place_current SET properties = '{\"name\": \"stale\"}', "
+                              "properties_key = 'an-older-one' WHERE place_id = :id"), {"id": stale})
+            conn.execute(text("DELETE FROM place_current WHERE place_id = :id"), {"id": missing})
+        now = page()
+    assert now[stale] == served[stale]
+    assert now[missing] == served[missing] | {"status": None, "sources": None}
+    assert {k: v for k, v in now.items() if k != missing} == {k: v for k, v in served.items() if k != missing}

@@ -4,7 +4,9 @@
 --           place with no resolved year (building footprints only): its record's;
 --  sources: every record of the place (the canonical one and those merged into it), as published;
 --  properties: the feature's properties as JSON, in the order and spelling of app/collections.py's
---           `places` (over t: the place as place_features serves it, with this status and sources).
+--           `places` (over t: the place as place_features serves it, with this status and sources),
+--           and :properties_key, the key of the registry that built it (a page serves the JSON only
+--           while its key is the running registry's).
 -- Run after place_years by every load that changes places (loaders/places.py places_changed,
 -- :place NULL: every place) and by every edit for its place (edits/places.py, :place). Written
 -- as a difference (a reload that changes nothing writes no row); a record no longer a place (now
@@ -37,11 +39,14 @@ removed AS (
       AND NOT EXISTS (SELECT 1 FROM served s WHERE s.place_id = c.place_id)
     RETURNING 1),
 written AS (
-    INSERT INTO place_current (place_id, status, sources, properties)
-    SELECT place_id, status, sources, properties FROM served
+    INSERT INTO place_current (place_id, status, sources, properties, properties_key)
+    SELECT place_id, status, sources, properties, :properties_key FROM served
     ON CONFLICT (place_id) DO UPDATE
-        SET status = EXCLUDED.status, sources = EXCLUDED.sources, properties = EXCLUDED.properties
-        WHERE (place_current.status, place_current.sources, CAST(place_current.properties AS text))
-              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.sources, CAST(EXCLUDED.properties AS text))
+        SET status = EXCLUDED.status, sources = EXCLUDED.sources, properties = EXCLUDED.properties,
+            properties_key = EXCLUDED.properties_key
+        WHERE (place_current.status, place_current.sources, CAST(place_current.properties AS text),
+               place_current.properties_key)
+              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.sources, CAST(EXCLUDED.properties AS text),
+                                EXCLUDED.properties_key)
     RETURNING 1)
 SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM removed) AS removed
