@@ -9,8 +9,10 @@ CQL2, the OpenAPI parameters and the ETags all read this registry, so adding a f
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from analysis.sql import source
 from models import AREA_LEVELS
@@ -102,6 +104,12 @@ class Collection:
     # by its own routes (app/routers/small_areas.py), with its extent read from a stored table.
     parameters: tuple[str, ...] = ()
     stored_extent: Extent | None = None
+    # SQL over t: the JSON of every property, in this order, stored in the transaction that writes
+    # the data (so a page of every property concatenates text instead of building JSON per feature),
+    # and the key of the registry that built it (properties_key; a release whose properties differ
+    # builds the JSON until a load rewrites what an older one stored).
+    stored_properties: str | None = None
+    stored_properties_key: str | None = None
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -118,6 +126,17 @@ class Collection:
     @property
     def extent(self) -> Extent:
         return self.stored_extent or Extent(self.table, self.geometry.column)
+
+    @cached_property
+    def properties_key(self) -> str:
+        """Identifies the JSON properties_json() builds: its expression's hash."""
+        return hashlib.sha256(self.properties_json().encode()).hexdigest()[:16]
+
+    def properties_json(self, names: list[str] | None = None) -> str:
+        """SQL over t building the JSON object (json, not jsonb: in this order) of these
+        properties, every one by default."""
+        chosen = self.properties if names is None else {name: self.properties[name] for name in names}
+        return "json_build_object(" + ", ".join(f"'{name}', {p.sql}" for name, p in chosen.items()) + ")"
 
 
 def _measure(sql: str, type: str, description: str) -> Property:
@@ -138,6 +157,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         table="place_features",  # a view: the canonical record of each place (docs/places.md)
         tables=("places", "place_edits", "place_current"),
         editable=True,
+        stored_properties="t.properties",  # place_current.properties (loaders/sql/place_current.sql)
+        stored_properties_key="t.properties_key",
         geometry=Geometry("Point"),
         temporal=Temporal(
             f"Open at some time in the years given ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}), by the "

@@ -12,7 +12,8 @@ from pathlib import Path
 from threading import Lock
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Connection, text
+from psycopg.adapt import Loader
+from sqlalchemy import Connection, Engine, event, text
 
 from app import crs as crs_
 from app.collections import Collection
@@ -74,8 +75,20 @@ def geometry_json(collection: Collection, crs: crs_.Crs) -> str:
     return f"COALESCE(ST_AsGeoJSON({crs_.output(collection, crs)}, {crs.decimals}, 0), 'null')"
 
 
+def properties_json(collection: Collection, query: ItemsQuery) -> str:
+    """SQL over t: the feature's properties as JSON text; for every property, the stored JSON where
+    the collection keeps one and the running registry built it (its key), else built here: after a
+    release whose properties differ, and for a place whose stored row is not there."""
+    chosen = list(chosen_properties(collection, query))
+    built = collection.properties_json(chosen) + "::text"
+    if collection.stored_properties and chosen == list(collection.properties):
+        return (f"CASE WHEN {collection.stored_properties_key} = '{collection.properties_key}' "
+                f"THEN {collection.stored_properties}::text ELSE {built} END")
+    return built
+
+
 def feature_sql(collection: Collection, query: ItemsQuery, where_sql: str) -> str:
-    properties = ", ".join(f"'{name}', {p.sql}" for name, p in chosen_properties(collection, query).items())
+    properties = properties_json(collection, query)
     return sql("items").format(id=collection.id_column, geometry=geometry_json(collection, query.crs),
                                properties=properties, table=collection.table, where=where_sql,
                                order_by=order_by(collection, query))
@@ -85,23 +98,46 @@ def page_params(query: ItemsQuery, extra: int = 0) -> dict:
     return {"limit": None if query.limit is None else query.limit + extra, "offset": query.offset}
 
 
-def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
-          version: str = "", tables: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(data version, a GeoJSON FeatureCollection page with numberMatched and next/prev links).
-    With ``tables`` the version of those tables is read by the page's own statement (one round
-    trip, and the ETag names the very snapshot the features come from); else ``version`` is it."""
+class _Utf8(Loader):
+    """A text value as the UTF-8 bytes PostgreSQL sent."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _text_as_bytes(conn, cursor, statement, parameters, context, executemany) -> None:
+    """With the execution option ``text_as_bytes``, that statement's cursor reads text as bytes:
+    a page's features (~800 kB for 1,000 places) go into the body as PostGIS wrote them, never
+    decoded into Python strings (UCS-2 when one name has an accent), joined and encoded back."""
+    if context is not None and context.execution_options.get("text_as_bytes"):
+        cursor.adapters.register_loader("text", _Utf8)
+
+
+def page_statement(collection: Collection, query: ItemsQuery, tables: tuple[str, ...] = ()) -> tuple:
+    """(statement, parameters) of a page: its features and one more (is there a next page?), read
+    as bytes; with ``tables`` each row also carries their data version, and a row with no feature
+    stands for an empty page."""
     where_sql, params = where(collection, query.selection)
     statement = feature_sql(collection, query, where_sql)
     bound = {**params, **page_params(query, extra=1)}
     if tables:
-        # One row per feature, each with the version; one row with no feature when none matched.
-        found = conn.execute(text(f"SELECT v.version, f.feature FROM ({sql('data_versions')}) v "
-                                  f"LEFT JOIN LATERAL ({statement}) f ON true"),
-                             {**bound, "tables": list(tables)}).all()
-        version = found[0][0] or "0"
+        statement = f"SELECT v.version, f.feature FROM ({sql('data_versions')}) v LEFT JOIN LATERAL ({statement}) f ON true"
+        bound["tables"] = list(tables)
+    return text(statement).execution_options(text_as_bytes=True), bound
+
+
+def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
+          version: str = "", tables: tuple[str, ...] = ()) -> tuple[str, bytes]:
+    """(data version, a GeoJSON FeatureCollection page with numberMatched and next/prev links, as
+    UTF-8). With ``tables`` the version of those tables is read by the page's own statement (one
+    round trip, and the ETag names the very snapshot the features come from); else ``version`` is it."""
+    found = conn.execute(*page_statement(collection, query, tables)).all()
+    if tables:
+        version = found[0][0].decode() or "0"
         rows = [feature for _, feature in found if feature is not None]
     else:
-        rows = conn.execute(text(statement), bound).scalars().all()
+        rows = [feature for feature, in found]
     limit = query.limit if query.limit is not None else len(rows)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -112,10 +148,10 @@ def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url:
         links.append(_link("prev", _with_offset(self_url, max(0, query.offset - limit)), "Previous page"))
     head = {"type": "FeatureCollection", "numberReturned": len(rows), "links": links}
     matched = len(rows) + query.offset if not more and (rows or not query.offset) else \
-        number_matched(conn, collection, query.selection, where_sql, params, version)
+        number_matched(conn, collection, query.selection, *where(collection, query.selection), version)
     if matched is not None:
         head["numberMatched"] = matched
-    return version, json.dumps(head)[:-1] + ',"features":[' + ",".join(rows) + "]}"
+    return version, b"".join([json.dumps(head)[:-1].encode(), b',"features":[', b",".join(rows), b"]}"])
 
 
 class _Counts:

@@ -9,11 +9,11 @@ import anyio.to_thread
 import structlog
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
 from app import auth, caching, errors
+from app.compression import GZipMiddleware
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
@@ -87,7 +87,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.add_middleware(AccessLog)
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # 4× faster than 5, ~13% larger
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # ISA-L: 3× faster than zlib's 1
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),

@@ -44,7 +44,12 @@ def where(collection: Collection, chosen: Selection) -> tuple[str, dict]:
         box = chosen.bbox
         stored, envelope = crs_.matching(
             collection, box.crs, f"ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, {box.crs.srid})")
-        clauses.append(f"ST_Intersects({stored}, {envelope})")
+        # A point meets a box drawn in its own CRS exactly when it is within the box's bounds, which
+        # `&&` tests on the index alone; ST_Intersects is costed so high per row that the planner
+        # sent a page of 100 places to parallel workers (30 ms to start them, 1 ms to answer).
+        rectangle = not envelope.startswith("ST_Transform")
+        clauses.append(f"{stored} && {envelope}" if collection.geometry.type == "Point" and rectangle
+                       else f"ST_Intersects({stored}, {envelope})")
         params.update(minx=box.minx, miny=box.miny, maxx=box.maxx, maxy=box.maxy)
     for name, values in chosen.filters.items():
         prop = collection.filters.get(name)

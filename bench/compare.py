@@ -30,7 +30,6 @@ from pathlib import Path
 
 import httpx
 import morecantile
-from sqlalchemy import text
 
 from app import features, tiles
 from app.collections import COLLECTIONS
@@ -38,7 +37,7 @@ from app.db import database_url, engine
 from app.crs import CRS84
 from app.dependencies import BBox, Filter
 from app.features import ItemsQuery
-from app.selection import Selection, where
+from app.selection import Selection
 from app.cql import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,14 +77,14 @@ def start(command: list[str], env: dict, port: int, probe: str) -> subprocess.Po
 
 
 def items_floor(collection_id: str, query: ItemsQuery):
+    """The page's own statement (features.page_statement: its features, one more, and the ETag's
+    data version), read as the API reads it."""
     collection = COLLECTIONS[collection_id]
-    where_sql, params = where(collection, query.selection)
-    statement = text(features.feature_sql(collection, query, where_sql))
-    bound = {**params, **features.page_params(query, extra=1)}
+    statement, bound = features.page_statement(collection, query, collection.data_tables)
 
     def run():
         with engine().connect() as conn:
-            conn.execute(statement, bound).scalars().all()
+            conn.execute(statement, bound).all()
     return run
 
 

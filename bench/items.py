@@ -17,13 +17,11 @@ import statistics
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from app import features
 from app.collections import COLLECTIONS
 from app.db import engine
 from app.main import create_app
-from app.selection import where
 
 
 def timed(fn, rounds: int) -> list[float]:
@@ -49,13 +47,12 @@ def main() -> None:
     args = parser.parse_args()
     places = COLLECTIONS["places"]
     query = features.ItemsQuery(limit=args.limit)
-    where_sql, params = where(places, query.selection)
-    floor_sql = text(features.feature_sql(places, query, where_sql))
+    statement, bound = features.page_statement(places, query, places.data_tables)  # what the route sends
     db = engine()
 
     def bare_sql():
         with db.connect() as conn:
-            conn.execute(floor_sql, {**params, **features.page_params(query, extra=1)}).scalars().all()
+            conn.execute(statement, bound).all()
 
     with TestClient(create_app(db), base_url="http://localhost") as client:  # an allowed Host
         def api():

@@ -15,7 +15,7 @@ import pandas as pd
 
 from loaders.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
-from loaders.places import COUNTRY_BOUNDARIES, set_countries
+from loaders.places import COUNTRY_BOUNDARIES, refresh_current, set_countries
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import feature, iter_features, source_srid, vector_info, vintage_option
 from loaders.sources import OGL
@@ -107,8 +107,9 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
         ctx.report.repairs["invalid geometries made valid (ST_MakeValid)"] = invalid
     ctx.merge(target, stage)
     rebuild_area_hierarchy(ctx)
-    if (level, vintage) in COUNTRY_BOUNDARIES:  # places loaded before their boundaries get a country
-        set_countries(ctx)
+    # Places loaded before their boundaries get a country, and the properties served carry it.
+    if (level, vintage) in COUNTRY_BOUNDARIES and set_countries(ctx):
+        refresh_current(ctx.conn)
 
 
 KINDS = {

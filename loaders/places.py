@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from app.collections import COLLECTIONS
 from edits.reload import after_grouping as edits_after_grouping
 from loaders.identity import PART_SOURCES, resolve
 from loaders.pipeline import LoadContext, Target
@@ -122,9 +123,10 @@ def upsert_places(ctx: LoadContext, batches: Iterable[pd.DataFrame] | pd.DataFra
     return counts
 
 
-def set_countries(ctx: LoadContext) -> None:
+def set_countries(ctx: LoadContext) -> int:
     """Every record's country (sql/place_country.sql): run by every places load, and by a load of
-    the 2023 boundaries it reads (COUNTRY_BOUNDARIES), so the load order does not matter."""
+    the 2023 boundaries it reads (COUNTRY_BOUNDARIES), so the load order does not matter; answers
+    how many records it set."""
     countries = ctx.execute(
         (SQL / "place_country.sql").read_text(), coast=COAST_METRES,
         country_codes=list(COUNTRIES), country_names=list(COUNTRIES.values()),
@@ -133,6 +135,7 @@ def set_countries(ctx: LoadContext) -> None:
     if countries:
         ctx.report.tables.setdefault("places", {})["country set"] = countries
         ctx.report.changed += countries
+    return countries
 
 
 def places_changed(ctx: LoadContext) -> None:
@@ -173,11 +176,13 @@ def places_changed(ctx: LoadContext) -> None:
         ctx.report.tables["place_current"] = {"written": written, "removed": removed}
 
 
-PLACE_CURRENT = text((SQL / "place_current.sql").read_text())
+# The properties it stores are the registry's: the page reads them as the route would build them.
+SERVED = COLLECTIONS["places"]
+PLACE_CURRENT = text((SQL / "place_current.sql").read_text().format(properties=SERVED.properties_json()))
 
 
 def refresh_current(conn: Connection, place: int | None = None) -> tuple[int, int]:
     """place_current after place_years (sql/place_current.sql): every place, or ``place`` only
     (an edit's); (rows written, rows removed)."""
-    written, removed = conn.execute(PLACE_CURRENT, {"place": place}).one()
+    written, removed = conn.execute(PLACE_CURRENT, {"place": place, "properties_key": SERVED.properties_key}).one()
     return written, removed

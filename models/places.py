@@ -1,6 +1,6 @@
 """Third places: the points where people meet, with their status over time."""
 from geoalchemy2 import Geometry
-from sqlalchemy import (BigInteger, CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint, func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -110,3 +110,10 @@ class PlaceCurrent(Base):
     sources: Mapped[list] = mapped_column(
         JSONB, comment="Every record of the place (source, source_ref, name, status as published), "
                        "by source and source_ref")
+    # json, not jsonb: kept as text in the registry's order, so a page concatenates it (migration 0018).
+    properties: Mapped[dict] = mapped_column(
+        JSON, comment="The feature's properties as the places collection serves them (app/collections.py, "
+                      "in its order), built when the row is written")
+    properties_key: Mapped[str] = mapped_column(
+        String(16), comment="The key of the registry that built `properties` (app/collections.py "
+                            "Collection.properties_key): served only while it is the running one's")

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.settings import ApiSettings
 from tests.conftest import SAMPLE, load_files, scalar
 from tests.test_api import assert_problem
-from tests.test_place_years import derived_of_place, served_of_place
+from tests.test_place_years import derived_of_place, served_of_place, unbuilt_properties
 
 TRAFFORD, MANCHESTER = "E08000009", "E08000003"
 LIBRARIES = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"
@@ -298,6 +298,7 @@ def test_the_served_status_follows_every_edit_and_the_status_filter_reads_it(sam
         shut = patch(api, place, trafford_key, {"properties": {"status": "closed", "closed_year": 2024}}, etag)
         assert shut.status_code == 200, shut.text
         assert served_of_place(sample_loaded) == derived_of_place(sample_loaded)
+        assert unbuilt_properties(sample_loaded) == []
         assert place in closed(api)[0] and place in closed(api)[1] and closed(api) == derived_closed()
         assert patch(api, place, trafford_key, {"properties": {"status": "open"}},
                      shut.headers["ETag"]).status_code == 200
@@ -308,6 +309,7 @@ def test_the_served_status_follows_every_edit_and_the_status_filter_reads_it(sam
             "properties": {"name": "Ashton Hub", "category": "community_centre"}})
         assert created.status_code == 201
         assert served_of_place(sample_loaded)[created.json()["id"]] == derived_of_place(sample_loaded)[created.json()["id"]]
+        assert unbuilt_properties(sample_loaded) == []
 
 
 def scalar_list(engine, sql: str) -> list:

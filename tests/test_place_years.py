@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from app.collections import COLLECTIONS
 from models.places import STATUS_YEARS
 from tests.conftest import SAMPLE, scalar
 
@@ -96,6 +97,17 @@ def _record_key(record: dict) -> tuple[str, str]:
     return record["source"], record["source_ref"]
 
 
+def unbuilt_properties(db) -> list[int]:
+    """Places whose stored properties (place_current.properties, what a page of every property
+    serves) differ from the JSON the registry builds from the view's columns, as pages did before."""
+    with db.connect() as conn:
+        return conn.execute(text(f"""
+            SELECT t.id FROM place_features t
+            WHERE CAST(t.properties AS text) IS DISTINCT FROM CAST({COLLECTIONS['places'].properties_json()} AS text)
+               OR t.properties_key IS DISTINCT FROM :key
+            ORDER BY t.id"""), {"key": COLLECTIONS["places"].properties_key}).scalars().all()
+
+
 def test_the_served_status_and_sources_follow_every_load_in_either_order(db, load, shared_data):
     """place_current (what the collection serves and a status filter reads) equals what place_years
     and the records say after each load, whichever list comes first, and a reload writes nothing."""
@@ -109,6 +121,7 @@ def test_the_served_status_and_sources_follow_every_load_in_either_order(db, loa
             load(kind, path)
             served = served_of_place(db)
             assert served == derived_of_place(db) and len(served) == scalar(db, "SELECT count(*) FROM place_features")
+            assert unbuilt_properties(db) == []
         # the same places with the same status, under whichever ids this order gave them
         by_records.append({frozenset(map(_record_key, sources)): status for status, sources in served.values()})
     assert by_records[0] == by_records[1]
@@ -116,3 +129,40 @@ def test_the_served_status_and_sources_follow_every_load_in_either_order(db, loa
     before = scalar(db, "SELECT md5(string_agg(c::text, ',' ORDER BY place_id)) FROM place_current c")
     assert load("libraries-taskforce", TASKFORCE).status.startswith("no-op")
     assert scalar(db, "SELECT md5(string_agg(c::text, ',' ORDER BY place_id)) FROM place_current c") == before
+
+
+def test_the_served_properties_follow_a_boundary_load_that_sets_countries(db, load):
+    """OpenStreetMap places loaded before the 2023 boundaries get their country from the boundary
+    load, and the stored properties a page of every property serves carry it."""
+    load("osm", SAMPLE / "rutland_osm_third_places.geojson")
+    assert scalar(db, "SELECT count(*) FROM places WHERE country IS NOT NULL") == 0
+    load("boundaries", SAMPLE / "ctyua_dec2023_uk_buc.topojson", level="utla", vintage="2023-12")
+    assert scalar(db, "SELECT count(*) FROM places WHERE country IS NULL") == 0
+    assert unbuilt_properties(db) == []
+
+
+def test_a_page_builds_the_properties_an_older_registry_stored_or_none_did(db, load, database_url):
+    """A page serves the stored properties only where the running registry built them (their key):
+    a row written by a release whose properties differed, and a place with no place_current row at
+    all, get the properties built from the columns — never stale JSON, never a null feature."""
+    from fastapi.testclient import TestClient
+
+    from app.db import make_engine
+    from app.main import create_app
+    from app.settings import ApiSettings
+
+    load("osm", SAMPLE / "rutland_osm_third_places.geojson")
+    with TestClient(create_app(make_engine(database_url), ApiSettings(allowed_hosts="*"))) as client:
+        def page() -> dict:
+            return {f["id"]: f["properties"] for f in client.get("/collections/places/items?limit=1000").json()["features"]}
+
+        served = page()
+        stale, missing = sorted(served)[:2]
+        with db.begin() as conn:
+            conn.execute(text("UPDATE place_current SET properties = '{\"name\": \"stale\"}', "
+                              "properties_key = 'an-older-one' WHERE place_id = :id"), {"id": stale})
+            conn.execute(text("DELETE FROM place_current WHERE place_id = :id"), {"id": missing})
+        now = page()
+    assert now[stale] == served[stale]
+    assert now[missing] == served[missing] | {"status": None, "sources": None}
+    assert {k: v for k, v in now.items() if k != missing} == {k: v for k, v in served.items() if k != missing}
