@@ -8,9 +8,9 @@ against ~5 ms, the output no larger (docs/benchmarks.md, session 8).
 from __future__ import annotations
 
 from isal import isal_zlib
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import gzip
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 
 class _IsalResponder(gzip.GZipResponder):
@@ -33,4 +33,19 @@ class GZipMiddleware(gzip.GZipMiddleware):
         responder = _IsalResponder(self.app, self.minimum_size, compresslevel=self.compresslevel,
                                    thread_minimum_size=self.thread_minimum_size,
                                    exclude_content_types=self.exclude_content_types)
-        await responder(scope, receive, send)
+        await responder(scope, receive, _vary_once(send))
+
+
+def _vary_once(send: Send) -> Send:
+    """``send`` with each name in Vary once: Starlette appends Accept-Encoding to the Vary the
+    cached answers already give (app/caching.py: Accept, Accept-Encoding, as a 304 must too)."""
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(raw=message["headers"])
+            if "vary" in headers:
+                names: dict[str, str] = {}
+                for name in headers["vary"].split(","):
+                    names.setdefault(name.strip().lower(), name.strip())
+                headers["vary"] = ", ".join(names.values())
+        await send(message)
+    return sending

@@ -49,6 +49,12 @@ def test_etag_differs_by_representation(client):
 def test_gzip(client):
     response = client.get("/collections/places/items?limit=500", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip" and response.json()["numberReturned"] == 500
+    revalidated = client.get("/collections/places/items?limit=500",
+                             headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["etag"]})
+    assert revalidated.status_code == 304
+    for answer in (response, revalidated):  # each name once, the 304 as the 200
+        names = [name.strip() for name in answer.headers["vary"].split(",")]
+        assert len(names) == len(set(names)) and {"Accept", "Accept-Encoding"} <= set(names)
 
 
 def test_openapi_version_matches_landing_and_conformance(client):
