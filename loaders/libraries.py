@@ -24,10 +24,11 @@ import pandas as pd
 
 from loaders.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import attributes_of, places_changed, point_ewkt, upsert_places, valid_lonlat
+from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
+from places.refresh import places_changed
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
-from loaders.statement_links import BASIC_2023, UK_2025
+from places.statement_links import BASIC_2023, UK_2025
 
 DCMS_LIBRARIES_2016 = SourceInfo(
     "dcms-libraries-2016", "Libraries Taskforce core dataset of public libraries in England (July 2016), "

@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import PLACES, attributes_of, places_changed
+from loaders.places import PLACES, attributes_of
+from places.refresh import places_changed
 from loaders.readers import csv_row, read_csv
 from loaders.sources import OGL
 

@@ -8,8 +8,8 @@ import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from app import localdb
-from app.settings import database_settings
+from store import localdb
+from store.settings import database_settings
 
 log = structlog.get_logger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz
 
-from loaders.place_names import name_words
+from places.names import name_words
 
 SQL = Path(__file__).resolve().parent / "sql"
 

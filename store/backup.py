@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from app import localdb
+from store import localdb
 
 
 # pg_restore --list entries of an extension and its comment, e.g. "5; 3079 16385 EXTENSION - postgis"

@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.pipeline import Target
-from loaders.place_names import name_similarity
-from loaders.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
+from places.names import name_similarity
+from places.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
 
 SQL = Path(__file__).resolve().parent / "sql"
 OVERRIDES = Path(os.environ.get("KINDMAP_PLACE_OVERRIDES",

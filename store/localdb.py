@@ -31,7 +31,7 @@ import psycopg
 from psycopg import sql
 import structlog
 
-from app.settings import DatabaseSettings, database_settings
+from store.settings import DatabaseSettings, database_settings
 
 OWNER_TAKES_OVER = Path(__file__).resolve().parent / "sql" / "owner_takes_over.sql"
 
