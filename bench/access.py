@@ -84,7 +84,7 @@ PLACES_WRITTEN = (
     text("""INSERT INTO data_versions AS v (table_name, version) VALUES ('places', 1), ('place_years', 1)
             ON CONFLICT (table_name) DO UPDATE SET version = v.version + 1"""),
     text("UPDATE table_statistics SET changed = changed + 1 WHERE table_name IN ('places', 'place_years')"))
-# A library load (loaders/places.py) also analyses both tables after its last write to them and
+# A library load (places/refresh.py) also analyses both tables after its last write to them and
 # records it (table_statistics, since session 8), as loaders/pipeline.py did for places already.
 LIBRARIES_CHANGED = PLACES_WRITTEN + (
     text("UPDATE table_statistics SET analysed = changed WHERE table_name IN ('places', 'place_years')"),)

@@ -10,7 +10,7 @@
 
 The lists without coordinates are stored as published, like every other list. Which located
 library a row names is decided on every places load, over everything stored
-(loaders/statement_links.py): a linked row joins that library's place; a row no located record
+(places/statement_links.py): a linked row joins that library's place; a row no located record
 matches is a place of its own, with no location, counted by its country. So the result does
 not depend on the order the lists are loaded in, and reloading any of them is a no-op.
 """

@@ -3,7 +3,7 @@
 ``os-buildings`` reads the "Important Buildings" classified Library (polygons as WKT in British
 National Grid, EPSG:27700): each footprint becomes a record at its point on surface, computed in
 PostGIS. Which library a building houses is decided by the one place-identity engine
-(loaders/identity.py) with every other source's records, like any other list.
+(places/identity.py) with every other source's records, like any other list.
 """
 from __future__ import annotations
 

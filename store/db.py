@@ -1,5 +1,5 @@
 """Engines and connection pools for the database in use: the owner's (migrations, loads, keys)
-and the API's (a role that reads, and writes only what app/privileges.py grants)."""
+and the API's (a role that reads, and writes only what store/privileges.py grants)."""
 import os
 import time
 from functools import lru_cache
