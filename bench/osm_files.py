@@ -96,12 +96,13 @@ def newer(src: Path, dst: Path, drop: set[str] = frozenset(), retag: dict[str, C
     dst.unlink(missing_ok=True)
     with osmium.SimpleWriter(str(dst), header=_header(src, later.strftime("%Y-%m-%dT%H:%M:%SZ"))) as writer:
         for obj in osmium.FileProcessor(str(src)):
-            ref = f"{names[obj.type_str()]}/{obj.id}"
+            kind = obj.type_str()
+            ref = f"{names[kind]}/{obj.id}"
             if ref in drop:
                 continue
             if ref in retag:
                 obj = obj.replace(tags=retag[ref](dict(obj.tags)), version=obj.version + 1, timestamp=later)
-            {"n": writer.add_node, "w": writer.add_way, "r": writer.add_relation}[obj.type_str()](obj)
+            {"n": writer.add_node, "w": writer.add_way, "r": writer.add_relation}[kind](obj)
     return dst
 
 
