@@ -11,8 +11,8 @@ file (bench/osm.py, docs/benchmarks.md), this is why it is built so:
   look for in libosmium's dense id sets, one 512 kB chunk per 4 M ids touched: a few thousand
   node ids spread over England's id range (1.3e10) cost ~1.6 GB whatever the file's size.
 
-So: pass 1 (pyosmium, tags filtered in C++ by key, chunk by chunk of the file's blocks, so the
-progress bar counts bytes): the wanted objects. Pass 2, only when wanted relations have member
+So: pass 1 (pyosmium, tags filtered in C++ by key; the progress bar follows the bytes libosmium
+reads): the wanted objects. Pass 2, only when wanted relations have member
 ways: those ways (pyosmium ``IdFilter``; way ids span 1.4e9, at most ~170 MB). Pass 3: the
 nodes the ways need, found by decoding the file's DenseNodes blocks with numpy (ids, lat, lon:
 packed, zig-zag, delta-coded varints; https://wiki.openstreetmap.org/wiki/PBF_Format) against a
@@ -20,8 +20,11 @@ sorted array of the wanted ids — 8 bytes per wanted node, not per node of the 
 """
 from __future__ import annotations
 
+import os
+import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +33,8 @@ import osmium
 
 from loaders.errors import LoadError
 
-CHUNK_BYTES = 32 * 1024 * 1024  # pass 1 reads the file this many bytes at a time (progress steps)
+DECODE_THREADS = min(4, os.cpu_count() or 1)
+DECODE_BATCH = 64  # blocks read ahead for the decoding threads (a block is ≤ 32 MB, typically 100 kB)
 
 
 # -- the file's blocks ---------------------------------------------------------------------------
@@ -186,37 +190,72 @@ def dense_nodes(data: bytes) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarra
             yield ids, (lon_offset + granularity * lon) * 1e-9, (lat_offset + granularity * lat) * 1e-9
 
 
-def node_locations(path: Path, wanted: np.ndarray, progress: Callable[[int], None]) -> dict[int, tuple[float, float]]:
-    """{node id: (lon, lat)} for the ``wanted`` ids (sorted, unique) found in the file."""
-    found: dict[int, tuple[float, float]] = {}
-    for block in blocks(path):
-        progress(block.end)
-        if block.kind != "OSMData" or not len(wanted):
+def _wanted_nodes(block: Block, wanted: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    if block.kind != "OSMData":
+        return []
+    hits = []
+    for ids, lon, lat in dense_nodes(_blob_data(block)):
+        if not len(ids) or ids[0] > wanted[-1] or ids[-1] < wanted[0]:
             continue
-        for ids, lon, lat in dense_nodes(_blob_data(block)):
-            if not len(ids) or ids[0] > wanted[-1] or ids[-1] < wanted[0]:
-                continue
-            hit = np.isin(ids, wanted, assume_unique=True)
-            found.update(zip(ids[hit].tolist(), zip(lon[hit].tolist(), lat[hit].tolist())))
-    return found
+        hit = np.isin(ids, wanted, assume_unique=True)
+        if hit.any():
+            hits.append((ids[hit], lon[hit], lat[hit]))
+    return hits
 
 
-# -- pass 1: the wanted objects, chunk by chunk ---------------------------------------------------
-def _chunks(path: Path) -> Iterator[tuple[bytes, int]]:
-    """The file as PBF streams of about CHUNK_BYTES each (its header block first), with the offset
-    reached, so pyosmium reads it in steps a progress bar can follow."""
-    header, parts, size = None, [], 0
-    for block in blocks(path):
-        if block.kind == "OSMHeader":
-            header = block.framed
-            continue
-        parts.append(block.framed)
-        size += len(block.framed)
-        if size >= CHUNK_BYTES:
-            yield header + b"".join(parts), block.end
-            parts, size = [], 0
-    if parts:
-        yield (header or b"") + b"".join(parts), path.stat().st_size
+def node_locations(path: Path, wanted: np.ndarray,
+                   progress: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, lon, lat) of the ``wanted`` ids (sorted, unique) found in the file. Blocks are
+    decoded DECODE_THREADS at a time (zlib and numpy release the GIL), DECODE_BATCH read ahead."""
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    batch: list[Block] = []
+    with ThreadPoolExecutor(DECODE_THREADS) as pool:
+        def drain():
+            for hits in pool.map(lambda b: _wanted_nodes(b, wanted), batch):
+                found.extend(hits)
+            progress(batch[-1].end)
+            batch.clear()
+        for block in blocks(path):
+            if len(wanted):
+                batch.append(block)
+            if len(batch) >= DECODE_BATCH:
+                drain()
+        if batch:
+            drain()
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    return tuple(np.concatenate(parts) for parts in zip(*found))
+
+
+# -- pass 1: the wanted objects ------------------------------------------------------------------
+def _bytes_read() -> int | None:
+    """This process's bytes read so far (Linux /proc), for the progress of a pass libosmium runs."""
+    try:
+        with open("/proc/self/io") as io:
+            return next(int(line.split()[1]) for line in io if line.startswith("rchar:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+class _ReadProgress:
+    """While libosmium reads the file in its own threads, report the bytes it has read."""
+
+    def __init__(self, report: Callable[[int], None], limit: int):
+        self.report, self.limit, self.start = report, limit, _bytes_read()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while self.start is not None and not self.stop.wait(0.5):
+            self.report(min(self.limit, (_bytes_read() or 0) - self.start))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 @dataclass
@@ -242,12 +281,12 @@ def extract(src: Path, dst: Path, keys: list[str], wanted: Callable[[dict], bool
     passes over the file (bytes counted thrice: the bar's total is 3 × the file's size)."""
     size = src.stat().st_size
     found = Wanted()
-    key_filter = osmium.filter.KeyFilter(*keys)
-    for chunk, reached in _chunks(src):
-        for obj in osmium.FileProcessor(osmium.io.FileBuffer(chunk, "pbf")).with_filter(key_filter):
+    tables = {"n": found.nodes, "w": found.ways, "r": found.relations}
+    with _ReadProgress(lambda done: progress(done, sum(map(len, tables.values()))), size):
+        for obj in osmium.FileProcessor(str(src)).with_filter(osmium.filter.KeyFilter(*keys)):
             if wanted(dict(obj.tags)):
-                {"n": found.nodes, "w": found.ways, "r": found.relations}[obj.type_str()][obj.id] = _copy(obj)
-        progress(reached, len(found.nodes) + len(found.ways) + len(found.relations))
+                tables[obj.type_str()][obj.id] = _copy(obj)
+    progress(size, sum(map(len, tables.values())))
     kept = len(found.nodes) + len(found.ways) + len(found.relations)
     member_ways = {ref for r in found.relations.values() for kind, ref, _ in r.members if kind == "w"} - set(found.ways)
     ways = dict(found.ways)
@@ -255,20 +294,29 @@ def extract(src: Path, dst: Path, keys: list[str], wanted: Callable[[dict], bool
         for way in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.IdFilter(member_ways)):
             ways[way.id] = _copy(way)
     progress(2 * size, kept)
-    needed = {ref for w in ways.values() for ref in w.nodes}
-    needed |= {ref for r in found.relations.values() for kind, ref, _ in r.members if kind == "n"}
-    needed -= set(found.nodes)
-    locations = node_locations(src, np.array(sorted(needed), dtype=np.int64),
-                               lambda done: progress(2 * size + done, kept))
-    nodes = dict(found.nodes)
-    nodes.update({i: osmium.osm.mutable.Node(id=i, location=loc) for i, loc in locations.items()})
+    refs = [np.fromiter((ref for w in ways.values() for ref in w.nodes), dtype=np.int64),
+            np.fromiter((ref for r in found.relations.values() for kind, ref, _ in r.members if kind == "n"),
+                        dtype=np.int64)]
+    needed = np.setdiff1d(np.concatenate(refs), np.fromiter(found.nodes, dtype=np.int64, count=len(found.nodes)))
+    ids, lons, lats = node_locations(src, needed, lambda done: progress(2 * size + done, kept))
+    del refs, needed
     dst.unlink(missing_ok=True)
     with osmium.SimpleWriter(str(dst)) as writer:
-        for i in sorted(nodes):
-            writer.add_node(nodes[i])
+        # the tagged nodes and the ways' plain nodes, merged in id order (a PBF is sorted)
+        order = np.argsort(ids, kind="stable")
+        tagged = sorted(found.nodes)
+        t = 0
+        for i in order.tolist():
+            node_id = int(ids[i])
+            while t < len(tagged) and tagged[t] < node_id:
+                writer.add_node(found.nodes[tagged[t]])
+                t += 1
+            writer.add_node(osmium.osm.mutable.Node(id=node_id, location=(float(lons[i]), float(lats[i]))))
+        for node_id in tagged[t:]:
+            writer.add_node(found.nodes[node_id])
         for i in sorted(ways):
             writer.add_way(ways[i])
         for i in sorted(found.relations):
             writer.add_relation(found.relations[i])
     return {"nodes": len(found.nodes), "ways": len(found.ways), "relations": len(found.relations),
-            "member ways": len(member_ways), "way nodes": len(needed), "way nodes found": len(locations)}
+            "member ways": len(member_ways), "way nodes found": len(ids)}

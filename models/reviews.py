@@ -20,7 +20,6 @@ class PlaceReview(Base):
     __table_args__ = (
         UniqueConstraint("ref_a", "ref_b"),
         CheckConstraint(in_list("state", REVIEW_STATES), name="state"),
-        CheckConstraint("ref_a < ref_b", name="ordered"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

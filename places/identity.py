@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.pipeline import Target
+from places import reviews
 from places.names import name_similarity
 from places.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
 
@@ -180,7 +181,9 @@ def merged_into(records: pd.DataFrame, pairs: pd.DataFrame, overrides: Overrides
 def resolve(ctx) -> dict[str, int]:
     """Group every stored record into places (``merged_into``); report this load's source.
     Edit records amending a place are not grouped: they stay with it (edits/reload.py)."""
-    overrides = read_overrides()
+    from_file = read_overrides()
+    accepted, rejected = reviews.decisions(ctx.conn)  # decisions made through the API win like overrides
+    overrides = Overrides(from_file.merge | accepted, from_file.split | rejected)
     records = pd.DataFrame(ctx.conn.exec_driver_sql(
         "SELECT id, source, source_ref, source || ':' || source_ref AS ref FROM places "
         "WHERE id NOT IN (SELECT record_id FROM place_edits)").mappings().all(),
@@ -196,6 +199,7 @@ def resolve(ctx) -> dict[str, int]:
         UPDATE places p SET merged_into = s.merged_into FROM {stage} s
         WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""")
     ctx.report.changed += changed
+    reviews.sync(ctx.conn, pairs[pairs["decision"] == "review"] if not pairs.empty else pairs)
     _report(ctx, records, canonical, pairs, links)
     return {"changed": changed}
 
@@ -222,5 +226,6 @@ def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFram
         listed = "; ".join(f"{r.ref_a} {r.name_a!r} ~ {r.ref_b} {r.name_b!r} ({r.distance:.0f} m, "
                            f"names {'-' if pd.isna(r.score) else round(r.score)}: {r.rule})"
                            for r in review.sort_values(["ref_a", "ref_b"]).head(REVIEW_LISTED).itertuples())
-        ctx.note(f"{len(review)} uncertain matches left apart, for review (force them in "
+        ctx.note(f"{len(review)} uncertain matches joined meanwhile (one place each), for review: "
+                 "GET /collections/places/reviews, then accept or reject (or force them in "
                  f"{OVERRIDES.name} with [[merge]] or [[split]]). First {min(len(review), REVIEW_LISTED)}: {listed}")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.db import database_url, make_engine
-from loaders.identity import candidate_pairs, read_overrides
+from store.db import database_url, make_engine
+from places.identity import candidate_pairs, read_overrides
 
 SQL = (Path(__file__).resolve().parent / "library_pairs.sql").read_text()
 

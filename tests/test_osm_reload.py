@@ -68,9 +68,10 @@ def test_newer_extract_closes_updates_and_is_then_a_noop(load, db, pbf, later):
 def test_node_decoder_agrees_with_pyosmium(pbf):
     nodes = {o.id: (o.location.lon, o.location.lat) for o in osmium.FileProcessor(str(pbf), osmium.osm.NODE)}
     wanted = np.array(sorted(nodes)[::97], dtype=np.int64)
-    found = osm_pbf.node_locations(pbf, wanted, lambda done: None)
-    assert set(found) == set(wanted.tolist())
-    assert all(abs(found[i][0] - nodes[i][0]) < 1e-7 and abs(found[i][1] - nodes[i][1]) < 1e-7 for i in found)
+    ids, lon, lat = osm_pbf.node_locations(pbf, wanted, lambda done: None)
+    assert sorted(ids.tolist()) == wanted.tolist()
+    assert all(abs(x - nodes[i][0]) < 1e-7 and abs(y - nodes[i][1]) < 1e-7
+               for i, x, y in zip(ids.tolist(), lon.tolist(), lat.tolist()))
 
 
 def _rows(db, sql, **params):

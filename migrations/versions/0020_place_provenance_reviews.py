@@ -30,7 +30,6 @@ def upgrade() -> None:
         sa.Column('reason', sa.Text(), nullable=True),
         sa.Column('listed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
         sa.CheckConstraint("state IN ('pending', 'accepted', 'rejected')", name=op.f('ck_place_reviews_state')),
-        sa.CheckConstraint('ref_a < ref_b', name=op.f('ck_place_reviews_ordered')),
         sa.ForeignKeyConstraint(['key_id'], ['api_keys.id'], name=op.f('fk_place_reviews_key_id_api_keys')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_place_reviews')),
         sa.UniqueConstraint('ref_a', 'ref_b', name=op.f('uq_place_reviews_ref_a_ref_b')),
