@@ -1,7 +1,7 @@
 """Request hygiene in front of every route, as one pure-ASGI middleware.
 
 It refuses what no route should see (an untrusted ``Host``, an over-long query string or body,
-control characters or a repeated parameter), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
+control characters or a repeated parameter, a JSON body that app/safe_json.py refuses), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
 route, adds security headers, and bounds every request by a deadline so that a database that
 hangs (stops answering without closing its connections) gives a 503 within seconds instead of
 holding the client for the whole outage. Refusals are problem+json like every other error.
@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 
+from app import safe_json
 from app.errors import problem
 from app.settings import ApiSettings
 
@@ -137,6 +138,9 @@ class RequestGuard:
             if messages is None:
                 return await answer(413, "Content too large", f"the body is longer than "
                                     f"{self.settings.max_body_bytes} bytes (KINDMAP_MAX_BODY_BYTES)", "body")
+            refusal = _unsafe_json(scope, messages)
+            if refusal:
+                return await answer(422, "Unprocessable content", refusal.detail, refusal.member)
             receive = _replay(messages, receive)
         try:
             await asyncio.wait_for(self.app(scope, receive, guarded_send), self.settings.request_timeout_s)
@@ -161,6 +165,21 @@ class RequestGuard:
         if "GET" in methods:
             methods.add("HEAD")
         return ", ".join(sorted(methods) + ["OPTIONS"])
+
+
+def _unsafe_json(scope, messages: list[dict]) -> safe_json.UnsafeJson | None:
+    """Every JSON body, whichever route takes it, passes app/safe_json.py first; one that is not
+    JSON at all is left to the route, which says so in its own terms."""
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+    if not content_type.endswith(b"json"):
+        return None
+    try:
+        safe_json.check(b"".join(m.get("body", b"") for m in messages))
+    except safe_json.UnsafeJson as refusal:
+        return refusal
+    except ValueError:  # not JSON (JSONDecodeError, UnicodeDecodeError)
+        pass
+    return None
 
 
 def _replay(messages: list[dict], receive):

@@ -211,3 +211,37 @@ def test_what_lives_as_long_as_a_worker_is_kept_out_of_full_collections(database
         assert gc.get_freeze_count() > 50_000  # FastAPI, SQLAlchemy, the registry and their imports
         assert client.get("/health").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+PROPOSAL = b'{"type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.35, 53.39]}, ' \
+           b'"properties": {"category": "library", %s}}'
+
+
+@pytest.mark.parametrize("member, member_path", [
+    (b'"name": "lone \\ud800 surrogate"', "properties.name"),
+    (b'"name": "nul \\u0000 inside"', "properties.name"),
+    (b'"attributes": {"\\udc00": 1}', "properties.attributes.\ufffd"),
+    (b'"attributes": {"big": 1' + b"0" * 4400 + b"}", "properties.attributes.big"),
+    (b'"attributes": {"x": NaN}', "properties.attributes.x"),
+    (b'"attributes": {"x": [1, -Infinity]}', "properties.attributes.x[1]"),
+    (b'"attributes": {"x": 1e999}', "properties.attributes.x"),
+    (b'"attributes": ' + b'{"a": ' * 40 + b"1" + b"}" * 40, "properties.attributes" + ".a" * 31),
+    (b'"attributes": ' + b"[" * 1500 + b"]" * 1500, "body"),
+], ids=["surrogate", "nul", "surrogate-key", "4400-digits", "nan", "infinity", "1e999", "depth-40", "depth-1500"])
+def test_an_unsafe_json_body_is_422_naming_the_member_on_every_write_route(client, member, member_path):
+    """Each of these was a 500 on the (keyless) proposal route before app/safe_json.py."""
+    body = PROPOSAL % member
+    for path in ("/collections/places/proposals", "/collections/places/items"):
+        response = client.post(path, content=body, headers={"Content-Type": "application/geo+json"})
+        assert_problem(response, 422, member_path)
+    # the same reader guards the analysis routes that take a body
+    assert_problem(client.post("/areas/summary", content=b'{"geometry": {"type": "Polygon", "coordinates": '
+                               b'[[[-0.75, NaN]]]}}', headers={"Content-Type": "application/json"}), 422,
+                   "geometry.coordinates[0][0][1]")
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("gravity_alpha=1e10", "gravity_alpha"), ("gravity_alpha=1e999", "gravity_alpha"),
+    ("radius=1e999", "radius"), ("steps=400:1e300", "steps")])
+def test_numeric_parameters_of_the_analyses_are_bounded(client, query, parameter):
+    assert_problem(client.get(f"/gaps?area=E06000017&{query}"), 400, parameter)
