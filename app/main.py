@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import auth, caching, errors
 from app.compression import GZipMiddleware
@@ -93,6 +94,12 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
                        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
                        expose_headers=["Link", "ETag", "Content-Crs", "Location", "Retry-After"], max_age=3600)
+    # The client's address (the proposal rate limit counts by it) comes from a proxy's forwarded
+    # headers only when that proxy is listed: uvicorn trusts 127.0.0.1 by default, which let anyone
+    # on the host, or behind a local proxy, choose an address of their own. Here, not in uvicorn,
+    # so every way of serving the app behaves alike (`kindmap serve` turns uvicorn's off).
+    if settings.trusted_proxy_list():
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.

@@ -74,6 +74,10 @@ class ApiSettings(BaseSettings):
     max_vertices: int = Field(10_000, description="Most vertices a polygon sent in a request may have.")
     max_edit_body_bytes: int = Field(16384, description="Largest body of a place written or proposed "
                                      "(413 beyond; a place is a point and a few properties).")
+    trusted_proxies: str = Field(
+        "", description="Addresses (IPs, CIDR networks, comma-separated) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty (the default): none, so a client "
+        "never chooses its own address (docs/deploying.md).")
     proposals_open: bool = Field(True, description="The public may propose places without a key.")
     proposals_per_client: int = Field(
         5, description="Proposals one client address may send per window (429 beyond); counted in the "
@@ -84,6 +88,9 @@ class ApiSettings(BaseSettings):
         """Lower-case host names; empty when every host is served (`*`)."""
         hosts = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
         return [] if "*" in hosts else hosts
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from app.db import make_engine
 from app.main import create_app
 from app.settings import ApiSettings
+from tests.conftest import serving
 from tests.test_api import assert_problem
 
 
@@ -245,3 +247,19 @@ def test_an_unsafe_json_body_is_422_naming_the_member_on_every_write_route(clien
     ("radius=1e999", "radius"), ("steps=400:1e300", "steps")])
 def test_numeric_parameters_of_the_analyses_are_bounded(client, query, parameter):
     assert_problem(client.get(f"/gaps?area=E06000017&{query}"), 400, parameter)
+
+
+def test_a_client_cannot_choose_its_address_unless_its_proxy_is_trusted(sample_loaded, database_url,
+                                                                        api_database_url, tmp_path):
+    """`kindmap serve` used to believe X-Forwarded-For from 127.0.0.1 (uvicorn's default), so a
+    client on the host escaped the proposal rate limit by naming a new address each time."""
+    feature = json.loads(PROPOSAL % b'"name": "Forwarded"')
+    with serving(database_url, api_database_url, tmp_path / "server.log", proposals_per_client=2) as (url, _):
+        statuses = [httpx.post(f"{url}/collections/places/proposals", json=feature,
+                               headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(4)]
+    assert statuses.count(202) <= 2 and statuses[-1] == 429, statuses
+    # a listed proxy is believed: each forwarded address is a client of its own
+    settings = ApiSettings(allowed_hosts="*", trusted_proxies="testclient", proposals_per_client=1)
+    with TestClient(create_app(make_engine(database_url), settings)) as trusted:
+        assert [trusted.post("/collections/places/proposals", json=feature,
+                             headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(3)] == [202] * 3
