@@ -11,9 +11,11 @@ import time
 
 import httpx
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from app import keys
 from app.db import make_engine
 from app.main import create_app
 from app.settings import ApiSettings
@@ -249,17 +251,51 @@ def test_numeric_parameters_of_the_analyses_are_bounded(client, query, parameter
     assert_problem(client.get(f"/gaps?area=E06000017&{query}"), 400, parameter)
 
 
-def test_a_client_cannot_choose_its_address_unless_its_proxy_is_trusted(sample_loaded, database_url,
-                                                                        api_database_url, tmp_path):
+@pytest.fixture(scope="module")
+def served_with_defaults(sample_loaded, database_url, api_database_url, tmp_path_factory):
+    """(url, log file) of `kindmap serve` with the default settings (2 proposals per client)."""
+    log = tmp_path_factory.mktemp("served") / "server.log"
+    with serving(database_url, api_database_url, log, proposals_per_client=2) as (url, _):
+        yield url, log
+
+
+def test_a_client_cannot_choose_its_address_unless_its_proxy_is_trusted(served_with_defaults, database_url):
     """`kindmap serve` used to believe X-Forwarded-For from 127.0.0.1 (uvicorn's default), so a
     client on the host escaped the proposal rate limit by naming a new address each time."""
+    url, _ = served_with_defaults
     feature = json.loads(PROPOSAL % b'"name": "Forwarded"')
-    with serving(database_url, api_database_url, tmp_path / "server.log", proposals_per_client=2) as (url, _):
-        statuses = [httpx.post(f"{url}/collections/places/proposals", json=feature,
-                               headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(4)]
+    statuses = [httpx.post(f"{url}/collections/places/proposals", json=feature,
+                           headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(4)]
     assert statuses.count(202) <= 2 and statuses[-1] == 429, statuses
     # a listed proxy is believed: each forwarded address is a client of its own
     settings = ApiSettings(allowed_hosts="*", trusted_proxies="testclient", proposals_per_client=1)
     with TestClient(create_app(make_engine(database_url), settings)) as trusted:
         assert [trusted.post("/collections/places/proposals", json=feature,
                              headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(3)] == [202] * 3
+
+
+def test_keys_are_redacted_wherever_a_log_would_hold_them(served_with_defaults, sample_loaded, database_url, capsys):
+    """A key in a query string went to the log in full (uvicorn's access line is the whole URL);
+    in a header or an error message it must not either. The key's prefix (its name) stays."""
+    url, log = served_with_defaults
+    with sample_loaded.begin() as conn:
+        key, token = keys.create(conn, "redaction test", ["read"], [])
+    httpx.get(f"{url}/collections/places/items?limit=1&api_key={token}")
+    httpx.get(f"{url}/collections/places/items?limit=1&key={token}&token=secret-value-1")
+    httpx.get(f"{url}/collections/nowhere", headers={"Authorization": f"Bearer {token}", "X-API-Key": token})
+    time.sleep(0.5)  # the access lines are written after the answers
+    logged = log.read_text()
+    assert "/collections/places/items" in logged
+    assert token.split("_")[2] not in logged and "secret-value-1" not in logged
+    assert f"km_{key.prefix}_[redacted]" in logged or "api_key=[redacted]" in logged
+    # an error whose message carries a key (a bug echoing a header) is logged redacted
+    app = create_app(make_engine(database_url))
+
+    def echo(request: Request):
+        raise RuntimeError(f"unexpected {request.headers['authorization']} from postgresql://u:pw123@h/db")
+
+    app.add_api_route("/echo", echo)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/echo", headers={"Authorization": f"Bearer {token}"}).status_code == 500
+    err = capsys.readouterr().err
+    assert "RuntimeError: unexpected Bearer [redacted]" in err and token not in err and "pw123" not in err
