@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 
-from app import safe_json
+from app import costs, safe_json
 from app.errors import problem
 from app.settings import ApiSettings
 
@@ -101,12 +101,19 @@ class RequestGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
+        started, abandoned, began = False, False, asyncio.Event()
 
         async def guarded_send(message):
             nonlocal started
+            if abandoned:
+                return  # answered 503 at the deadline; what the route says now goes nowhere
             if message["type"] == "http.response.start":
                 started = True
+                began.set()
+            await decorated_send(message)
+
+        async def decorated_send(message):
+            if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
@@ -118,9 +125,9 @@ class RequestGuard:
                 message = {**message, "body": b""}
             await send(message)
 
-        async def answer(status, title, detail, parameter=None):
-            response = problem(status, title, detail, scope.get("path", ""), parameter)
-            await response(scope, receive, guarded_send)
+        async def answer(status, title, detail, parameter=None, headers=None):
+            response = problem(status, title, detail, scope.get("path", ""), parameter, headers)
+            await response(scope, receive, decorated_send)
 
         head = scope["method"] == "HEAD"
         try:
@@ -129,8 +136,8 @@ class RequestGuard:
             return await answer(refusal.status, refusal.title, refusal.detail, refusal.parameter)
         if scope["method"] == "OPTIONS" and not _is_preflight(scope):
             allow = self._allowed_methods(scope["path"]).encode()
-            await guarded_send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
-            return await guarded_send({"type": "http.response.body", "body": b""})
+            await decorated_send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
+            return await decorated_send({"type": "http.response.body", "body": b""})
         if head:
             scope = {**scope, "method": "GET"}
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
@@ -142,13 +149,23 @@ class RequestGuard:
             if refusal:
                 return await answer(422, "Unprocessable content", refusal.detail, refusal.member)
             receive = _replay(messages, receive)
-        try:
-            await asyncio.wait_for(self.app(scope, receive, guarded_send), self.settings.request_timeout_s)
-        except TimeoutError:
-            log.warning("request.deadline", path=scope.get("path"), seconds=self.settings.request_timeout_s)
-            if not started:
-                await answer(503, "Service unavailable", f"no answer within {self.settings.request_timeout_s} s "
-                             "(the database is slow or not answering); try again later")
+        seconds = self.settings.analysis_timeout_s if costs.expensive(scope) else self.settings.request_timeout_s
+        # The deadline is to the answer's first byte (a long download streams on), and a request
+        # past it is answered at once and left behind: waiting for it to stop would wait for a
+        # thread blocked on a hung database, which no cancellation reaches (what kept a cheap
+        # request on a SIGSTOPped database unanswered past 20 s).
+        work = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        beginning = asyncio.ensure_future(began.wait())
+        await asyncio.wait({work, beginning}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        beginning.cancel()
+        if work.done() or started:
+            return await work
+        abandoned = True
+        work.cancel()
+        work.add_done_callback(_retrieve)
+        log.warning("request.deadline", path=scope.get("path"), seconds=seconds)
+        await answer(503, "Service unavailable", f"no answer within {seconds:g} s (the database is slow or "
+                     "not answering); try again later", headers={"Retry-After": "5"})
 
     def _allowed_methods(self, path: str) -> str:
         """What the OpenAPI document allows on ``path`` (HEAD wherever GET), for OPTIONS' Allow."""
@@ -165,6 +182,12 @@ class RequestGuard:
         if "GET" in methods:
             methods.add("HEAD")
         return ", ".join(sorted(methods) + ["OPTIONS"])
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """A request left behind at its deadline ends some time later: its outcome is not an error."""
+    if not task.cancelled() and task.exception() is not None:
+        log.info("request.ended_after_deadline", error=type(task.exception()).__name__)
 
 
 def _unsafe_json(scope, messages: list[dict]) -> safe_json.UnsafeJson | None:

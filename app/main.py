@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import auth, caching, errors
 from app.compression import GZipMiddleware
+from app.costs import CostGuard
 from app.guard import RequestGuard
 from app.db import api_engine
 from app.logging import configure_logging
@@ -89,6 +90,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # ISA-L: 3× faster than zlib's 1
+    # The analyses under a budget, their answers reused (app/costs.py): inside the guard's deadline.
+    app.add_middleware(CostGuard, settings=settings)
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),

@@ -299,3 +299,57 @@ def test_keys_are_redacted_wherever_a_log_would_hold_them(served_with_defaults, 
         assert client.get("/echo", headers={"Authorization": f"Bearer {token}"}).status_code == 500
     err = capsys.readouterr().err
     assert "RuntimeError: unexpected Bearer [redacted]" in err and token not in err and "pw123" not in err
+
+
+def test_analyses_run_under_a_budget_and_health_stays_answered(database_url):
+    """One analysis at a time, one waiting, one per client: the rest are refused at once with
+    Retry-After — 429 to a client over its share, 503 when the queue is full — while /health
+    answers (before, ten concurrent analyses took every connection and thread, /health too)."""
+    settings = ApiSettings(allowed_hosts="*", trusted_proxies="testclient", analysis_concurrency=1,
+                           analysis_queue=1, analysis_per_client=1)
+    app = create_app(make_engine(database_url), settings)
+    release = threading.Event()
+
+    def slow(n: int):  # an analysis (its path is one of app/costs.py's) that takes as long as the test says
+        release.wait(10)
+        return {"n": n}
+
+    app.add_api_route("/closures/slow", slow)
+    with TestClient(app) as client:
+        def ask(client_address: str, n: int):
+            return client.get(f"/closures/slow?n={n}", headers={"X-Forwarded-For": client_address})
+
+        results = {}
+        threads = [threading.Thread(target=lambda a=a, n=n: results.__setitem__((a, n), ask(a, n)))
+                   for a, n in [("192.0.2.1", 1), ("192.0.2.2", 2)]]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.3)  # 1 is running, then 2 waits
+        busy = ask("192.0.2.3", 3)
+        again = ask("192.0.2.1", 4)
+        started = time.monotonic()
+        health = client.get("/health")
+        health_s = time.monotonic() - started
+        release.set()
+        for thread in threads:
+            thread.join()
+    assert_problem(busy, 503) and int(busy.headers["retry-after"]) >= 1
+    assert_problem(again, 429) and int(again.headers["retry-after"]) >= 1
+    assert health.status_code == 200 and health_s < 2
+    assert [results[k].json()["n"] for k in sorted(results)] == [1, 2]
+
+
+def test_an_analysis_is_answered_again_from_the_same_data_version(client, sample_loaded, monkeypatch):
+    """Identical requests on unchanged data are answered without the route; a write to a served
+    table (a new data version) computes afresh."""
+    from analysis import access
+    computed = []
+    real = access.gap_features
+    monkeypatch.setattr(access, "gap_features", lambda *a, **k: computed.append(1) or real(*a, **k))
+    url = "/gaps?area=E06000017&radius=1234"
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert len(computed) == 1
+    with sample_loaded.begin() as conn:
+        conn.exec_driver_sql("UPDATE places SET name = name WHERE id = (SELECT min(id) FROM places)")
+    assert client.get(url).content == first.content and len(computed) == 2
