@@ -97,6 +97,15 @@ def missing(files: list[CatalogFile], dest: Path) -> list[CatalogFile]:
     return [f for f in files if not (dest / f.path).is_file() or check(f, dest / f.path)]
 
 
+def fetcher(dest: Path | None = None, mirror: str | None = None) -> Fetcher:
+    """A Fetcher configured by the KINDMAP_DATA_* settings (``dest``, ``mirror`` override them)."""
+    from app.settings import data_settings
+
+    settings = data_settings()
+    return Fetcher(dest or settings.data_dir, mirror or settings.data_mirror, settings.data_timeout_s,
+                   settings.data_attempts)
+
+
 class Fetcher:
     """Downloads with one HTTP client (its connection pool, timeouts and proxies) and two bars."""
 

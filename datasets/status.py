@@ -11,28 +11,29 @@ from sqlalchemy import Engine, text
 from datasets.catalog import Catalog, CatalogFile
 from datasets.download import check
 
+FINE = ("cached", "beside the clone", "absent")
 LOADED_FILES = text((Path(__file__).resolve().parent / "sql" / "loaded_files.sql").read_text())
 
 
 @dataclass(frozen=True)
 class FileStatus:
     file: CatalogFile
-    cache: str     # "ok", "absent", "partial (N bytes)", or why the cached copy is wrong
+    cache: str     # "cached", "beside the clone", "absent", "partial (N bytes)", or why a copy is wrong
     database: str  # "loaded (run N)", "stale: run N loaded other bytes", "not loaded", "unknown"
 
     @property
     def stale(self) -> bool:
-        wrong_copy = self.cache not in ("ok", "absent") and not self.cache.startswith("partial")
+        wrong_copy = self.cache not in FINE and not self.cache.startswith("partial")
         return self.database.startswith("stale") or wrong_copy
 
 
 def cache_state(file: CatalogFile, dest: Path, beside: Path | None = None) -> str:
-    """The cached copy's state; a file beside the clone (../shared/data) counts as present."""
-    for root in filter(None, (beside, dest)):
-        path = root / file.path
-        if path.is_file():
+    """The cached copy's state; a file beside the clone (../shared/data) is as good as cached."""
+    for root, fine in ((beside, "beside the clone"), (dest, "cached")):
+        path = root / file.path if root else None
+        if path and path.is_file():
             problem = check(file, path)
-            return "ok" if problem is None else problem
+            return fine if problem is None else problem
     part = dest / (file.path + ".part")
     return f"partial ({part.stat().st_size:,} bytes)" if part.exists() else "absent"
 

@@ -44,7 +44,7 @@ def read_manifest(path: Path, cache: Path | None = None) -> list[Entry]:
 
     path = Path(path)
     document = _document(path)
-    base = (path.parent / document.get("base", ".")).resolve()
+    base = base_of(path)
     if cache is None:
         cache = data_settings().data_dir
     entries = []
@@ -72,6 +72,12 @@ def missing_files(path: Path, cache: Path | None = None) -> list[Path]:
     """The files a manifest names that are neither under its base nor in the data cache (empty
     when it can be loaded as it stands)."""
     return [entry.path for entry in read_manifest(path, cache) if not entry.path.exists()]
+
+
+def base_of(path: Path) -> Path:
+    """The folder a manifest's paths are relative to (its ``base``)."""
+    path = Path(path)
+    return (path.parent / _document(path).get("base", ".")).resolve()
 
 
 def _document(path: Path) -> dict:
