@@ -8,11 +8,14 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY --from=assets /assets/node_modules node_modules
 COPY pyproject.toml README.md alembic.ini ./
-COPY app app
 COPY models models
+COPY store store
+COPY places places
 COPY loaders loaders
 COPY analysis analysis
 COPY edits edits
+COPY app app
+COPY cli cli
 COPY migrations migrations
 COPY data/sample data/sample
 COPY data/manifests data/manifests

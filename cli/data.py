@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.settings import data_settings
+from store.settings import data_settings
 from datasets.catalog import catalog
 from datasets.download import FetchError, fetcher, missing
 from datasets.ensure import describe
@@ -94,8 +94,8 @@ def _database():
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app import db, localdb
-    from app.settings import database_settings
+    from store import db, localdb
+    from store.settings import database_settings
 
     if not database_settings().database_url and not localdb.running():
         return None, "the local cluster is not running (kindmap db start): what is loaded is unknown"

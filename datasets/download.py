@@ -99,7 +99,7 @@ def missing(files: list[CatalogFile], dest: Path) -> list[CatalogFile]:
 
 def fetcher(dest: Path | None = None, mirror: str | None = None) -> Fetcher:
     """A Fetcher configured by the KINDMAP_DATA_* settings (``dest``, ``mirror`` override them)."""
-    from app.settings import data_settings
+    from store.settings import data_settings
 
     settings = data_settings()
     return Fetcher(dest or settings.data_dir, mirror or settings.data_mirror, settings.data_timeout_s,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from app.settings import data_settings
+from store.settings import data_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_MANIFEST = DATA / "sample" / "manifest.toml"

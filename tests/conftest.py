@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app import localdb, migrate
-from app.db import make_engine
+from store import localdb, migrate
+from store.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -174,7 +174,7 @@ def serving(database_url: str, api_database_url: str, log: Path, **settings):
     port = free_port()
     env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": api_database_url,
            "KINDMAP_PORT": str(port), **{f"KINDMAP_{k.upper()}": str(v) for k, v in settings.items()}}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
     # Generous: a busy 2-core machine can take a minute to import the app; a server that exits

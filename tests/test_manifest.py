@@ -107,3 +107,16 @@ def test_bad_manifests_are_refused(tmp_path, text, message):
 def test_readme_lists_every_kind():
     readme = (ROOT / "README.md").read_text()
     assert [kind for kind in KINDS if f"`{kind}`" not in readme] == []
+
+
+def test_the_registry_names_the_module_of_every_kind():
+    """KINDS[name] imports only the module loaders.MODULES names: the map must be exactly what
+    the modules of loaders/ declare (a new format's module, one line there)."""
+    import importlib
+    import pkgutil
+
+    import loaders
+
+    declared = {name: module.name for module in pkgutil.iter_modules(loaders.__path__)
+                for name in getattr(importlib.import_module(f"loaders.{module.name}"), "KINDS", {})}
+    assert loaders.MODULES == declared

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 from sqlalchemy import text
 
 from analysis import gap_index, refresh
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from analysis.reorganisations import REORGANISATIONS
 from analysis.spending import ENGLAND
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order, scalar
 

@@ -23,7 +23,7 @@ class DatabaseSettings(BaseSettings):
     api_database_url: str | None = Field(
         None,
         description="SQLAlchemy URL the API (`kindmap serve`) connects with: the same database as a "
-        "role that may read and write only what app/privileges.py grants it. Without it, with "
+        "role that may read and write only what store/privileges.py grants it. Without it, with "
         "KINDMAP_DATABASE_URL set, the API connects as the owner.",
     )
     pg_port: int = Field(55432, description="Port of the project-local PostGIS cluster.")
