@@ -8,13 +8,13 @@ attribution — transcribed from ../shared/data/SOURCES.md, and checked against 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import tomllib
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from datasets.catalog import SOURCES_TABLE, Catalog, read_catalog
+from datasets.download import sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "data.md"
@@ -26,14 +26,6 @@ DATASET_KEYS = ("key", "title", "publisher", "repository", "commit", "publisher_
 
 class CatalogError(ValueError):
     """The inputs disagree: a manifest file without a source, a source SOURCES.md does not name…"""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def raw_url(repository: str, commit: str, path: str) -> str:
@@ -81,7 +73,7 @@ def build(manifest: Path, shared: Path, sources_path: Path = SOURCES_TABLE) -> s
             raise CatalogError(f"{entry.relative}: the manifest names it but {shared} has no such file")
         dataset, original = _origin(sources["dataset"], entry.relative)
         record = {"path": entry.relative, "group": PurePosixPath(entry.relative).parts[0],
-                  "dataset": dataset["key"], "size": local.stat().st_size, "sha256": sha256_of(local),
+                  "dataset": dataset["key"], "size": local.stat().st_size, "sha256": sha256_file(local),
                   "urls": [raw_url(dataset["repository"], dataset["commit"], original)],
                   "repository_path": original}
         if dataset.get("compression"):
