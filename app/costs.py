@@ -28,9 +28,9 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 
 from app import caching
-from app.db import reading
+from store.db import reading
 from app.errors import problem
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
 

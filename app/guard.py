@@ -16,7 +16,7 @@ import structlog
 
 from app import costs, safe_json
 from app.errors import problem
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
 

@@ -15,10 +15,10 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from app import keys
-from app.db import make_engine
 from app.main import create_app
-from app.settings import ApiSettings
+from store import keys
+from store.db import make_engine
+from store.settings import ApiSettings
 from tests.conftest import serving
 from tests.test_api import assert_problem
 

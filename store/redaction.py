@@ -1,6 +1,6 @@
 """Secrets out of every log line: API keys and credentials are redacted wherever they appear —
 a query string (uvicorn's access log writes the whole URL), a header echoed in an error, a
-traceback — before a line is written (app/logging.py applies this to structlog's rendered lines
+traceback — before a line is written (store/logging.py applies this to structlog's rendered lines
 and to the standard library's records, uvicorn's included)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import re
 
 REDACTED = "[redacted]"
-# kindmap's own keys (app/keys.py: km_<prefix>_<secret>): the prefix names the key, kept.
+# kindmap's own keys (store/keys.py: km_<prefix>_<secret>): the prefix names the key, kept.
 KINDMAP_KEY = re.compile(r"\bkm_([0-9a-f]{1,16})_[A-Za-z0-9_\-]+")
 # a credential in a header (Authorization: Bearer …, X-API-Key: …, as text or a dict's repr)
 HEADER = re.compile(r"(?i)\b(authorization|x-api-key|proxy-authorization|cookie)(['\"]?\s*[:=,]\s*b?['\"]?)"

@@ -4,8 +4,8 @@ import sys
 
 import structlog
 
-from app.redaction import RedactingFilter, redact_rendered
-from app.settings import log_settings
+from store.redaction import RedactingFilter, redact_rendered
+from store.settings import log_settings
 
 
 def configure_logging() -> None:
@@ -28,7 +28,7 @@ def configure_logging() -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
             *renderers,
-            redact_rendered,  # keys and passwords never reach a log (app/redaction.py)
+            redact_rendered,  # keys and passwords never reach a log (store/redaction.py)
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
