@@ -20,7 +20,7 @@ WORLD_M = 2 * 20037508.342789244
 METRES_PER_DEGREE = WORLD_M / 360   # of Web Mercator x, at any latitude
 MAX_ZOOM = 22          # as deep as MapLibre and OpenLayers ask; deeper is a 400, not a tile
 # Points are thinned to one per cell of THIN_CELL units (a screen pixel of a 256-pixel tile) up to
-# this zoom (a pixel of ~75 m there); from the next, every point is drawn (app/sql/tile_thinned.sql).
+# this zoom (a pixel of ~75 m there); from the next, every point is drawn (app/sql/tile_thinning.sql).
 THIN_UNTIL_ZOOM = 11
 THIN_CELL = EXTENT // 256
 
@@ -86,10 +86,11 @@ def tile_query(collection: Collection, z: int, x: int, y: int, chosen: Selection
     thinned = z <= THIN_UNTIL_ZOOM and collection.geometry.dimension != 2  # points, or a mix
     names = ["geom", *(["id"] if collection.integer_id else []),
              *(quote(name) for name in tile_properties(collection, properties))]
-    statement = sql("tile_thinned" if thinned else "tile").format(
+    statement = sql("tile").format(
         geometry=geometry_sql(collection, z), column=f"t.{collection.geometry.column}",
         columns="".join(f", {c}" for c in columns), table=collection.table, where=where_sql,
-        names=", ".join(names))
+        thinning=sql("tile_thinning").format(names=", ".join(names)) if thinned else "",
+        drawn="thinned" if thinned else "features")
     pixel = WORLD_M / 2 ** z / EXTENT
     return statement, {"cell": THIN_CELL,
         **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
