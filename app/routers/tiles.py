@@ -93,7 +93,8 @@ def tilejson(request: Request, c: Collection = Depends(spatial_collection),
     return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds, fields, credit.text)
 
 
-Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")]
+Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.MAX_ZOOM, description="Zoom level (tileMatrix); points are "
+                                   f"thinned to one per pixel, with `point_count`, to zoom {tiles.THIN_UNTIL_ZOOM}")]
 Column = Annotated[dep.Integer, Path(ge=0, description="Tile column (tileCol), from the left")]
 Row = Annotated[dep.Integer, Path(ge=0, description="Tile row (tileRow), from the top")]
 TILE_RESPONSES = {200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},
