@@ -5,6 +5,7 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -23,9 +24,12 @@ LOADS = [
     *AUTHORITIES_AND_POPULATION,
     ("boundaries", "boundaries/lsoa21_bgc_E08000009_trafford.geojson", {"level": "lsoa", "vintage": "2021-12"}),
     ("imd", IMD, {}),
+    ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("centroids", "deprivation/lsoa11_population_weighted_centroids_dec2011.csv", {}),
     ("public-health-detail", "spending/ro3/RO3_2022-23_data_by_LA.ods", {}),
     ("public-health-detail", "spending/ro3/RO3_2013-14_by_LA.xls", {}),
+    ("public-health-detail", "spending/ro3/RA_2021-22_by_LA.xlsx", {}),
+    ("public-health-detail", "spending/ro3/RA_2013-14_by_LA.xls", {}),
     ("deflators", "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx",
      {"sheet": "30102024 deflator update"}),
     ("libraries-taskforce", "libraries/libraries_england_taskforce_2016_geocoded.csv", {}),
@@ -121,8 +125,8 @@ def test_stored_spending_part_is_every_units_real_cut_ranked(client, loaded):
     change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in units
               if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
     with loaded.connect() as conn:
-        stored = conn.execute(text("SELECT DISTINCT unit, real_change_pct, spending_part "
-                                   "FROM analysis_gap_spending WHERE spending_part IS NOT NULL")).all()
+        stored = conn.execute(text("SELECT DISTINCT unit, real_change_pct, spending_part FROM "
+                                   "analysis_gap_spending WHERE basis = 'outturn'")).all()
     assert len(stored) == len(change) > 100
     for unit, real_change_pct, spending_part in stored:
         assert real_change_pct == pytest.approx(change[unit])
@@ -139,6 +143,40 @@ def test_stored_spending_part_follows_the_spending(loaded):
             parts = conn.execute(text("SELECT count(*), count(spending_part) FROM analysis_gap_spending")).one()
             transaction.rollback()
     assert written["gap_spending"] == parts[0] > 100 and parts[1] == 0
+
+
+def test_a_missing_outturn_return_falls_back_to_the_budgets(client):
+    """RO3 2022-23 has no return from Birmingham, Slough, Thurrock, Torbay: their spending part is
+    the real change in *budgeted* spending per head 2013-14 → 2021-22 (RA), ranked among every
+    unit's budget change over those years, and labelled so."""
+    budgets = client.get("/spending", params={"service": "public_health_excl_0_5", "basis": "budget",
+                                              "from": 2013, "to": 2021}).json()["units"]
+    change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in budgets
+              if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
+    rows = {f["id"]: f["properties"] for f in features(client, limit=200)}
+    for code in ("E08000025", "E06000039", "E06000034", "E06000027"):
+        row = rows[code]
+        assert (row["spending_basis"], row["spending_from"], row["spending_to"]) == ("budget", "2013-14", "2021-22")
+        assert row["real_change_pct"] == pytest.approx(change[code])
+        assert row["spending_part"] == pytest.approx(
+            sum(c > change[code] for c in change.values()) / (len(change) - 1))
+        assert "(budgets: no outturn return for both years)" in row["why"]
+    assert rows[RUTLAND]["spending_basis"] == "outturn" and rows[RUTLAND]["spending_to"] == "2022-23"
+
+
+def test_england_and_regions_are_areas_of_the_summary(client, loaded):
+    england = client.get("/areas/E92000001/summary").json()
+    north_west = client.get("/areas/E12000002/summary").json()
+    with loaded.connect() as conn:
+        everyone, in_region = conn.execute(text(
+            "SELECT sum(population), sum(population) FILTER (WHERE region = 'E12000002') "
+            "FROM analysis_small_areas")).one()
+    assert england["name"] == "England" and england["all"]["residents"] == everyone
+    assert north_west["name"] == "North West" and north_west["all"]["residents"] == in_region
+    with loaded.connect() as conn:
+        assert england["all"]["small_areas"] == conn.execute(text(
+            "SELECT count(*) FROM analysis_small_areas")).scalar()
+
 
 def test_authorities_geojson_and_csv_agree(client):
     found = features(client, region="E12000002", limit=50)  # the North West
@@ -169,6 +207,12 @@ def test_gaps_hook_matches_priorities(client, loaded):
     ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
     ({"region": "North West"}, 400, "region"),
     ({"authority": "E99999999"}, 404, "authority"),
+    ({"need": "indicator:no_such_thing"}, 400, "need"),
+    ({"need": "indicator:gdp_deflator_2023_24"}, 400, "need"),  # loaded, but for the UK only
+    ({"need": "indicator:income_average_score*0"}, 400, "need"),
+    ({"need": "imd,imd"}, 400, "need"),
+    ({"need": "income"}, 400, "need"),
+    ({"sensitivity": "1", "top": 0}, 400, "top"),
 ])
 def test_bad_parameters_are_problems_naming_them(client, params, status, parameter):
     response = client.get("/priorities", params=params)
@@ -182,3 +226,92 @@ def test_openapi_describes_priorities(client):
     assert all(p.get("description") for p in operation["parameters"])
     assert {"level", "category", "year", "loss_from", "radius", "region", "authority", "w_need",
             "w_access", "w_loss", "w_spending", "limit", "f"} <= {p["name"] for p in operation["parameters"]}
+
+
+# -- one figure, one definition; reasons that say what each part measures -----------------------
+
+@pytest.mark.parametrize("code", [RUTLAND, "E08000025"])  # Rutland, Birmingham
+def test_each_measure_is_one_figure_on_every_endpoint(client, code):
+    row = next(f["properties"] for f in features(client, authority=code))
+    summary = client.get(f"/areas/{code}/summary").json()["all"]
+    assert row["median_nearest_m"] == summary["median_m"]
+    assert row["population"] == summary["residents"]
+    assert row["residents_without_place"] == summary["residents"] - summary["residents_within"]
+
+
+def test_why_describes_the_part_it_explains(client):
+    slough = next(f["properties"] for f in features(client, authority="E06000039"))
+    said = dict(s.split(": ", 1) for s in slough["why"].split("; ") if s[:5] in ("loss ", "acces", "need "))
+    loss = next(v for k, v in said.items() if k.startswith("loss"))
+    assert loss.startswith(f"on average {slough['loss_part']:.0%} of the places (library) within 1,200 m")
+    access = next(v for k, v in said.items() if k.startswith("access"))
+    assert f"{slough['access_part'] * 2400:,.0f} m away on average, counted up to 2,400 m" in access
+    assert f"median {slough['median_nearest_m']:,.0f} m" in access
+
+
+# -- need the user chooses ---------------------------------------------------------------------
+
+def percent_rank(values: pd.Series, high_is_need: bool = True) -> pd.Series:
+    """PostgreSQL's percent_rank by hand: (rank - 1) / (n - 1), rank = 1 + how many are smaller."""
+    ordered = values if high_is_need else -values
+    return ordered.apply(lambda v: (ordered < v).sum()) / (len(ordered) - 1)
+
+
+def test_need_from_an_indicator_ranks_as_by_hand(client, shared_data):
+    """Lancashire's small areas take their district's IoD 2025 income score, percent-ranked among
+    every district; with need alone weighted, the districts' order is the ranking."""
+    iod = pd.read_csv(shared_data / "deprivation/iod2025_lad24_summaries.csv")
+    income = iod[iod["index_domain"] == "Income Deprivation"].set_index("area_code")["average_score"]
+    for direction, high in (("", True), (":low", False)):
+        part = percent_rank(income, high)
+        rows = [f["properties"] for f in features(
+            client, level="lsoa", authority="E10000017", limit=1000, w_access=0, w_loss=0, w_spending=0,
+            need=f"indicator:income_average_score{direction}")]
+        assert len(rows) > 700
+        for row in rows:
+            assert row["need_part"] == pytest.approx(part[row["ltla"]])
+            assert row["gap_score"] == pytest.approx(part[row["ltla"]])
+        order = sorted({r["ltla"] for r in rows}, key=lambda d: -part[d])
+        assert list(dict.fromkeys(r["ltla"] for r in rows)) == order
+    # Two terms, weighted: Rutland's small areas, 2 × income (its own, a unitary) + 1 × IMD rank.
+    imd = {f["id"]: f["properties"]["need_part"] for f in features(client, level="lsoa", authority=RUTLAND)}
+    mixed = features(client, level="lsoa", authority=RUTLAND, need="indicator:income_average_score*2,imd")
+    for f in mixed:
+        expected = (2 * percent_rank(income)[RUTLAND] + imd[f["id"]]) / 3
+        assert f["properties"]["need_part"] == pytest.approx(expected)
+        assert "income_average_score (high = need) ×2" in f["properties"]["why"]
+
+
+# -- sensitivity ---------------------------------------------------------------------------------
+
+def test_sensitivity_ranges_and_summary(client, loaded):
+    response = client.get("/priorities", params={"region": "E12000002", "sensitivity": 1, "top": 5, "limit": 50})
+    document = response.json()
+    summary = document["kindmap:parameters"]["sensitivity"]
+    rows = [f["properties"] for f in document["features"]]
+    assert summary["rows"] == len(rows) and summary["top_n"] == 5
+    assert [s["scenario"] for s in summary["scenarios"]][:3] == ["base", "w_need ×0.5", "w_need ×1.5"]
+    assert len(summary["scenarios"]) == 1 + 4 * 3 + 2
+    assert summary["scenarios"][0]["kendall_tau"] == pytest.approx(1) and summary["scenarios"][0]["top_n_overlap"] == 1
+    for row in rows:
+        assert row["rank_min"] <= row["rank"] <= row["rank_max"]
+        assert row["rank_range"] == row["rank_max"] - row["rank_min"]
+        assert (row["top_n_share"] > 0) == (row["rank_min"] <= 5)
+        if row["hangs_on"]:
+            assert row["rank"] <= 5 and f"hangs on the {row['hangs_on']} part" in row["why"]
+    # Leaving out spending is one scenario: its ranks are /priorities' own with w_spending=0.
+    without = {f["id"]: f["properties"]["rank"] for f in features(client, region="E12000002", w_spending=0, limit=50)}
+    assert all(r["rank_max"] >= without[r["unit"]] >= r["rank_min"] for r in rows)
+
+
+def test_a_weight_independent_ordering_has_no_rank_range():
+    """Rows ordered alike by every part (and at every radius) keep their rank in every scenario."""
+    from analysis import sensitivity
+
+    order = np.linspace(0.1, 0.9, 12)
+    parts = np.column_stack([order, order ** 2, np.sqrt(order), order / 2])
+    per_row, summary = sensitivity.analyse([f"r{i}" for i in range(12)], {f: parts for f in (0.5, 1.0, 1.5)},
+                                           {"need": 1, "access": 2, "loss": 0.5, "spending": 1}, 3)
+    assert {r["rank_range"] for r in per_row.values()} == {0}
+    assert per_row["r11"]["rank_min"] == 1 and per_row["r11"]["top_n_share"] == 1
+    assert summary["kendall_tau_min"] == pytest.approx(1) and summary["top_n_overlap_min"] == 1
