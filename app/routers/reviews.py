@@ -60,21 +60,17 @@ def _decide(request: Request, review_id: int, state: str, reason: str | None) ->
     return Response(json.dumps(decided), media_type="application/json")
 
 
-@router.post("/collections/{collectionId}/reviews/{reviewId}/accept", dependencies=SECURITY,
-             response_class=Response, responses=DECIDE_RESPONSES,
-             summary="The two records are one place (needs `write:places`)")
-def accept_review(request: Request, c: COLLECTION, review_id: Annotated[int, Path(
-        alias="reviewId", ge=1, le=2**31 - 1, description="The review's id (from the list)")],
-                  reason: Annotated[str | None, Query(max_length=500, description="Why, for the record")] = None
-                  ) -> Response:
-    return _decide(request, review_id, "accepted", reason)
+def _decision_route(verb: str, state: str, summary: str) -> None:
+    def route(request: Request, c: COLLECTION, review_id: Annotated[int, Path(
+            alias="reviewId", ge=1, le=2**31 - 1, description="The review's id (from the list)")],
+              reason: Annotated[str | None, Query(max_length=500, description="Why, for the record")] = None
+              ) -> Response:
+        return _decide(request, review_id, state, reason)
+    route.__name__ = f"{verb}_review"
+    router.post(f"/collections/{{collectionId}}/reviews/{{reviewId}}/{verb}", dependencies=SECURITY,
+                response_class=Response, responses=DECIDE_RESPONSES, summary=summary)(route)
 
 
-@router.post("/collections/{collectionId}/reviews/{reviewId}/reject", dependencies=SECURITY,
-             response_class=Response, responses=DECIDE_RESPONSES,
-             summary="The two records are two places (needs `write:places`); the places follow at the next places load")
-def reject_review(request: Request, c: COLLECTION, review_id: Annotated[int, Path(
-        alias="reviewId", ge=1, le=2**31 - 1, description="The review's id (from the list)")],
-                  reason: Annotated[str | None, Query(max_length=500, description="Why, for the record")] = None
-                  ) -> Response:
-    return _decide(request, review_id, "rejected", reason)
+_decision_route("accept", "accepted", "The two records are one place (needs `write:places`)")
+_decision_route("reject", "rejected", "The two records are two places (needs `write:places`); "
+                "the places follow at the next places load")
