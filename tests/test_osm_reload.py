@@ -78,3 +78,32 @@ def _rows(db, sql, **params):
     from sqlalchemy import text
     with db.connect() as conn:
         return conn.execute(text(sql), params).all()
+
+
+def test_optional_categories_only_when_asked(load, db, pbf):
+    """--extras all keeps Rutland's pubs, cafés, sports centres, parks and playgrounds in their own
+    categories, as many as pyosmium counts in the file; a load without it keeps none of them and
+    leaves them open (it closes only the categories it reads)."""
+    from loaders.osm_tags import EXTRA_TAG_MAP
+    wanted = {(key, value): category for rule, category in EXTRA_TAG_MAP for key, value in rule.items()}
+    counted: dict[str, set] = {c: set() for c in wanted.values()}
+    for obj in osmium.FileProcessor(str(pbf)):
+        for (key, value), category in wanted.items():
+            found = {v.strip() for k in (key, *(f"{p}:{key}" for p in ("disused", "abandoned", "closed", "was")))
+                     for v in obj.tags.get(k, "").split(";")}
+            if value in found:  # as tagged, or with a lifecycle prefix (a closed pub)
+                counted[category].add(f"{ {'n': 'node', 'w': 'way', 'r': 'relation'}[obj.type_str()]}/{obj.id}")
+    load("osm", pbf)
+    assert scalar(db, "SELECT count(*) FROM places WHERE category = ANY(:c)", c=list(counted)) == 0
+    report = load("osm", pbf, extras="all")
+    loaded = _rows(db, "SELECT category, source_ref FROM places WHERE category = ANY(:c)", c=list(counted))
+    # every optional place is one pyosmium finds so tagged (unclosed ways are not read: fewer)
+    assert {c for c, _ in loaded} == set(counted)
+    assert all(ref in counted[c] for c, ref in loaded)
+    assert report.rejected == 0
+    closed = "SELECT count(*) FROM places WHERE category = ANY(:c) AND status = 'closed'"
+    before = scalar(db, closed, c=list(counted))  # e.g. a disused:amenity=pub
+    load("osm", pbf)  # without --extras: the optional places stay as they are
+    assert scalar(db, closed, c=list(counted)) == before
+    with pytest.raises(Exception, match="unknown"):
+        load("osm", pbf, extras="nightclub")

@@ -1,5 +1,6 @@
 """places.source_version and source_timestamp (OpenStreetMap's version and timestamp of each
-record); place_reviews, the identity engine's review queue (docs/places.md)
+record); place_reviews, the identity engine's review queue (docs/places.md); the optional OSM
+categories (pub, cafe, sports_centre, park, playground) in the category vocabulary
 
 Revision ID: 0021
 Revises: 0020
@@ -11,6 +12,17 @@ revision = '0021'
 down_revision = '0020'
 branch_labels = None
 depends_on = None
+
+BEFORE = ('library', 'community_centre', 'youth_centre', 'village_hall', 'social_centre', 'childrens_centre',
+          'place_of_worship', 'food_bank', 'arts_centre', 'social_facility', 'town_hall', 'other')
+AFTER = BEFORE + ('pub', 'cafe', 'sports_centre', 'park', 'playground')
+
+
+def _categories(values: tuple[str, ...]) -> None:
+    for table in ('places', 'place_proposals'):
+        op.drop_constraint(op.f(f'ck_{table}_category'), table, type_='check')
+        op.create_check_constraint(op.f(f'ck_{table}_category'), table,
+                                   "category IN (" + ", ".join(f"'{v}'" for v in values) + ")")
 
 
 def upgrade() -> None:
@@ -35,9 +47,13 @@ def upgrade() -> None:
         sa.UniqueConstraint('ref_a', 'ref_b', name=op.f('uq_place_reviews_ref_a_ref_b')),
     )
     op.create_index(op.f('ix_place_reviews_state'), 'place_reviews', ['state'], unique=False)
+    _categories(AFTER)
 
 
 def downgrade() -> None:
+    for table in ('places', 'place_proposals'):
+        op.execute(f"DELETE FROM {table} WHERE category IN ('pub', 'cafe', 'sports_centre', 'park', 'playground')")
+    _categories(BEFORE)
     op.drop_index(op.f('ix_place_reviews_state'), table_name='place_reviews')
     op.drop_table('place_reviews')
     op.drop_column('places', 'source_timestamp')
