@@ -98,11 +98,14 @@ def tile_query(collection: Collection, z: int, x: int, y: int, chosen: Selection
         "feature_id": "id" if collection.integer_id else None}
 
 
-def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict) -> dict:
+def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict,
+             attribution: str | None = None) -> dict:
     """TileJSON 3.0 for MapLibre, Leaflet and OpenLayers; ``tiles_url`` keeps the request's filters,
-    ``fields`` are the properties its tiles carry (tile_properties)."""
+    ``fields`` are the properties its tiles carry (tile_properties); ``attribution`` the sources'
+    (a map shows it in its attribution control)."""
     return {
         "tilejson": "3.0.0", "name": collection.id, "description": collection.title,
+        **({"attribution": attribution} if attribution else {}),
         "scheme": "xyz", "tiles": [tiles_url], "minzoom": TMS.minzoom, "maxzoom": MAX_ZOOM,
         "bounds": bounds or [-180, -85.0511, 180, 85.0511],
         "vector_layers": [{"id": collection.id, "description": collection.description,
