@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import gap_index, spending
+from app import attribution
+from app.collections import COLLECTIONS
 from app.dependencies import Integer, _list
 from app.errors import ApiError
 from models.categories import CATEGORIES
@@ -92,11 +94,15 @@ def priorities(
 ) -> Response:
     with request.app.state.engine.connect() as conn:
         rows = gap_index.ranked(conn, query)
+        # built from what the small-area layer is: places, boundaries, population, IMD, spending
+        headers = attribution.download_headers(conn, COLLECTIONS["small_areas"].data_tables, "priorities.csv")
     if f == "csv":
-        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
+        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8", headers=headers)
+    del headers["Content-Disposition"]
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
             "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}
-    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")
+    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json",
+                    headers=headers)
