@@ -178,9 +178,10 @@ def current(conn: Connection, place_id: int, if_match: str | None) -> Place:
 
 
 def write(conn: Connection, writer: Writer, before: Place, values: PlaceValues, action: str) -> Place:
+    # the key's reach first: a write that would change nothing is no way to learn of a neighbour's place
+    check_authority(writer, authorities_at(conn, before.values.lon, before.values.lat))
     if values == before.values:
         return before  # nothing changes: no run, no audit row
-    check_authority(writer, authorities_at(conn, before.values.lon, before.values.lat))
     if (values.lon, values.lat) != (before.values.lon, before.values.lat):
         check_point(conn, writer, values)
     run = import_run(conn, writer.request, "edit", values.as_params(), key_id=writer.key_id, action=action,

@@ -183,9 +183,13 @@ def test_authorities_geojson_and_csv_agree(client):
     assert found and all(re.fullmatch(r"E(06|08|09|10)\d{6}(\+E06\d{6})*", f["id"]) for f in found)
     assert all(shape(f["geometry"]).is_valid for f in found)
     assert TRAFFORD in {f["id"] for f in found}
-    frame = pd.read_csv(io.StringIO(client.get("/priorities", params={
-        "region": "E12000002", "limit": 50, "f": "csv"}).text))
+    csv = client.get("/priorities", params={"region": "E12000002", "limit": 50, "f": "csv"})
+    frame = pd.read_csv(io.StringIO(csv.text))
     assert list(frame["unit"]) == [f["id"] for f in found]
+    # named, and naming its licences (OGL; ODbL wherever OpenStreetMap places are loaded)
+    assert csv.headers["content-disposition"] == 'attachment; filename="priorities.csv"'
+    assert '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"' \
+        in csv.headers["link"]
     assert list(frame["rank"]) == sorted(frame["rank"])
 
 
