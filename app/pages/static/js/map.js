@@ -389,12 +389,15 @@
   map.on("moveend", writeHash);
   map.on("idle", () => {
     if (domainDue) updateDomain();
-    const seen = { open: new Set(), closed: new Set() };
+    // at low zooms a dot stands for the point_count places of its pixel (app/sql/tile_thinning.sql)
+    const seen = { open: new Map(), closed: new Map() };
     for (const f of map.queryRenderedFeatures({ layers: ["places-open", "places-closed"].filter((id) => map.getLayer(id)) })) {
-      seen[f.layer.id === "places-open" ? "open" : "closed"].add(f.id);
+      seen[f.layer.id === "places-open" ? "open" : "closed"].set(f.id, f.properties.point_count || 1);
     }
-    statusLine.textContent = `In view in ${state.year}: ${seen.open.size} open places, ${seen.closed.size} closed.`;
-    Object.assign(statusLine.dataset, { year: state.year, open: seen.open.size, closed: seen.closed.size });
+    const total = (kind) => [...seen[kind].values()].reduce((a, b) => a + b, 0);
+    const [open, closed] = [total("open"), total("closed")];
+    statusLine.textContent = `In view in ${state.year}: ${open} open places, ${closed} closed.`;
+    Object.assign(statusLine.dataset, { year: state.year, open, closed });
   });
   map.on("click", (event) => {
     const layers = ["small-area-fill", "small-area-points", "authority-fill"].filter((id) => map.getLayer(id));
