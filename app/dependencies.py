@@ -11,6 +11,7 @@ route itself, which waits on the database, stays ``def`` (one hop).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from app import cql
 from app import crs as crs_
 from app.collections import COLLECTIONS
 from app.errors import ApiError
-from app.settings import api_settings
+from store.settings import api_settings
 
 INTEGER = re.compile(r"-?[0-9]{1,19}")
 NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")
@@ -50,7 +51,10 @@ def number(name: str, raw: str) -> float:
     """A decimal number in plain ASCII (optionally with an exponent), else 400 naming ``name``."""
     if not NUMBER.fullmatch(raw.strip()):
         raise ApiError(400, f"{name}: not a number: {raw!r}", name)
-    return float(raw)
+    value = float(raw)
+    if not math.isfinite(value):  # 1e999
+        raise ApiError(400, f"{name}: {raw!r} is beyond a double's range", name)
+    return value
 
 
 @dataclass(frozen=True)
