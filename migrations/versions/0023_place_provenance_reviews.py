@@ -2,14 +2,14 @@
 record); place_reviews, the identity engine's review queue (docs/places.md); the optional OSM
 categories (pub, cafe, sports_centre, park, playground) in the category vocabulary
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0021'
-down_revision = '0020'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
