@@ -208,7 +208,7 @@ def _print_report(report, as_json: bool) -> None:
 def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json: bool, strict: bool):
     from store import db
     from loaders import KINDS
-    from loaders.errors import LoadError
+    from store.errors import LoadError
     from loaders.pipeline import run
 
     kind = KINDS[kind_name]

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import upsert_places
 from loaders.readers import feature, vector_info

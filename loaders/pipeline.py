@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from models.table_statistics import analyse
 
 log = structlog.get_logger(__name__)

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.sources import OGL
 from loaders.spending_common import ECODE, SPENDING, known_ons_codes, pounds, upsert_authority_codes
 from loaders.workbooks import excel_row, read_workbook
-from models.public_health_lines import LINES, MEMO, ROLLUP, TOTAL
+from models.public_health_lines import LINES, ROLLUP, TOTAL
 
 SOURCE = SourceInfo(
     "mhclg-public-health-by-service",

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from models.public_health_lines import LINES, MEMO, ROLLUP, TOTAL
 from tests.conftest import scalar
 

@@ -9,11 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path as PathParam, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 from starlette.routing import Match
 
 from analysis.spending_services import services
-from app.pages.assets import HERE
+from app.pages.assets import SQL
 from app.pages.router import templates
 from models.categories import CATEGORIES
 from models.places import STATUS_YEARS
@@ -35,8 +34,6 @@ LEVEL_NAMES = {"region": "Region", "utla": "Upper-tier local authority (county o
                "ltla": "Local authority district", "lsoa": "Lower layer super output area"}
 
 
-def sql(name: str) -> str:
-    return (HERE / "sql" / f"{name}.sql").read_text()
 
 
 def wants_page(scope) -> bool:
@@ -65,7 +62,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 def sources_behind(conn, place_sources: set[str]) -> list[dict]:
     """The loaded sources of the profile's figures, each with the parts it feeds."""
     shown = []
-    for row in conn.execute(text(sql("sources"))).mappings():
+    for row in conn.execute(SQL.statement("sources")).mappings():
         feeds = sorted({f for kind in row["kinds"] for f in FIGURES_OF_KIND.get(kind, ())}
                        | ({"places", "access", "closures", "priorities"}
                           if row["key"] in place_sources else set()))
@@ -115,11 +112,11 @@ def choices(request: Request) -> dict:
 def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)]):
     code = code.strip().upper()
     with request.app.state.engine.connect() as conn:
-        area = conn.execute(text(sql("area")), {"code": code}).mappings().first()
+        area = conn.execute(SQL.statement("area"), {"code": code}).mappings().first()
         if area is None:
             return templates.TemplateResponse(request, "profile/area_missing.html", {"code": code},
                                               status_code=404)
-        places = [dict(p) for p in conn.execute(text(sql("area_places")), {"code": code}).mappings()]
+        places = [dict(p) for p in conn.execute(SQL.statement("area_places"), {"code": code}).mappings()]
         sources = sources_behind(conn, {p["source"] for p in places}
                                  | {s["source"] for p in places for s in p["statements"] or []})
     return templates.TemplateResponse(request, "profile/area.html", {
@@ -134,7 +131,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
 @router.get("/priorities", name="priorities_page")
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
-        areas = conn.execute(text(sql("choices"))).mappings().all()
+        areas = conn.execute(SQL.statement("choices")).mappings().all()
     return templates.TemplateResponse(request, "profile/priorities.html", {
         "categories": CATEGORIES, "years": list(STATUS_YEARS),
         "regions": [a for a in areas if a["level"] == "region"],

@@ -10,10 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
 
 from analysis import access
-from app.pages.assets import HERE, TEMPLATES
+from app.pages.assets import SQL, TEMPLATES
 from app.routers.access import DEFAULT_YEAR, MAX_RADIUS_M, MIN_RADIUS_M
 from models.categories import CATEGORIES
 
@@ -55,7 +54,7 @@ HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page"}}
             responses=HTML)
 def map_page(request: Request) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
-        vintage = conn.execute(text((HERE / "sql" / "boundary_vintage.sql").read_text())).scalar()
+        vintage = conn.execute(SQL.statement("boundary_vintage")).scalar()
     config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage,
               "years": [access.YEARS.start, access.YEARS.stop - 1], "year": DEFAULT_YEAR,
               "radius": access.DEFAULT_RADIUS_M}
