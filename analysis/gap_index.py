@@ -2,7 +2,7 @@
 per authority, each normalised to 0 … 1 and returned beside the weighted score.
 
 Parameters in, rows (and GeoJSON/CSV text) out; no HTTP here. docs/analysis/gap-index.md
-defines every part. ``small_area_parts`` is the hook /gaps uses to put the score on its features.
+defines every part.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from analysis.access import AS_STORED, AccessParams
 from analysis.spending_services import services
 from analysis.sql import sql
 
-LEVELS = ("lsoa", "authority")
 PARTS = ("need", "access", "loss", "spending")
 # The spending part: public health without the 0-5 services (comparable across the October 2015
 # transfer), outturn, from the first to the last year with RO3 lines, real terms.
@@ -94,7 +93,8 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
 
 
 def small_area_parts(conn: Connection, query: GapQuery) -> dict[str, dict]:
-    """Small-area code → its gap score, parts and why (for /gaps features)."""
+    """Small-area code → its gap score, parts and why: ranked() at the small-area level, as
+    /priorities?level=lsoa serves it (tests/test_priorities.py holds the two together)."""
     rows = ranked(conn, GapQuery(**{**query.__dict__, "level": "lsoa", "limit": None}))
     return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part",
                                           "access_part", "loss_part", "spending_part")} for r in rows}
