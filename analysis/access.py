@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from analysis.sql import binary_rows, sql, source
 from models.places import STATUS_YEARS
 
-# The years place_years resolves (contract C1).
+# The years place_years resolves (docs/places.md#status-by-year-place_years).
 YEARS = STATUS_YEARS
 DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 # pysal's default E2SFCA weights (access.enhanced_two_stage_fca: 1, 0.68, 0.22 at 10/20/30

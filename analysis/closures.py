@@ -1,7 +1,8 @@
 """Closures over time: which places closed between two years, who lost every place within reach,
 and how coverage changed per authority and per IMD decile (``analysis/sql/closures.sql``).
 
-Computed on demand from ``place_years`` (contract C1) and the small-area base (C4): the inputs
+Computed on demand from ``place_years`` (docs/places.md#status-by-year-place_years) and the
+small-area base (docs/analysis.md#the-small-area-base-analysis_small_areas): the inputs
 (categories, two years, radius, area) are free, so nothing is materialised.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from analysis import prepare
 from analysis.sql import sql
 from models.places import STATUS_YEARS
 
-YEARS = STATUS_YEARS  # the years place_years resolves (contract C1)
+YEARS = STATUS_YEARS  # the years place_years resolves (docs/places.md#status-by-year-place_years)
 DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 ENGLAND = "E92000001"
 
