@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from analysis import prepare
+from analysis.defaults import RADIUS_M
 from analysis.sql import sql
-from models.places import STATUS_YEARS
 
-YEARS = STATUS_YEARS  # the years place_years resolves (docs/places.md#status-by-year-place_years)
-DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 ENGLAND = "E92000001"
 
 
@@ -26,7 +24,7 @@ class ClosuresParams:
     categories: tuple[str, ...]
     from_year: int
     to_year: int
-    radius_m: float = DEFAULT_RADIUS_M
+    radius_m: float = RADIUS_M
     area: str | None = None  # an LSOA, LTLA, UTLA or region code of the base; None = England
 
 

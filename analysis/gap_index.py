@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from analysis import prepare, spending
 from analysis.access import AS_STORED, AccessParams
+from analysis.defaults import ACCESS_CAP_M, CATEGORIES, LOSS_FROM, RADIUS_M, YEAR
 from analysis.spending_services import services
 from analysis.sql import sql
 
@@ -35,11 +36,11 @@ class Weights:
 @dataclass(frozen=True)
 class GapQuery:
     level: str = "authority"
-    categories: tuple[str, ...] = ("library",)
-    year: int = 2016
-    loss_from: int = 2010
-    radius_m: float = 1200.0
-    access_cap_m: float = 2400.0
+    categories: tuple[str, ...] = CATEGORIES
+    year: int = YEAR
+    loss_from: int = LOSS_FROM
+    radius_m: float = RADIUS_M
+    access_cap_m: float = ACCESS_CAP_M
     weights: Weights = field(default_factory=Weights)
     utlas: tuple[str, ...] | None = None  # only small areas in these 2023 UTLAs
     regions: tuple[str, ...] | None = None

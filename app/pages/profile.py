@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path as PathParam, Request
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
+from analysis import defaults
 from analysis.spending_services import services
 from app.pages.assets import SQL
 from app.pages.router import templates
@@ -99,13 +100,18 @@ def unit_utla(area) -> str | None:
         (p["code"] for p in area["parents"] or [] if p["level"] == "utla"), None)}.get(area["level"])
 
 
+# The analysis parameters' defaults (analysis/defaults.py), as the forms and scripts spell them.
+DEFAULTS = {"categories": ",".join(defaults.CATEGORIES), "year": defaults.YEAR, "from": defaults.LOSS_FROM,
+            "loss_from": defaults.LOSS_FROM, "radius": f"{defaults.RADIUS_M:g}"}
+
+
 def choices(request: Request) -> dict:
     """The profile's own controls, echoed into the form (the page's script reads the same URL)."""
     q = request.query_params
-    return {"categories": (q.get("categories") or "library").split(","),
-            "year": int(q["year"]) if q.get("year", "").isdigit() else 2016,
-            "from": int(q["from"]) if q.get("from", "").isdigit() else 2010,
-            "radius": q.get("radius") or "1200"}
+    return {"categories": (q.get("categories") or DEFAULTS["categories"]).split(","),
+            "year": int(q["year"]) if q.get("year", "").isdigit() else DEFAULTS["year"],
+            "from": int(q["from"]) if q.get("from", "").isdigit() else DEFAULTS["from"],
+            "radius": q.get("radius") or DEFAULTS["radius"]}
 
 
 @router.get("/areas/{code}", name="area_page")
@@ -125,7 +131,8 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
                                                       "has_small_areas", "has_spending")}
                                 | {"unit_utla": unit_utla(area)}),
         "services_json": json.dumps(spending_services()), "places_geojson": places_geojson(places),
-        "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS)})
+        "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS),
+        "defaults_json": json.dumps(DEFAULTS)})
 
 
 @router.get("/priorities", name="priorities_page")
@@ -133,6 +140,6 @@ def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
         areas = conn.execute(SQL.statement("choices")).mappings().all()
     return templates.TemplateResponse(request, "profile/priorities.html", {
-        "categories": CATEGORIES, "years": list(STATUS_YEARS),
+        "categories": CATEGORIES, "years": list(STATUS_YEARS), "defaults": DEFAULTS,
         "regions": [a for a in areas if a["level"] == "region"],
         "authorities": [a for a in areas if a["level"] == "utla"]})

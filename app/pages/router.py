@@ -11,9 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from analysis import access
+from analysis.defaults import MAX_RADIUS_M, MIN_RADIUS_M, RADIUS_M, YEAR, YEARS
 from app.pages.assets import SQL, TEMPLATES
-from app.routers.access import DEFAULT_YEAR, MAX_RADIUS_M, MIN_RADIUS_M
 from models.categories import CATEGORIES
 
 # (route name, label) of the header's links, in order.
@@ -56,11 +55,10 @@ def map_page(request: Request) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
         vintage = conn.execute(SQL.statement("boundary_vintage")).scalar()
     config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage,
-              "years": [access.YEARS.start, access.YEARS.stop - 1], "year": DEFAULT_YEAR,
-              "radius": access.DEFAULT_RADIUS_M}
+              "years": [YEARS.start, YEARS.stop - 1], "year": YEAR, "radius": RADIUS_M}
     return templates.TemplateResponse(request, "map.html", {
         "config": config, "categories": CATEGORIES, "measures": MEASURES, "layers": MAP_LAYERS,
-        "years": access.YEARS, "radius": {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}})
+        "years": YEARS, "radius": {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}})
 
 
 @router.get("/docs", name="docs_page", include_in_schema=False)
