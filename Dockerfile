@@ -16,9 +16,11 @@ COPY analysis analysis
 COPY edits edits
 COPY app app
 COPY cli cli
+COPY datasets datasets
 COPY migrations migrations
 COPY data/sample data/sample
 COPY data/manifests data/manifests
+COPY data/catalog.toml data/catalog-sources.toml data/
 COPY data/place-overrides.toml data/place-overrides.toml
 # Editable, so the bundled sample and migrations are found beside the code.
 RUN pip install --no-cache-dir -e .

@@ -12,6 +12,7 @@ import psycopg
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from cli.data import data_cli
 from store import localdb
 from store.logging import configure_logging
 from store.settings import api_settings, database_settings
@@ -26,6 +27,7 @@ keys_cli = typer.Typer(help="API keys: create (shown once), list, revoke.", no_a
 cli.add_typer(db_cli, name="db")
 cli.add_typer(load_cli, name="load")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(data_cli, name="data")
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
@@ -342,23 +344,30 @@ def demo(
     published: Annotated[bool, typer.Option(
         "--published/--sample-only",
         help="Load every published file data/manifests/shared-data.toml names (population, deprivation, "
-             "lookups, spending: the gaps, charts and rankings) when they are there; else the sample")] = True,
+             "lookups, spending: the gaps, charts and rankings), fetching what is not beside the clone; "
+             "--sample-only: the bundled sample, offline")] = True,
 ) -> None:
     """Start the database, migrate, load real data, refresh the analysis, then serve. The data: every
-    published file of data/manifests/shared-data.toml when they are beside the clone (../shared/data),
-    else the bundled sample (data/sample/: boundaries, the 2016 libraries, Rutland in full)."""
-    from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, missing_files, read_manifest
+    published file of data/manifests/shared-data.toml — from beside the clone (../shared/data) when
+    it is there, else fetched into the data cache (KINDMAP_DATA_DIR; from KINDMAP_DATA_MIRROR if
+    set), each file checked by SHA-256 — or with --sample-only (or when the fetch fails) the
+    bundled sample (data/sample/: boundaries, the 2016 libraries, Rutland in full)."""
+    from datasets.catalog import catalog
+    from datasets.download import FetchError, fetcher
+    from datasets.ensure import ensure
+    from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, read_manifest
 
     ready()
     manifest = SAMPLE_MANIFEST
     if published:
-        missing = missing_files(PUBLISHED_MANIFEST)
-        if missing:
-            typer.echo(f"loading the bundled sample: {len(missing)} files {PUBLISHED_MANIFEST.name} names are "
-                       f"not there (first: {missing[0]}); gaps, spending charts and rankings need them "
-                       "(../shared/data/SOURCES.md says where each is published)")
-        else:
+        try:
+            with fetcher() as fetching:
+                ensure(PUBLISHED_MANIFEST, catalog(), fetching, typer.echo)
             manifest = PUBLISHED_MANIFEST  # a superset of the sample (its district boundaries more detailed)
+        except (FetchError, ValueError) as error:
+            typer.echo(f"loading the bundled sample: the published files could not be fetched ({error}); "
+                       "gaps, spending charts and rankings need them (`kindmap data fetch` retries, "
+                       "resuming; KINDMAP_DATA_MIRROR names a mirror)")
     reports = []
     for entry in read_manifest(manifest):
         report = _run_load(entry.kind, entry.path, entry.options, False, False, entry.strict)

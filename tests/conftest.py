@@ -136,14 +136,15 @@ def sample_loaded(engine):
     return engine
 
 
-def load_manifest(engine, manifest: Path) -> list:
-    """Every entry of a manifest through the real pipeline, as `kindmap load manifest` does."""
+def load_manifest(engine, manifest: Path, cache: Path | None = None) -> list:
+    """Every entry of a manifest through the real pipeline, as `kindmap load manifest` does (files
+    missing under its base read from ``cache``, default the data cache)."""
     from loaders import KINDS
     from loaders.manifest import read_manifest
     from loaders.pipeline import run
 
     return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
-                strict=e.strict) for e in read_manifest(manifest)]
+                strict=e.strict) for e in read_manifest(manifest, cache)]
 
 
 def free_port() -> int:

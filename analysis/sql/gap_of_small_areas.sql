@@ -11,6 +11,7 @@ gap AS (
         'need', round(CAST(need_part AS numeric), 4), 'access', round(CAST(access_part AS numeric), 4),
         'loss', round(CAST(loss_part AS numeric), 4), 'spending', round(CAST(spending_part AS numeric), 4),
         'loss_from', CAST(:loss_from AS int), 'places_before', before, 'places_lost', lost,
-        'spending_real_change_pct', round(CAST(real_change_pct AS numeric), 1)) AS gap
+        'spending_real_change_pct', round(CAST(real_change_pct AS numeric), 1),
+        'spending_basis', spending_basis) AS gap
     FROM scored
 )
