@@ -24,6 +24,12 @@ COAST_METRES = 2000  # a located record this close to a generalised boundary is 
 COUNTRY_BOUNDARIES = {("utla", "2023-12"), ("ltla", "2023-12")}  # (level, vintage) place_country.sql reads
 
 
+def place_years_parameters(place: int | None = None) -> dict:
+    """What sql/place_years.sql binds: every place's years, or ``place``'s only (an edit's)."""
+    return {"first": STATUS_YEARS[0], "last": STATUS_YEARS[-1], "footprints": sorted(PART_SOURCES),
+            "place": place, "statement_lists": list(STATEMENT_LISTS)}
+
+
 def set_countries(ctx) -> int:
     """Every record's country (sql/place_country.sql): run by every places load, and by a load of
     the 2023 boundaries it reads (COUNTRY_BOUNDARIES), so the load order does not matter; answers
@@ -50,9 +56,7 @@ def places_changed(ctx) -> None:
     resolve(ctx)
     edits_after_grouping(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
-    ctx.execute("INSERT INTO resolved_years " + SQL.text("place_years"),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES), place=None,
-                statement_lists=list(STATEMENT_LISTS))
+    ctx.execute("INSERT INTO resolved_years " + SQL.text("place_years"), **place_years_parameters())
     # Statistics for both sides, so the anti-join is hashed, never a nested loop (place_years'
     # are usually still those taken after the last write to it, below).
     ctx.execute("ANALYZE resolved_years")

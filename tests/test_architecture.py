@@ -1,5 +1,6 @@
 """The rooms' import rules (pyproject.toml [tool.importlinter], docs/architecture.md "Rooms"):
-nothing imports upward, siblings stay apart, cli never imports app, migrations only store/models."""
+nothing imports upward, loaders/analysis/edits never import each other, cli never imports app,
+migrations only store/models."""
 from pathlib import Path
 
 from importlinter.cli import lint_imports
