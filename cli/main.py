@@ -333,7 +333,8 @@ def serve(
 
     settings = api_settings()
     uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, workers=workers)
+                port=port or settings.port, log_config=None, workers=workers,
+                proxy_headers=False)  # KINDMAP_TRUSTED_PROXIES decides, in the app (app/main.py)
 
 
 @cli.command("demo")

@@ -149,7 +149,7 @@ def _writes_need_a_key_scoped_to_the_places_authority(client, sample_loaded, tra
     ({"properties": {"opened_year": 9999}}, "properties.opened_year"),
     ({"properties": {"closed_year": 2020}}, "properties.closed_year"),  # not closed
     ({"properties": {"status": "closed", "opened_year": 2019, "closed_year": 2018}}, "properties.closed_year"),
-    ({"properties": {"name": "a\u0000b"}}, "properties.name"),
+    ({"properties": {"name": "a\u0001b"}}, "properties.name"),  # (NUL: 422, test_http_hardening)
     ({"properties": {"colour": "red"}}, "properties.colour"),
     ({"type": "FeatureCollection"}, "type"),
 ])

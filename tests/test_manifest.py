@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 
+from datasets.attribution import credit
 from datasets.catalog import Catalog, catalog
 from datasets.download import Fetcher
 from datasets.ensure import ensure, needed
@@ -58,6 +59,11 @@ def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_da
         runs = dict(conn.exec_driver_sql("SELECT file_name, file_sha256 FROM import_runs").all())
     assert runs == {e.path.name: hashlib.sha256((shared_data / e.relative).read_bytes()).hexdigest()
                     for e in entries}
+    with db.connect() as conn:  # what the spending answers owe: MHCLG's workbooks, under OGL
+        owed = credit(conn, ["spending"])
+    assert [licence.key for licence in owed.licences] == ["OGL-UK-3.0"]
+    assert owed.text.startswith("Contains public sector information licensed under the Open Government "
+                                "Licence v3.0 (MHCLG, Local authority revenue expenditure and financing)")
     second = load_manifest(db, manifest, cache)
     assert [(r.file, r.new, r.changed) for r in second if r.new or r.changed] == []
     # `kindmap data status`: every pinned file cached and loaded; a catalog pinning new bytes of a

@@ -10,6 +10,9 @@ _.total_tokens       # anyio's thread limiter (app/main.py)
 model_config         # pydantic-settings reads it (store/settings.py)
 executemany          # SQLAlchemy's before_cursor_execute passes it (app/features.py)
 proxy                # SQLAlchemy's checkout event passes it (store/db.py)
+logger               # structlog passes a processor (logger, method_name, event) (store/redaction.py)
+method_name
+_.msg                # logging.LogRecord's message, rewritten by a Filter (store/redaction.py)
 _.import_run_id      # a LoadReport field: in the JSON report (loaders/pipeline.py)
 import_run_id
 opened_year          # PlaceValues field, filled from a request by keyword (edits/validation.py)

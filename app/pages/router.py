@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from analysis.defaults import MAX_RADIUS_M, MIN_RADIUS_M, RADIUS_M, YEAR, YEARS
+from app import attribution
+from app.collections import COLLECTIONS
 from app.pages.assets import SQL, TEMPLATES
 from models.categories import CATEGORIES
 
@@ -54,7 +56,10 @@ HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page"}}
 def map_page(request: Request) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
         vintage = conn.execute(SQL.statement("boundary_vintage")).scalar()
-    config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage,
+        # what the map's sources are built from, for its attribution control
+        credits = {name: attribution.of(conn, COLLECTIONS[name].data_tables).text or ""
+                   for name in ("places", "areas")}
+    config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage, "attribution": credits,
               "years": [YEARS.start, YEARS.stop - 1], "year": YEAR, "radius": RADIUS_M}
     return templates.TemplateResponse(request, "map.html", {
         "config": config, "categories": CATEGORIES, "measures": MEASURES, "layers": MAP_LAYERS,

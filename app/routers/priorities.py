@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from analysis import gap_index, spending
+from analysis import gap_index, need, spending
 from analysis.defaults import ACCESS_CAP_M
 from app import parameters
 from app.dependencies import Integer, _list
@@ -39,10 +39,20 @@ def gap_query(
         "code (its comparable unit)."), examples=["E08000009"])] = None,
     part_weights: gap_index.Weights = Depends(parameters.gap_weights),
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+    need_: Annotated[str | None, Query(alias="need", description=(
+        "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
+        "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
+        "(default) = a high value is more need), or several, each with `*weight`, comma-separated: "
+        "`indicator:income_average_score*2,imd`."),
+        examples=["indicator:health_deprivation_average_score"])] = None,
 ) -> gap_index.GapQuery:
     if loss_from > year:
         raise ApiError(400, f"loss_from {loss_from} is after year {year}", "loss_from")
     regions = _codes(region, "region", "E12")
+    try:
+        terms = need.parse(need_)
+    except need.NeedError as error:
+        raise ApiError(400, str(error), "need")
     utlas = None
     if authority:
         with request.app.state.engine.connect() as conn:
@@ -51,7 +61,7 @@ def gap_query(
             except spending.SpendingQueryError as error:
                 raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
     return gap_index.GapQuery(level, tuple(weights), year, loss_from, radius_m, access_cap,
-                              part_weights, utlas, tuple(regions) if regions else None, limit)
+                              part_weights, utlas, tuple(regions) if regions else None, limit, terms)
 
 
 @router.get(
@@ -68,14 +78,31 @@ def priorities(
     request: Request,
     query: gap_index.GapQuery = Depends(gap_query),
     f: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
+    sensitivity: Annotated[bool, Query(description=(
+        "Also perturb the choices — each weight ×0.5 and ×1.5, each part left out, the radius (and "
+        "access cap) ×0.5 and ×1.5 — and give each row its rank range (`rank_min`, `rank_max`), "
+        "how often it is in the top `top` (`top_n_share`) and the part its top place hangs on "
+        "(`hangs_on`, also in `why`); `kindmap:sensitivity` summarises (Kendall τ, top-N overlap "
+        "per scenario)."))] = False,
+    top: Annotated[Integer, Query(ge=1, le=1000, description="N of the sensitivity's top N.")] = 10,
 ) -> Response:
+    summary = None
     with request.app.state.engine.connect() as conn:
-        rows = gap_index.ranked(conn, query)
+        try:
+            if sensitivity:
+                rows, summary = gap_index.ranked_with_sensitivity(conn, query, top)
+            else:
+                rows = gap_index.ranked(conn, query)
+        except need.NeedError as error:
+            raise ApiError(400, str(error), "need")
     if f == "csv":
         return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
             "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
+            "need": need.as_parameter(query.need),
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}
+    if summary is not None:
+        meta["sensitivity"] = summary
     return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")
