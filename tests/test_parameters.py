@@ -1,5 +1,5 @@
 """The shared analysis parameters (app/parameters.py): one grammar, one default and one name on
-every endpoint that takes them. Refusals happen before any query, so no database is needed."""
+every endpoint that takes them. Refusals happen before any analysis runs: no data is loaded."""
 import json
 
 import pytest
@@ -9,13 +9,15 @@ from analysis import defaults
 from app.errors import ApiError
 from app.main import create_app
 from app.parameters import category_weights
+from store.db import make_engine
 
 ANALYSIS = ("/gaps", "/areas/{code}/summary", "/closures", "/priorities", "/collections/small_areas/items")
 
 
 @pytest.fixture(scope="module")
-def client():
-    return TestClient(create_app())  # no lifespan: nothing here reaches the database
+def client(database_url):
+    with TestClient(create_app(make_engine(database_url))) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
