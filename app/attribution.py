@@ -38,6 +38,17 @@ def licence_links(found: Credit) -> list[dict]:
             for licence in found.licences]
 
 
+def link_header(found: Credit, sidecar: str | None = None) -> str:
+    """A Link header naming each licence (and the attribution text to keep beside a download)."""
+    links = [f'<{sidecar}>; rel="related"; type="text/plain"; title="Attribution"'] if sidecar else []
+    return ", ".join(links + [f'<{licence.url}>; rel="license"' for licence in found.licences])
+
+
+def download_headers(conn: Connection, tables, filename: str) -> dict:
+    """What a computed download (CSV of /spending, /priorities) carries: its name and licences."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"', "Link": link_header(of(conn, tables))}
+
+
 def members(found: Credit) -> dict:
     """The GeoJSON/JSON members naming the sources: `attribution` (text) when anything is loaded."""
     return {"attribution": found.text} if found.text else {}

@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from cli.data import data_cli
+from cli.validate import validate
 from store import localdb
 from store.logging import configure_logging
 from store.settings import api_settings, database_settings
@@ -28,6 +29,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(load_cli, name="load")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(data_cli, name="data")
+cli.command("validate")(validate)
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:

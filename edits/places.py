@@ -113,15 +113,14 @@ def write_record(conn: Connection, values: PlaceValues, source: str, source_ref:
 
 
 def after_write(conn: Connection, place_id: int, record: int, run: int, before: Place | None,
-                values: PlaceValues, action: str, key_id: int) -> Place:
+                values: PlaceValues, action: str) -> Place:
     """What every write ends with: the status statement, the place's years, the audit row."""
     if before is None or before.values.status != values.status:
         conn.execute(statement("status_statement"), {"record": record, "year": this_year(), "run": run,
                                                      "status": values.status,
                                                      "operator_type": values.operator_type})
     refresh_years(conn, place_id)
-    conn.execute(statement("audit"), {"place": place_id, "record": record, "action": action,
-                                      "key_id": key_id, "run": run,
+    conn.execute(statement("audit"), {"place": place_id, "record": record, "action": action, "run": run,
                                       "before": json.dumps(before.feature) if before else None})
     return place(conn, place_id)
 
@@ -139,7 +138,7 @@ def create(conn: Connection, writer: Writer, values: PlaceValues) -> Place:
     lock(conn)
     run = import_run(conn, writer.request, "edit", values.as_params(), key_id=writer.key_id, action="create")
     record = write_record(conn, values, SOURCE, f"new/{run}", run, None)
-    return after_write(conn, record, record, run, None, values, "create", writer.key_id)
+    return after_write(conn, record, record, run, None, values, "create")
 
 
 def change(conn: Connection, writer: Writer, place_id: int, if_match: str | None, changes: dict,
@@ -173,9 +172,10 @@ def current(conn: Connection, place_id: int, if_match: str | None) -> Place:
 
 
 def write(conn: Connection, writer: Writer, before: Place, values: PlaceValues, action: str) -> Place:
+    # the key's reach first: a write that would change nothing is no way to learn of a neighbour's place
+    check_authority(writer, authorities_at(conn, before.values.lon, before.values.lat))
     if values == before.values:
         return before  # nothing changes: no run, no audit row
-    check_authority(writer, authorities_at(conn, before.values.lon, before.values.lat))
     if (values.lon, values.lat) != (before.values.lon, before.values.lat):
         check_point(conn, writer, values)
     run = import_run(conn, writer.request, "edit", values.as_params(), key_id=writer.key_id, action=action,
@@ -187,7 +187,7 @@ def write(conn: Connection, writer: Writer, before: Place, values: PlaceValues, 
         amends = existing["amends"] if existing else before.id
         record = write_record(conn, values, SOURCE, f"place/{amends}", run, before.id)
         conn.execute(statement("amend"), {"record": record, "amends": amends})
-    return after_write(conn, before.id, record, run, before, values, action, writer.key_id)
+    return after_write(conn, before.id, record, run, before, values, action)
 
 
 def _reopened(base: PlaceValues, changes: dict) -> PlaceValues:

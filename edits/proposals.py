@@ -77,7 +77,7 @@ def accept(conn: Connection, moderator: places.Writer, proposal_id: int) -> plac
     record = places.write_record(conn, values, SOURCE, str(proposal_id), run, None)
     conn.execute(statement("proposal_decide"), {"id": proposal_id, "state": "accepted", "key_id": moderator.key_id,
                                                 "reason": None, "place": record})
-    return places.after_write(conn, record, record, run, None, values, "accept", moderator.key_id)
+    return places.after_write(conn, record, record, run, None, values, "accept")
 
 
 def reject(conn: Connection, moderator: places.Writer, proposal_id: int, reason: str | None) -> None:

@@ -183,9 +183,13 @@ def test_authorities_geojson_and_csv_agree(client):
     assert found and all(re.fullmatch(r"E(06|08|09|10)\d{6}(\+E06\d{6})*", f["id"]) for f in found)
     assert all(shape(f["geometry"]).is_valid for f in found)
     assert TRAFFORD in {f["id"] for f in found}
-    frame = pd.read_csv(io.StringIO(client.get("/priorities", params={
-        "region": "E12000002", "limit": 50, "f": "csv"}).text))
+    csv = client.get("/priorities", params={"region": "E12000002", "limit": 50, "f": "csv"})
+    frame = pd.read_csv(io.StringIO(csv.text))
     assert list(frame["unit"]) == [f["id"] for f in found]
+    # named, and naming its licences (OGL; ODbL wherever OpenStreetMap places are loaded)
+    assert csv.headers["content-disposition"] == 'attachment; filename="priorities.csv"'
+    assert '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"' \
+        in csv.headers["link"]
     assert list(frame["rank"]) == sorted(frame["rank"])
 
 
@@ -315,3 +319,72 @@ def test_a_weight_independent_ordering_has_no_rank_range():
     assert {r["rank_range"] for r in per_row.values()} == {0}
     assert per_row["r11"]["rank_min"] == 1 and per_row["r11"]["top_n_share"] == 1
     assert summary["kendall_tau_min"] == pytest.approx(1) and summary["top_n_overlap_min"] == 1
+
+
+# -- validation against independent measures ---------------------------------------------------
+
+def test_validation_carries_districts_to_units_population_weighted(client, loaded, shared_data):
+    """IoD 2025 (districts): Lancashire's value is its twelve districts' IMD score weighted by the
+    mid-2022 population of their LSOAs, as pandas computes it; a unitary keeps its own."""
+    from analysis import validation
+
+    iod = pd.read_csv(shared_data / "deprivation/iod2025_lad24_summaries.csv")
+    score = iod[iod["index_domain"] == "Index of Multiple Deprivation"].set_index("area_code")["average_score"]
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    lsoas = pd.read_csv(shared_data / "lookups/lsoa21_to_utla23.csv", encoding="utf-8-sig")
+    lsoas = lsoas[lsoas["UTLA23CD"] == "E10000017"].merge(people, left_on="LSOA21CD", right_on="lsoacd")
+    # An LSOA's name is its district's and a number ("Chorley 008F"): the district by name.
+    codes = dict(zip(iod["area_name"], iod["area_code"]))
+    lsoas["district"] = lsoas["LSOA21NM"].str.rsplit(" ", n=1).str[0].map(codes)
+    population = lsoas.groupby("district")["population"].sum()
+    lancashire = list(population.index)
+    assert len(lancashire) == 12
+    with loaded.connect() as conn:
+        measure = validation.from_indicator(conn, "imd_average_score", "2025")
+        units = validation.units_of(conn, measure)
+    expected = (score[lancashire] * population[lancashire]).sum() / population[lancashire].sum()
+    assert units["E10000017"]["value"] == pytest.approx(expected) and units["E10000017"]["codes"] == 12
+    assert units["E06000009"]["value"] == pytest.approx(score["E06000009"])  # Blackpool, a unitary
+    document = client.get("/priorities/validation", params={"indicator": "imd_average_score", "period": "2025"}).json()
+    assert document["units_compared"] == 150 == document["units_ranked"]
+    need = document["compared"]["need_part"]["spearman"]
+    assert need["rho"] > 0.9 and need["ci95"][0] < need["rho"] < need["ci95"][1]  # need is IMD: a check
+    assert set(document["compared"]["gap_score"]["by_region"]) == {f"E1200000{i}" for i in range(1, 10)}
+
+
+def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, tmp_path, database_url):
+    """GENERATED files (labelled so, never real data): the gap score itself per UTLA (ρ = 1, the
+    whole top decile shared), and the gap score plus seeded noise, whose ρ scipy computes here
+    from the file itself — through the command line, with its figure."""
+    from scipy import stats
+
+    from tests.test_cli import kindmap
+
+    rows = [f["properties"] for f in features(client, limit=200)]
+    single = [r for r in rows if len(r["utlas"]) == 1 and r["gap_score"] is not None]
+    exact = tmp_path / "GENERATED_gap_score_itself.csv"
+    pd.DataFrame({"gss_code": [c for r in rows for c in r["utlas"]],
+                  "generated_value": [r["gap_score"] for r in rows for _ in r["utlas"]]}).to_csv(exact, index=False)
+    noise = np.random.default_rng(19).normal(0, 0.08, len(single))
+    noisy = tmp_path / "GENERATED_gap_score_plus_noise.csv"
+    pd.DataFrame({"gss_code": [r["unit"] for r in single],
+                  "generated_value": [r["gap_score"] + e for r, e in zip(single, noise)]}).to_csv(noisy, index=False)
+    plot = tmp_path / "validation.png"
+    results = [json.loads(kindmap("validate", str(path), "--code-field", "gss_code", "--column", "generated_value",
+                                  "--json", *extra, database_url=database_url).stdout)
+               for path, extra in ((exact, []), (noisy, ["--plot", str(plot)]))]
+    gap = results[0]["compared"]["gap_score"]
+    assert gap["spearman"]["rho"] == pytest.approx(1) and gap["top_decile"]["overlap"] == gap["top_decile"]["top"]
+    expected = stats.spearmanr([r["gap_score"] for r in single], [r["gap_score"] + e for r, e in zip(single, noise)])
+    found = results[1]["compared"]["gap_score"]["spearman"]
+    assert found["n"] == len(single) and found["rho"] == pytest.approx(expected.statistic)
+    assert 0.5 < found["rho"] < 0.95 and found["ci95"][0] < found["rho"] < found["ci95"][1]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
+                                            ({"indicator": "gdp_deflator_2023_24"}, 400),
+                                            ({"indicator": "imd_average_score", "period": "1999"}, 400)])
+def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
+    response = client.get("/priorities/validation", params=params)
+    assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")

@@ -276,9 +276,7 @@ def items_answer(request: Request, c: Collection, chosen: Selection, asked: Page
         found = attribution.of(conn, c.data_tables, version)
     headers["Content-Disposition"] = f'attachment; filename="{formats.filename(c, fmt)}"'
     # a download carries its sources in Link headers: the attribution text and each licence
-    headers["Link"] = ", ".join([f'<{base_url(request)}/collections/{c.id}/attribution>; rel="related"; '
-                                 'type="text/plain"; title="Attribution"'] +
-                                [f'<{licence.url}>; rel="license"' for licence in found.licences])
+    headers["Link"] = attribution.link_header(found, f"{base_url(request)}/collections/{c.id}/attribution")
     if fmt == "gpkg":
         return Response(formats.geopackage(engine, c, query), media_type=formats.MEDIA_TYPES[fmt],
                         headers=headers)

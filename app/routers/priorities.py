@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import gap_index, need, spending
 from analysis.defaults import ACCESS_CAP_M
-from app import parameters
+from app import attribution, parameters
+from app.collections import COLLECTIONS
 from app.dependencies import Integer, _list
 from app.errors import ApiError
 
@@ -95,8 +96,11 @@ def priorities(
                 rows = gap_index.ranked(conn, query)
         except need.NeedError as error:
             raise ApiError(400, str(error), "need")
+        # built from what the small-area layer is: places, boundaries, population, IMD, spending
+        headers = attribution.download_headers(conn, COLLECTIONS["small_areas"].data_tables, "priorities.csv")
     if f == "csv":
-        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
+        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8", headers=headers)
+    del headers["Content-Disposition"]
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
             "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
@@ -105,4 +109,5 @@ def priorities(
                         f"{gap_index.SPENDING_TO}"}
     if summary is not None:
         meta["sensitivity"] = summary
-    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")
+    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json",
+                    headers=headers)
