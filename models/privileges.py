@@ -10,7 +10,7 @@ migration and restore; tests/test_roles.py checks the role can write nothing els
 
 # what an edit or an accepted proposal sets on its own places record (edits/sql/write_record.sql)
 PLACE_VALUES = ("name", "category", "status", "opened_year", "closed_year", "operator_type", "attributes",
-                "geom", "import_run_id", "merged_into", "updated_at")
+                "geom", "import_run_id", "merged_into", "updated_at", "country")
 
 API_WRITES: dict[str, str] = {
     # store/keys.py authenticate(): last_used_at of the key presented (that column only: the API

@@ -176,3 +176,23 @@ def test_the_data_commands(server, tmp_path):
         f"{tmp_path / 'osm' / 'england-latest.osm.pbf'}\n"
     unknown = runner.invoke(cli, ["data", "fetch", "--only", "nowhere", "--dest", str(tmp_path)])
     assert unknown.exit_code == 2 and "unknown group nowhere; the catalog has: boundaries" in unknown.output
+
+
+def test_a_cached_copy_is_checked_before_the_demo_loads_it(shared_data, tmp_path):
+    """A file in the cache that is not the catalog's bytes (changed since it was fetched) is
+    fetched again, never loaded: `ensure.needed` lists it; an intact copy it does not."""
+    from datasets.ensure import needed
+    from loaders.manifest import PUBLISHED_MANIFEST
+
+    manifest = tmp_path / "shared-data.toml"
+    manifest.write_text(PUBLISHED_MANIFEST.read_text().replace('base = "../../../shared/data"', 'base = "nowhere"'))
+    cache = tmp_path / "cache"
+    good, bad = file(LOOKUP), file("lookups/lsoa21_to_utla23.csv")
+    for f in (good, bad):
+        (cache / f.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / f.path, cache / f.path)
+    with open(cache / bad.path, "r+b") as handle:  # one byte changed
+        handle.seek(100)
+        handle.write(b"#")
+    wanted = needed(manifest, catalog(), cache)
+    assert bad in wanted and good not in wanted and len(wanted) == len(catalog().select()) - 1

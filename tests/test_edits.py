@@ -14,6 +14,7 @@ from store import keys
 from store.db import make_engine
 from app.main import create_app
 from store.settings import ApiSettings
+from edits.validation import this_year
 from tests.conftest import SAMPLE, load_files, scalar
 from tests.test_api import assert_problem
 from tests.test_place_years import derived_of_place, served_of_place, unbuilt_properties
@@ -133,9 +134,10 @@ def _writes_need_a_key_scoped_to_the_places_authority(client, sample_loaded, tra
     assert created.status_code == 201 and created.headers["ETag"]
     got = client.get(created.headers["Location"])
     assert got.json()["properties"] | {"sources": None} == {
-        "name": "Hub", "category": "community_centre", "status": "open", "opened_year": None, "closed_year": None,
-        "operator_type": "unknown", "source": "edits", "source_ref": got.json()["properties"]["source_ref"],
-        "attributes": {}, "sources": None, "country": None}  # set by the next load (docs/places.md)
+        "name": "Hub", "category": "community_centre", "status": "open", "opened_year": this_year(),
+        "closed_year": None, "operator_type": "unknown", "source": "edits",
+        "source_ref": got.json()["properties"]["source_ref"], "attributes": {}, "sources": None,
+        "country": "E92000001"}  # from its point (Manchester); opened: the year it was added
     assert [h["action"] for h in client.get(created.headers["Location"] + "/history").json()["history"]] == ["create"]
     return [reader, admin]
 
@@ -354,3 +356,4 @@ def test_a_key_reaches_exactly_its_authority_on_either_side_of_a_border(client, 
 
     assert (rename("in", rutland), rename("in", north)) == (200, 403)
     assert (rename("out", north), rename("out", rutland)) == (200, 403)
+

@@ -31,7 +31,7 @@ FIGURES_OF_KIND = {
     "deflators": ("spending",),
 }
 
-LEVEL_NAMES = {"region": "Region", "utla": "Upper-tier local authority (county or unitary)",
+LEVEL_NAMES = {"country": "Country", "region": "Region", "utla": "Upper-tier local authority (county or unitary)",
                "ltla": "Local authority district", "lsoa": "Lower layer super output area"}
 
 
@@ -90,7 +90,8 @@ def spending_services() -> dict:
     health line (the line picker), and whether it crosses the October 2015 break."""
     return {key: {"label": key.removeprefix("ph_").replace("_", " "), "bases": s.bases(),
                   "line": key.startswith("ph_") and "part of" not in s.description
-                  and "memo" not in s.description, "breaks": s.zero_to_five_break}
+                  and "memo" not in s.description, "group": bool(s.lines),
+                  "description": s.description, "breaks": s.zero_to_five_break}
             for key, s in services().items()}
 
 
@@ -103,6 +104,12 @@ def unit_utla(area) -> str | None:
 # The analysis parameters' defaults (analysis/defaults.py), as the forms and scripts spell them.
 DEFAULTS = {"categories": ",".join(defaults.CATEGORIES), "year": defaults.YEAR, "from": defaults.LOSS_FROM,
             "loss_from": defaults.LOSS_FROM, "radius": f"{defaults.RADIUS_M:g}"}
+
+
+def spending_area(area) -> str | None:
+    """What the page asks /spending for: the authority's unit, or the region or England itself
+    (the sums of their authorities); none for a small area."""
+    return area["code"] if area["level"] in ("region", "country") else unit_utla(area)
 
 
 def choices(request: Request) -> dict:
@@ -129,7 +136,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
         "area": area, "places": places, "sources": sources, "categories": CATEGORIES,
         "area_json": json.dumps({k: area[k] for k in ("code", "name", "level", "vintage", "bbox",
                                                       "has_small_areas", "has_spending")}
-                                | {"unit_utla": unit_utla(area)}),
+                                | {"unit_utla": unit_utla(area), "spending_area": spending_area(area)}),
         "services_json": json.dumps(spending_services()), "places_geojson": places_geojson(places),
         "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS),
         "defaults_json": json.dumps(DEFAULTS)})
@@ -139,7 +146,8 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
         areas = conn.execute(SQL.statement("choices")).mappings().all()
+        comparable = conn.execute(SQL.statement("validation_ready")).scalar()
     return templates.TemplateResponse(request, "profile/priorities.html", {
-        "categories": CATEGORIES, "years": list(STATUS_YEARS), "defaults": DEFAULTS,
+        "categories": CATEGORIES, "years": list(STATUS_YEARS), "comparable": comparable, "defaults": DEFAULTS,
         "regions": [a for a in areas if a["level"] == "region"],
         "authorities": [a for a in areas if a["level"] == "utla"]})
