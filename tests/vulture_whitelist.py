@@ -24,3 +24,5 @@ repository_path      # a CatalogFile field, filled by keyword from data/catalog.
 _.by_sha256          # datasets/catalog.py
 _.by_name            # datasets/catalog.py
 missing_files        # loaders/manifest.py (tests/test_manifest.py)
+write_xlsx           # bench/generated_grants.py: the generated files tests/test_grants_load.py loads
+write_json
