@@ -36,7 +36,7 @@ import pyogrio
 from tqdm import tqdm
 
 from loaders import osm_pbf
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import PLACE_COLUMNS, PLACES, upsert_places
 from loaders.readers import feature, vector_info

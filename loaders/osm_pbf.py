@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import osmium
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 
 DECODE_THREADS = min(4, os.cpu_count() or 1)
 DECODE_BATCH = 64  # blocks read ahead for the decoding threads (a block is ≤ 32 MB, typically 100 kB)

@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import text
 
-from loaders.errors import LoadError
-from loaders.pipeline import Target
 from places import reviews
 from places.names import name_similarity
+from places.sql import SQL
 from places.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
+from store.errors import LoadError
 
-SQL = Path(__file__).resolve().parent / "sql"
 OVERRIDES = Path(os.environ.get("KINDMAP_PLACE_OVERRIDES",
                                 Path(__file__).resolve().parent.parent / "data" / "place-overrides.toml"))
 
@@ -50,7 +48,6 @@ PART_SOURCES = {"os-openmap-local"}
 CANONICAL_RANK = {"dcms-libraries-2016": 0, "osm": 2, "os-openmap-local": 3, UK_2025: 4, BASIC_2023: 5}
 DEFAULT_RANK = 1
 REVIEW_LISTED = 20
-IDENTITY_STAGE = Target(table="place_identity", key=("id",), stage={"id": "bigint", "merged_into": "bigint"})
 @dataclass(frozen=True)
 class Overrides:
     merge: frozenset[frozenset[str]]
@@ -113,7 +110,7 @@ RULE_ORDER = {"override": 0, "postcode": 1, "statement": 1, "building": 2, "part
 
 def candidate_pairs(conn, overrides: Overrides) -> pd.DataFrame:
     """Located pairs within CANDIDATE_METRES, decided by ``decide``; overrides applied."""
-    pairs = pd.DataFrame(conn.execute(text((SQL / "place_candidates.sql").read_text()),
+    pairs = pd.DataFrame(conn.execute(SQL.statement("place_candidates"),
                                       {"radius": CANDIDATE_METRES, "far": SECTOR_METRES,
                                        "parts": sorted(PART_SOURCES)}).mappings().all())
     if pairs.empty:
@@ -180,7 +177,7 @@ def merged_into(records: pd.DataFrame, pairs: pd.DataFrame, overrides: Overrides
 
 def resolve(ctx) -> dict[str, int]:
     """Group every stored record into places (``merged_into``); report this load's source.
-    Edit records amending a place are not grouped: they stay with it (edits/reload.py)."""
+    Edit records amending a place are not grouped: they stay with it (places/reloads.py)."""
     from_file = read_overrides()
     accepted, rejected = reviews.decisions(ctx.conn)  # decisions made through the API win like overrides
     overrides = Overrides(from_file.merge | accepted, from_file.split | rejected)
@@ -192,12 +189,12 @@ def resolve(ctx) -> dict[str, int]:
     links = statement_pairs(ctx.conn)  # rows of the lists without coordinates (statement_links.py)
     joined = [p for p in (pairs, links) if not p.empty]
     canonical = merged_into(records, pd.concat(joined, ignore_index=True) if joined else pairs, overrides)
-    target = pd.DataFrame({"id": canonical.index, "merged_into": canonical.astype("Int64").array})
-    target["merged_into"] = target["merged_into"].mask(target["id"] == target["merged_into"])
-    stage = ctx.stage(IDENTITY_STAGE, target)
-    changed = ctx.execute(f"""
-        UPDATE places p SET merged_into = s.merged_into FROM {stage} s
-        WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""")
+    ids = [int(i) for i in canonical.index]
+    into = [None if int(c) == i else int(c) for i, c in zip(ids, canonical)]  # NULL: the place itself
+    changed = ctx.execute("""
+        UPDATE places p SET merged_into = s.merged_into
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:into AS bigint[])) AS s(id, merged_into)
+        WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""", ids=ids, into=into)
     ctx.report.changed += changed
     reviews.sync(ctx.conn, pairs[pairs["decision"] == "review"] if not pairs.empty else pairs)
     _report(ctx, records, canonical, pairs, links)

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from app.main import create_app
 
 from loaders import KINDS
-from loaders.errors import LoadError
+from store.errors import LoadError
 from places.identity import SAME_SPOT_METRES
 from loaders.manifest import read_manifest
 from loaders.pipeline import run
