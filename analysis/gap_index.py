@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from analysis import coverage
 from analysis import need as need_
 from analysis import prepare, spending
-from analysis.access import AS_STORED, AccessParams
+from analysis.access import AS_STORED, ENGLAND, AccessParams
 from analysis.defaults import ACCESS_CAP_M, CATEGORIES, LOSS_FROM, RADIUS_M, YEAR
 from analysis.spending_services import services
 from analysis.sql import sql
@@ -78,6 +79,15 @@ def _parameters(query: GapQuery) -> dict:
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }
+
+
+def require_coverage(conn: Connection, query: GapQuery) -> coverage.Known:
+    """What coverage says of the query's selection (its UTLAs and regions) in its year; NotCovered
+    when none of its categories is known there: a ranking of unknowns is not a ranking of gaps."""
+    where = ("in " + ", ".join(query.utlas or query.regions)) if (query.utlas or query.regions) else "in England"
+    return coverage.require(conn, query.categories, (query.year,), ENGLAND.bind() | {
+        "utlas": list(query.utlas) if query.utlas else None,
+        "regions": list(query.regions) if query.regions else None}, where)
 
 
 def ranked(conn: Connection, query: GapQuery) -> list[dict]:
@@ -163,6 +173,9 @@ def _access_said(row: dict, query: GapQuery, categories: str) -> str:
 
 def _loss_said(row: dict, query: GapQuery, categories: str) -> str:
     part, radius = _pct(row["loss_part"]), f"{query.radius_m:,.0f} m"
+    if not row.get("loss_categories"):
+        return f"loss n/a: no category asked is known here in both {query.loss_from} and {query.year}"
+    categories = "/".join(row["loss_categories"])
     if query.level == "lsoa":
         return (f"loss {part}: {row['lost']} of the {row['before']} {categories} within {radius} in "
                 f"{query.loss_from} not open in {query.year}")
@@ -174,8 +187,11 @@ def _loss_said(row: dict, query: GapQuery, categories: str) -> str:
 
 def why(row: dict, query: GapQuery) -> str:
     """One sentence per part, in the order they weigh, each saying what that part measures and
-    the figures it comes from."""
-    categories = "/".join(query.categories)
+    the figures it comes from; the categories named are those counted in the row (coverage), and
+    those asked but not known there are said."""
+    counted = list(row.get("categories_counted") or query.categories)
+    categories = "/".join(counted)
+    unknown = [c for c in query.categories if c not in counted]
     said = {
         "need": _need_said(row, query),
         "access": _access_said(row, query, categories),
@@ -191,17 +207,19 @@ def why(row: dict, query: GapQuery) -> str:
     weights = query.weights.__dict__
     order = [p for p in sorted(PARTS, key=lambda p: -(weights[p] * (row[f"{p}_part"] or 0))) if weights[p]]
     return (f"rank {row['rank']}, score {_pct(row['gap_score'])} (driven by {row['driver']}): "
-            + "; ".join(said[p] for p in order))
+            + "; ".join(said[p] for p in order)
+            + (f"; not covered here in {query.year} (not counted): {', '.join(unknown)}" if unknown else ""))
 
 
 PROPERTIES = {
     "lsoa": ["rank", "code", "vintage", "name", "population", "ltla", "utla", "region", "unit",
              "gap_score", "driver", "need_part", "access_part", "loss_part", "spending_part",
-             "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name", "nearest_category",
+             "categories_counted", "loss_categories", "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name", "nearest_category",
              "within_now", "before", "lost", "real_change_pct", "spending_basis", "spending_from",
              "spending_to", "why"],
     "authority": ["rank", "unit", "name", "utlas", "population", "small_areas", "gap_score", "driver",
-                  "need_part", "access_part", "loss_part", "spending_part",
+                  "need_part", "access_part", "loss_part", "spending_part", "categories_counted",
+                  "loss_categories",
                   "small_areas_most_deprived_decile", "residents_without_place",
                   "residents_lost_every_place", "residents_losing_some", "median_nearest_m",
                   "mean_capped_nearest_m", "base_real_per_head",
@@ -236,5 +254,6 @@ def as_csv(rows: list[dict], query: GapQuery) -> str:
     writer = csv.DictWriter(out, _keys(rows, query), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row | ({"utlas": " ".join(row["utlas"])} if "utlas" in row else {}))
+        lists = {k: " ".join(row[k] or []) for k in ("utlas", "categories_counted", "loss_categories") if k in row}
+        writer.writerow(row | lists)
     return out.getvalue()

@@ -212,7 +212,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                     "computes them. Property meanings: docs/analysis.md.",
         table=f"({source('small_area_layer')})",
         tables=("places", "place_years", "areas", "indicators", "spending", "analysis_small_areas",
-                "analysis_gap_spending"),
+                "analysis_gap_spending", "analysis_coverage"),
         parameters=("categories", "year", "radius", "catchment", "steps", "gravity_scale",
                     "gravity_alpha", "gravity_max"),
         stored_extent=Extent("analysis_small_areas", "origin", 27700),
@@ -235,6 +235,12 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "geometry_is": Property("t.geometry_is", enum=("origin", "boundary"),
                                     description="origin: the population-weighted centroid point; "
                                                 "boundary: the loaded LSOA polygon"),
+            "coverage": Property("t.coverage", enum=("covered", "partial", "not_covered"),
+                                 description="Whether the categories asked are known here in `year` "
+                                             "(a source lists them completely): not_covered = every "
+                                             "measure and the gap index null, never a gap"),
+            "categories_counted": _measure("categories_counted", "string",
+                                           "The categories the measures count here, comma-separated"),
             "nearest_m": _measure("nearest_m", "number", "Metres to the nearest open place"),
             "nearest_place_id": _measure("nearest_place_id", "integer", "Id of the nearest open place"),
             "nearest_place_name": _measure("nearest_place_name", "string", "Name of the nearest open place"),

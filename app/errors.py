@@ -9,6 +9,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTim
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from analysis.coverage import NotCovered
+
 log = structlog.get_logger(__name__)
 
 PROBLEM = "application/problem+json"
@@ -69,10 +71,11 @@ def _sqlstate(error: Exception) -> str:
 
 
 def problem(status: int, title: str, detail: str, instance: str, parameter: str | None = None,
-            headers: dict | None = None) -> JSONResponse:
+            headers: dict | None = None, extra: dict | None = None) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
     if parameter:
         body["parameter"] = parameter
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -118,6 +121,12 @@ def install(app: FastAPI) -> None:
     async def api_error(request: Request, error: ApiError):
         return problem(error.status, error.title, error.detail, request.url.path, error.parameter,
                        headers=error.headers)
+
+    @app.exception_handler(NotCovered)
+    async def not_covered(request: Request, error: NotCovered):
+        # the request is well formed, but no source lists its categories there then (analysis/coverage.py)
+        return problem(400, "Not covered", error.detail, request.url.path, error.parameter,
+                       extra={"known_years": error.known_years})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):

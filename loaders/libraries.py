@@ -22,12 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from loaders.coverage import claim
 from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from places.refresh import places_changed
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
+from places.coverage import ENGLAND, Claim
 from places.statement_links import BASIC_2023, UK_2025
 
 DCMS_LIBRARIES_2016 = SourceInfo(
@@ -42,6 +44,19 @@ TASKFORCE_OPERATOR = {"LAL": "council", "CRL": "community_supported", "CL": "com
 TASKFORCE_REQUIRED = ["name", "id", "authority_id", "address", "postcode", "lat", "lng",
                       "statutory2010", "statutory2016", "type", "closed", "closed_year", "opened_year",
                       "replacement", "notes", "hours", "staffhours", "url", "email"]
+# What each national list claims (places/coverage.py): every public library of its countries, in the
+# years it states — the 2016 list its 2016 statuses and the closures since 2010, the basic dataset
+# its status columns 2016–2023, the UK list its 2025 status (and 2024: it records closures to its date).
+COUNTRY_CODES = ("E92000001", "W92000004", "S92000003", "N92000002")
+CLAIMS = {
+    DCMS_LIBRARIES_2016.key: Claim(("library",), 2010, 2016, "the DCMS Libraries Taskforce list of every "
+                                   "public library in England, July 2016, with closures since 2010",
+                                   area_codes=(ENGLAND,)),
+    BASIC_2023: Claim(("library",), 2016, 2023, "the DCMS/ACE basic dataset of every public library in "
+                      "England, status by year 2016–2023", area_codes=(ENGLAND,)),
+    UK_2025: Claim(("library",), 2024, 2025, "the Libraries Hacked list of every public library in the UK, "
+                   "2025, with closure years", area_codes=COUNTRY_CODES),
+}
 TASKFORCE_ATTRIBUTES = ["authority_id", "address", "postcode", "statutory2010", "statutory2016",
                         "type", "closed", "replacement", "notes", "hours", "staffhours", "url", "email"]
 
@@ -79,6 +94,7 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
         "attributes": attributes_of(attributes, TASKFORCE_ATTRIBUTES),
         "geom": point_ewkt(frame["_lon"], frame["_lat"]),
     })
+    claim(ctx, CLAIMS[DCMS_LIBRARIES_2016.key])
     upsert_places(ctx, places)
 
 
@@ -149,6 +165,7 @@ def _operation(frame: pd.DataFrame) -> dict[int, pd.Series]:
 def store_statements(ctx: LoadContext, source: str, records: pd.DataFrame, statuses: list[dict]) -> None:
     """Store a statement list's rows as records without a location, then their stated years
     (place_status, by record; years the list no longer states are removed), then group places."""
+    claim(ctx, CLAIMS[source])
     upsert_places(ctx, records, unlocated=True, group=False)
     frame = pd.DataFrame(statuses, columns=list(STATEMENTS.stage))
     target = replace(STATEMENTS, params={"source": source})

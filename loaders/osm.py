@@ -43,6 +43,8 @@ from loaders.readers import feature, vector_info
 from loaders.sources import ODBL
 from loaders.osm_tags import OPERATOR_TYPE, TAG_MAP, classify, extras_of, filter_values, rules  # noqa: F401 (TAG_MAP: the table)
 from places.refresh import places_changed
+from loaders.coverage import COVERAGE_HELP, YEARS_HELP, claim, extent_option, years_option
+from places.coverage import Claim
 
 SOURCE = SourceInfo("osm", "OpenStreetMap third places (community centres, libraries, halls…)",
                     "OpenStreetMap contributors", ODBL, "https://www.openstreetmap.org/copyright")
@@ -122,6 +124,12 @@ def _pbf_refs(layer: str, frame: pd.DataFrame) -> pd.Series:
     return f"{PBF_LAYERS[layer]}/" + _osm_number(frame["osm_id"]).astype(str)
 
 
+def start_year(tags: dict) -> int | None:
+    """The year ``start_date`` says the feature began (``1887``, ``1887-05-01``, ``~1890``; ``C19``: None)."""
+    found = re.match(r"\s*~?([12][0-9]{3})\b", str(tags.get("start_date", "")))
+    return int(found.group(1)) if found else None
+
+
 def _places(ctx: LoadContext, refs: pd.Series, tags: list[dict], wkb: pd.Series,
             locations: list[str], versions: list | None = None, timestamps: list | None = None,
             extras: frozenset[str] = frozenset()) -> pd.DataFrame:
@@ -137,7 +145,7 @@ def _places(ctx: LoadContext, refs: pd.Series, tags: list[dict], wkb: pd.Series,
             continue
         rows.append({
             "name": tag.get("name"), "category": kind[0], "status": kind[1],
-            "opened_year": None, "closed_year": None,
+            "opened_year": start_year(tag), "closed_year": None,
             "operator_type": OPERATOR_TYPE.get(tag.get("operator:type", "").strip().lower(), "unknown"),
             "source": SOURCE.key, "source_ref": ref, "attributes": tag, "geom": geom,
             "source_version": _version(version), "source_timestamp": _timestamp(stamp),
@@ -158,7 +166,8 @@ def _timestamp(value) -> str | None:
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).isoformat()
 
 
-def load_pbf(ctx: LoadContext, path: Path, extras: frozenset[str] = frozenset()) -> None:
+def load_pbf(ctx: LoadContext, path: Path, extras: frozenset[str] = frozenset(), coverage: str | None = None,
+             years: str | None = None) -> None:
     """Third places of a whole extract in bounded memory: the objects TAG_MAP keeps (and the ways
     and nodes their shapes need) are written to a small PBF (loaders/osm_pbf.py), which GDAL reads;
     then the records of earlier extracts gone from this one, inside its extent, are closed."""
@@ -193,7 +202,29 @@ def load_pbf(ctx: LoadContext, path: Path, extras: frozenset[str] = frozenset())
         upsert_places(ctx, batches(), srid=4326, target=OSM_PLACES, group=False)
         ctx.note("features read: " + ", ".join(f"{layer} {n}" for layer, n in counts.items()))
     close_gone(ctx, seen, header, {c for _, c in rules(extras) if c})
+    claim_extract(ctx, path, extras, coverage, years, header.box, header.year)
     places_changed(ctx)
+
+
+def claim_extract(ctx: LoadContext, path: Path, extras: frozenset[str], coverage: str | None, years: str | None,
+                  box: tuple[float, float, float, float] | None, stamp: int | None) -> None:
+    """What the extract claims (places/coverage.py): every category it reads, in --coverage (default
+    the PBF header's box), in --years (default the year of its data)."""
+    span = years_option(years, (stamp, stamp) if stamp else None)
+    if coverage:
+        extent, basis = extent_option(ctx, coverage), f"OpenStreetMap extract {path.name} cut to {coverage}"
+    elif box:
+        w, s_, e, n = box
+        extent = {"shape": f"SRID=4326;POLYGON(({w} {s_},{e} {s_},{e} {n},{w} {n},{w} {s_}))", "extent_kind": "bbox"}
+        basis = f"OpenStreetMap extract {path.name}: the box of its header (may reach beyond the area it was cut to)"
+        ctx.note("coverage: the PBF header's box; give --coverage AREA_CODE|FILE for the area the extract was cut to")
+    else:
+        ctx.note("no --coverage and no header box: these places are complete nowhere")
+        return
+    if span is None:
+        raise LoadError("the extract states no date: give --years", file=str(path), column="--years")
+    categories = tuple(sorted({c for _, c in rules(extras) if c}))
+    claim(ctx, Claim(categories, span[0], span[1], basis + (f", {stamp}" if stamp else ""), **extent))
 
 
 def close_gone(ctx: LoadContext, seen: list[str], header: osm_pbf.Header, categories: set[str]) -> int:
@@ -248,7 +279,9 @@ def _geojson_ref(properties: dict) -> str | None:
 
 
 def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None,
-                 extras: frozenset[str] = frozenset()) -> None:
+                 extras: frozenset[str] = frozenset(), coverage: str | None = None, years: str | None = None) -> None:
+    stamps: list[str] = []
+
     def batches():
         for frame in _geojson_batches(path, layer):
             ctx.read(len(frame))
@@ -266,13 +299,18 @@ def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None,
                      and v != ""} for props in frame["properties"]]
             meta = [(p.get("osm_version", p.get("@version")), p.get("osm_timestamp", p.get("@timestamp")))
                     for p in frame["properties"]]
+            stamps.extend(str(m[1]) for m in meta if m[1])
             yield _places(ctx, refs, tags, frame["wkb"], [feature(i) for i in frame.index],
                           [m[0] for m in meta], [m[1] for m in meta], extras)
 
-    upsert_places(ctx, batches(), srid=4326, target=OSM_PLACES)
+    upsert_places(ctx, batches(), srid=4326, target=OSM_PLACES, group=False)
+    newest = re.match(r"([12][0-9]{3})", max(stamps, default=""))  # the export's date: its newest feature
+    claim_extract(ctx, path, extras, coverage, years, None, int(newest.group(1)) if newest else None)
+    places_changed(ctx)
 
 
-def load(ctx: LoadContext, path: Path, layer: str | None = None, extras: str | None = None) -> None:
+def load(ctx: LoadContext, path: Path, layer: str | None = None, extras: str | None = None,
+         coverage: str | None = None, years: str | None = None) -> None:
     """OpenStreetMap third places from a .osm.pbf extract or an Overpass-style GeoJSON export."""
     try:
         asked = extras_of(extras)
@@ -283,11 +321,11 @@ def load(ctx: LoadContext, path: Path, layer: str | None = None, extras: str | N
         info = vector_info(path, layer)
     driver = info.get("driver")
     if driver == "OSM":
-        load_pbf(ctx, path, asked)
+        load_pbf(ctx, path, asked, coverage, years)
     elif driver in ("GeoJSON", "GeoJSONSeq"):
         if info.get("crs") not in (None, "EPSG:4326", "OGC:CRS84"):
             raise LoadError(f"an OSM export is in WGS84; this file declares {info['crs']}", file=str(path))
-        load_geojson(ctx, path, layer, asked)
+        load_geojson(ctx, path, layer, asked, coverage, years)
     else:
         raise LoadError(f"not an OpenStreetMap file: GDAL reads it as {driver}; expected a .osm.pbf "
                         "extract or an Overpass-style GeoJSON export", file=str(path))
@@ -297,5 +335,8 @@ KINDS = {
     "osm": Kind(load, SOURCE, "OpenStreetMap .osm.pbf extract or Overpass-style GeoJSON → third places", {
         "layer": "GeoJSON layer to read (rarely needed)",
         "extras": "Optional categories to keep too (docs/osm-tags.md): comma-separated of pub, cafe, "
-                  "sports_centre, park, playground, or all"}),
+                  "sports_centre, park, playground, or all",
+        "coverage": COVERAGE_HELP + "; default the PBF header's box",
+        "years": YEARS_HELP.replace("the year its source key ends in, e.g. gm-food-banks-2018",
+                                    "the extract's replication timestamp, or its newest feature")}),
 }

@@ -24,6 +24,8 @@ import pandas as pd
 
 from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
+from loaders.coverage import COVERAGE_HELP, YEARS_HELP, claim_options
+from places.refresh import places_changed
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from loaders.readers import crs_option, csv_row, feature, iter_features, read_csv, source_srid, to_number, vector_info
 from models.categories import CATEGORIES
@@ -149,7 +151,8 @@ def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = N
              category_field: str | None = None, name_field: str | None = None,
              id_field: str | None = None, lon_field: str | None = None, lat_field: str | None = None,
              crs: str | None = None, title: str | None = None, publisher: str | None = None,
-             licence: str | None = None, url: str | None = None) -> None:
+             licence: str | None = None, url: str | None = None, coverage: str | None = None,
+             years: str | None = None) -> None:
     """A CSV list of places with coordinate columns (WGS84 lon/lat unless --crs)."""
     frame = read_csv(path)
     fields = list(frame.columns)
@@ -185,7 +188,9 @@ def load_csv(ctx: LoadContext, path: Path, source: str, category: str | None = N
     geom = ("SRID=" + str(srid) + ";POINT(" + frame["_lon"].map(repr) + " " + frame["_lat"].map(repr) + ")"
             if srid != 4326 else point_ewkt(frame["_lon"], frame["_lat"]))
     upsert_places(ctx, [_places(frame, categories, names, refs, source,
-                                      [c for c in fields if c not in used], geom)], srid=srid)
+                                      [c for c in fields if c not in used], geom)], srid=srid, group=False)
+    claim_options(ctx, coverage, years, set(categories), f"{title or source}, complete in {coverage} as loaded (--coverage)")
+    places_changed(ctx)
 
 
 # -- GeoJSON and other vector files ------------------------------------------------------------
@@ -193,7 +198,7 @@ def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None 
                 category_field: str | None = None, name_field: str | None = None,
                 id_field: str | None = None, layer: str | None = None, crs: str | None = None,
                 title: str | None = None, publisher: str | None = None, licence: str | None = None,
-                url: str | None = None) -> None:
+                url: str | None = None, coverage: str | None = None, years: str | None = None) -> None:
     """A GeoJSON (or any GDAL vector file) of points or polygons; polygons become points on surface."""
     info = vector_info(path, layer)
     if info.get("driver") == "OSM":
@@ -208,6 +213,7 @@ def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None 
         ctx.note(f"no id column: source_ref is a hash of {name!r} and the geometry")
     used = {name, ident, category_field}
     keys = _Keys()
+    seen: set[str] = set()
 
     def batches() -> Iterator[pd.DataFrame]:
         for frame in iter_features(path, layer=layer):
@@ -222,10 +228,13 @@ def load_vector(ctx: LoadContext, path: Path, source: str, category: str | None 
             refs = _clean(frame[ident]) if ident else _hash_refs(names, frame["wkb"])
             fresh = keys.fresh(ctx, refs, feature, hashed=not ident, column=ident)
             frame, categories, names, refs = frame[fresh], categories[fresh], names[fresh], refs[fresh]
+            seen.update(categories)
             yield _places(frame, categories, names, refs, source,
                           [c for c in frame.columns if c not in used and c != "wkb"], frame["wkb"])
 
-    upsert_places(ctx, batches(), srid=srid)
+    upsert_places(ctx, batches(), srid=srid, group=False)
+    claim_options(ctx, coverage, years, seen, f"{title or source}, complete in {coverage} as loaded (--coverage)")
+    places_changed(ctx)
 
 
 _COMMON = {
@@ -240,6 +249,8 @@ _COMMON = {
     "publisher": "Publisher of the source dataset",
     "licence": "Licence of the source dataset, e.g. 'Open Government Licence v3.0'",
     "url": "Where the source dataset is published",
+    "coverage": COVERAGE_HELP,
+    "years": YEARS_HELP,
 }
 
 KINDS = {

@@ -1,8 +1,9 @@
 """SQLAlchemy 2 / GeoAlchemy2 tables of kindmap."""
-from models.analysis import AnalysisStep, SmallArea
+from models.analysis import AnalysisStep, CoverageExtent, SmallArea, SmallAreaCoverage
 from models.areas import AREA_LEVELS, Area
 from models.base import Base
 from models.centroids import Centroid
+from models.coverage import Coverage
 from models.data_versions import DataVersion
 from models.edits import PlaceAudit, PlaceEdit, PlaceProposal
 from models.grants import Grant, GrantCoverage
@@ -17,6 +18,7 @@ from models.spending import Spending
 from models.table_statistics import TableStatistics
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
-           "Centroid", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
-           "PlaceCurrent", "PlaceReview", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "Centroid", "Coverage", "CoverageExtent", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator",
+           "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
+           "PlaceCurrent", "PlaceReview", "PlaceStatus", "PlaceYear", "SmallArea", "SmallAreaCoverage", "Source",
            "Spending", "TableStatistics"]

@@ -1,6 +1,7 @@
 """Materialised results of the analysis room (``analysis/``), rebuilt by ``analysis.refresh``."""
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Double, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import ARRAY, BigInteger, Double, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import INT4MULTIRANGE
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -70,3 +71,31 @@ class GapSpending(Base):
         Text, comment="outturn, or budget (RA) where the unit has no outturn for both years")
     from_year: Mapped[str | None] = mapped_column(String(7), comment="First financial year of the change")
     to_year: Mapped[str | None] = mapped_column(String(7), comment="Last financial year of the change")
+
+
+class SmallAreaCoverage(Base):
+    """Which categories are known in each small area, and for which years: the coverage claims
+    (models/coverage.py) resolved onto the small-area origins by the refresh step ``coverage``
+    (analysis/coverage.py). A (small area, category) without a row, or a year outside ``years``,
+    is not covered: its measures are null with the reason ``not_covered``."""
+
+    __tablename__ = "analysis_coverage"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True,
+                                      comment="Small-area (LSOA) code; '*': the years known in every small area")
+    years = mapped_column(INT4MULTIRANGE, nullable=False, comment="The years covered (union of the claims)")
+    coverage_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), comment="The claims (coverage.id)")
+
+
+class CoverageExtent(Base):
+    """Each coverage claim's extent as a shape for maps and GET /coverage: its own shape, or the union
+    of the newest loaded boundaries of the areas it names (a country: its upper-tier authorities),
+    simplified to ~50 m; rebuilt by the refresh step ``coverage``."""
+
+    __tablename__ = "analysis_coverage_extents"
+
+    coverage_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="coverage.id")
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True,
+                         comment="NULL: none of the areas it names is loaded")
+    small_areas: Mapped[int] = mapped_column(Integer, comment="Small-area origins inside it")

@@ -32,7 +32,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
 DATA_TABLES = ["api_keys", "grant_coverage", "grants", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
                "spending", "indicators", "area_lookups",
-               "authority_codes", "centroids", "import_runs", "sources"]
+               "authority_codes", "centroids", "import_runs", "sources", "analysis_coverage"]
 TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test") + (
     f"_{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "")
 

@@ -11,7 +11,8 @@ from tests.browser import non_blank_share, open_page
 
 RUTLAND = "E06000017"
 EXPECTED_LAYERS = {"background", "authority-fill", "authority-line", "upper-line", "selected-area",
-                   "small-area-fill", "small-area-line", "small-area-points", "places-open", "places-closed"}
+                   "small-area-fill", "small-area-line", "small-area-points", "places-open", "places-closed",
+                   "coverage-line"}
 
 
 def settled(visit_):
@@ -46,7 +47,7 @@ def test_the_map_draws_its_layers_from_this_server_only(map_page):
     layers = set(map_page.page.evaluate("() => window.kindmap.map.getStyle().layers.map(l => l.id)"))
     assert EXPECTED_LAYERS <= layers
     sources = map_page.page.evaluate("() => Object.values(window.kindmap.map.getStyle().sources)"
-                                     ".map(s => s.tiles[0])")
+                                     ".filter(s => s.tiles).map(s => s.tiles[0])")  # (coverage: GeoJSON fetched from /coverage)
     assert all(url.startswith(map_page.base_url) for url in sources)
     assert map_page.external == [] and map_page.console_errors == []
     # the attribution control names what the layers are built from (the server's credit for the
@@ -55,6 +56,28 @@ def test_the_map_draws_its_layers_from_this_server_only(map_page):
     assert "Source: Office for National Statistics licensed under the Open Government Licence" in shown
     assert "(DCMS Libraries Taskforce)" in shown
     assert "OpenStreetMap contributors (Open Data Commons Open Database License 1.0)" in shown
+
+
+def test_small_area_origins_are_not_drawn_as_places(map_page):
+    """A small area without a boundary is a square of the measure's ramp (a symbol layer); places are
+    the black-ringed circles of the category palette."""
+    kinds = map_page.page.evaluate("""() => Object.fromEntries(window.kindmap.map.getStyle().layers
+        .filter(l => ['small-area-points', 'places-open'].includes(l.id)).map(l => [l.id, [l.type, l.layout || {}]]))""")
+    assert kinds["places-open"][0] == "circle"
+    assert kinds["small-area-points"][0] == "symbol" and kinds["small-area-points"][1]["icon-image"] == "small-area-square"
+
+
+def test_a_category_outside_its_coverage_is_greyed_with_the_reason(map_page):
+    """The sample's libraries are known 2010–2016 (the 2016 list), its community centres in 2022 only
+    (Rutland's OpenStreetMap places): in 2016 community centres are greyed, libraries are not."""
+    page = map_page.page
+    page.wait_for_function("() => document.querySelector('#coverage-library').dataset.coverage")
+    assert page.locator("div[data-category=library]").get_attribute("class") in (None, "")
+    community = page.locator("div[data-category=community_centre]")
+    assert "not-covered" in community.get_attribute("class")
+    assert community.locator(".coverage-reason").inner_text() == "not covered in 2016 (known: 2022)"
+    # the OSM extract claims every category its tag table maps; nothing claims sports centres here
+    assert "no source lists it completely" in page.locator("#coverage-sports_centre").inner_text()
 
 
 def test_every_control_has_a_label_and_the_keyboard_reaches_it(map_page):

@@ -64,15 +64,39 @@ def test_profile_loads_offline_with_no_console_error(profile, served):
     assert profile.external == [] and profile.console_errors == []
     page = profile.page
     assert page.locator("h1").inner_text().startswith("Rutland")
-    places = scalar(served, "SELECT count(*) FROM place_features p JOIN areas a ON a.code = :c "
-                            "AND a.vintage = '2023-12' AND a.level = 'ltla' WHERE ST_Intersects(p.geom, a.geom)",
-                    c=RUTLAND)
-    assert page.locator("table.places tbody tr").count() == places > 5
+    # the places of the categories and year chosen (default: libraries, 2016), not every kind open now
+    assert page.locator("table.places tbody tr").count() == places_in(served, "library", 2016) > 3
     # every source the loads recorded is named with its licence
     sources = page.locator("table.sources").inner_text()
-    assert "Open Government Licence v3.0" in sources and "Open Database License" in sources
+    assert "Open Government Licence v3.0" in sources
     assert "RO3_2022-23_data_by_LA.ods" in sources
     profile.screenshot("area-profile", readme=True)
+
+
+def places_in(engine, category: str, year: int) -> int:
+    """Places of ``category`` inside Rutland with a status in ``year`` (place_years)."""
+    return scalar(engine, "SELECT count(*) FROM place_features p JOIN areas a ON a.code = :c "
+                          "AND a.vintage = '2023-12' AND a.level = 'ltla' "
+                          "JOIN place_years y ON y.place_id = p.id AND y.year = :y "
+                          "WHERE ST_Intersects(p.geom, a.geom) AND p.category = :k", c=RUTLAND, y=year, k=category)
+
+
+def test_profile_shows_the_categories_and_year_chosen(visit, served):
+    """Rutland's OpenStreetMap community centres (its 2022 extract) in 2022, on the map and in the
+    table; in 2016 none (the extract says nothing of 2016), and the access figures say why."""
+    chosen = drawn(visit, f"/areas/{RUTLAND}?categories=community_centre&year=2022")
+    rows = chosen.page.locator("table.places tbody tr")
+    assert rows.count() == places_in(served, "community_centre", 2022) > 5
+    assert {t.strip() for t in chosen.page.locator("table.places tbody td:nth-child(2)").all_inner_texts()} == \
+        {"community centre"}
+    drawn_places = chosen.page.evaluate("() => JSON.parse(document.getElementById('places-data').textContent)"
+                                        ".features.length")
+    assert drawn_places == rows.count()
+    assert "Open Database License" in chosen.page.locator("table.sources").inner_text()  # OSM feeds it now
+    before = drawn(visit, f"/areas/{RUTLAND}?categories=community_centre&year=2016")
+    assert before.page.locator("table.places tbody tr").count() == 0
+    assert "no source lists them here for that year" in before.page.locator("#places").inner_text()
+    assert "not covered" in before.page.locator("#access-figures").inner_text()
 
 
 def chart_data(page) -> list[dict]:

@@ -3,6 +3,6 @@
 -- are analysis_small_areas'; fetching them here for England cost more than the measures.
 WITH {{access_scope}},
 {{access_ctes}}
-SELECT code, nearest_place_id, nearest_place_name, nearest_place_category, nearest_m,
+SELECT code, counted, nearest_place_id, nearest_place_name, nearest_place_category, nearest_m,
        count_within, cumulative, fca2, e2sfca, gravity
 FROM measured

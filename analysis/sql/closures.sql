@@ -6,6 +6,9 @@
 -- (straight line, EPSG:27700); its residents "lost every place" when it was covered in
 -- :loss_from and is not in :year — loss_ctes.sql, the definition the gap index shares. Places are counted where their nearest small-area origin
 -- is (so every place is in exactly one small area, authority and IMD decile).
+-- Only small areas where some category asked is known in both years count (analysis_coverage, via
+-- loss_ctes.sql): the others are counted apart in `not_covered`, and no place is said to have closed
+-- where no source speaks for both years (place_years has no row there).
 -- Returns one row: the GeoJSON FeatureCollection of the closed places of the area with the
 -- coverage figures overall, per IMD decile, per LTLA and per UTLA, as JSON text.
 WITH
@@ -42,8 +45,8 @@ loss_origins AS (  -- the area's small areas, and those near its closed places (
     WHERE s.code NOT IN (SELECT code FROM scope)
 ),
 {{loss_ctes}},
-coverage AS (  -- covered in a year: some place open that year within the radius (loss_ctes.sql)
-    SELECT o.*, h.before > 0 AS covered_from, h.now > 0 AS covered_to
+reached AS (  -- reached in a year: some place open that year within the radius (loss_ctes.sql)
+    SELECT o.*, h.before > 0 AS covered_from, h.now > 0 AS covered_to, h.loss_categories IS NOT NULL AS known
     FROM loss_origins o JOIN held h USING (code)
 ),
 per_area AS (  -- each small area of the scope with its places counted where they are
@@ -51,10 +54,10 @@ per_area AS (  -- each small area of the scope with its places counted where the
            count(pl.id) FILTER (WHERE pl.open_to) AS places_to,
            count(pl.id) FILTER (WHERE pl.closed) AS places_closed,
            count(pl.id) FILTER (WHERE pl.opened) AS places_opened
-    FROM coverage c LEFT JOIN placed pl ON pl.small_area = c.code
-    WHERE c.in_scope
+    FROM reached c LEFT JOIN placed pl ON pl.small_area = c.code
+    WHERE c.in_scope AND c.known
     GROUP BY c.code, c.population, c.imd_decile, c.origin, c.ltla, c.utla, c.in_scope,
-             c.covered_from, c.covered_to
+             c.covered_from, c.covered_to, c.known
 ),
 figures AS (
     SELECT GROUPING(imd_decile) = 0 AS by_decile, GROUPING(ltla) = 0 AS by_ltla,
@@ -88,7 +91,7 @@ served AS (  -- each closed place: the residents it served, and those left with 
     SELECT c.id, sum(cv.population) AS residents_within,
            coalesce(sum(cv.population) FILTER (WHERE NOT cv.covered_to), 0) AS residents_lost_every_place
     FROM closed c JOIN analysis_small_areas o ON ST_DWithin(o.origin, c.geom_27700, :radius_m)
-    JOIN coverage cv ON cv.code = o.code
+    JOIN reached cv ON cv.code = o.code AND cv.known
     GROUP BY c.id
 ),
 features AS (
@@ -100,6 +103,8 @@ features AS (
 SELECT json_build_object(
     'type', 'FeatureCollection',
     'parameters', CAST(:parameters AS json),
+    'not_covered', (SELECT json_build_object('small_areas', count(*), 'residents', coalesce(sum(population), 0))
+                    FROM reached WHERE in_scope AND NOT known),
     'summary', (SELECT f FROM figures WHERE NOT (by_decile OR by_ltla OR by_utla)),
     'by_imd_decile', (SELECT coalesce(json_agg(f::jsonb || jsonb_build_object('imd_decile', imd_decile)
                                                ORDER BY imd_decile), '[]')

@@ -12,6 +12,7 @@ gap AS (
         'loss', round(CAST(loss_part AS numeric), 4), 'spending', round(CAST(spending_part AS numeric), 4),
         'loss_from', CAST(:loss_from AS int), 'places_before', before, 'places_lost', lost,
         'spending_real_change_pct', round(CAST(real_change_pct AS numeric), 1),
-        'spending_basis', spending_basis) AS gap
-    FROM scored
+        'spending_basis', spending_basis,
+        'categories_counted', counted, 'loss_categories', loss_categories) AS gap
+    FROM scored WHERE counted IS NOT NULL  -- not_covered: no gap object
 )

@@ -1,8 +1,10 @@
 -- The gap score of rows with need/access/loss/spending parts (spliced into gap_small_areas.sql and
 -- gap_authorities.sql as `scored`): the weighted mean of the parts that have a value, weights
--- :w_need, :w_access, :w_loss, :w_spending; `driver` names the part adding most to it.
+-- :w_need, :w_access, :w_loss, :w_spending; `driver` names the part adding most to it. A row where
+-- no category asked is known (`counted` NULL: access and loss not_covered) has no score: need and
+-- spending alone are not a gap in places kindmap cannot see, so it is not ranked.
 scored AS (
-    SELECT g.*, t.weighted / nullif(t.weights, 0) AS gap_score,
+    SELECT g.*, CASE WHEN g.counted IS NOT NULL THEN t.weighted / nullif(t.weights, 0) END AS gap_score,
            (SELECT part FROM (VALUES ('need', :w_need * g.need_part), ('access', :w_access * g.access_part),
                                      ('loss', :w_loss * g.loss_part), ('spending', :w_spending * g.spending_part)) v(part, x)
             WHERE x IS NOT NULL ORDER BY x DESC, part LIMIT 1) AS driver

@@ -2,8 +2,12 @@
 -- scenario applied (scenario_after), both temporary tables of access.sql rows, compared:
 -- residents who gain or lose every place within the radius, the population-weighted mean 2SFCA
 -- before and after, and every small area whose figures changed (its name, population and IMD
--- decile from analysis_small_areas). One JSON object.
-WITH compared AS (
+-- decile from analysis_small_areas). One JSON object. Small areas where no category asked is known
+-- (coverage: access.sql's `counted` NULL) are not compared, only counted (small_areas_not_covered).
+WITH evaluated AS (
+    SELECT b.code, b.counted FROM scenario_before b
+),
+compared AS (
     SELECT b.code, s.name, s.population, s.imd_decile,
            b.nearest_m AS nearest_m_before, a.nearest_m AS nearest_m_after,
            b.nearest_place_id AS nearest_place_before, a.nearest_place_id AS nearest_place_after,
@@ -11,6 +15,7 @@ WITH compared AS (
            b.fca2 AS fca2_before, a.fca2 AS fca2_after
     FROM scenario_before b JOIN scenario_after a USING (code)
     JOIN analysis_small_areas s USING (code)
+    WHERE b.counted IS NOT NULL
 ),
 changed AS (
     SELECT * FROM compared
@@ -19,6 +24,7 @@ changed AS (
 )
 SELECT json_build_object(
     'small_areas_evaluated', (SELECT count(*) FROM compared),
+    'small_areas_not_covered', (SELECT count(*) FROM evaluated WHERE counted IS NULL),
     'residents_losing', (SELECT coalesce(sum(population), 0) FROM compared
                          WHERE count_before > 0 AND count_after = 0),
     'residents_gaining', (SELECT coalesce(sum(population), 0) FROM compared

@@ -11,6 +11,7 @@ WITH {{small_area_scope}},
 layer AS MATERIALIZED (
 SELECT m.code, m.name, m.vintage, m.population, m.imd_rank, m.imd_decile, m.ltla, m.utla, m.region,
        CASE WHEN a.id IS NULL THEN 'origin' ELSE 'boundary' END AS geometry_is,
+       {{coverage_state}} AS coverage, array_to_string(m.counted, ',') AS categories_counted,
        CAST(round(CAST(m.nearest_m AS numeric), 1) AS float8) AS nearest_m,
        m.nearest_place_id, m.nearest_place_name,
        CAST(m.count_within AS int) AS count_within, CAST(m.cumulative AS int) AS cumulative,

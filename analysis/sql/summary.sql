@@ -5,6 +5,9 @@
 --   median_m, p90_m: of residents, by distance to the nearest place — the smallest distance
 --   within which at least half (nine tenths) of the group's residents live;
 --   fca2: the population-weighted mean 2SFCA score.
+-- Only the small areas where some category asked is known in the year count (coverage); the others
+-- are summed apart in `not_covered` (small areas, residents), and `categories_counted` says which
+-- categories counted somewhere in scope.
 WITH {{access_scope}},
 {{access_ctes}},
 place_origin AS (
@@ -13,10 +16,11 @@ place_origin AS (
     CROSS JOIN LATERAL (SELECT a.code FROM analysis_small_areas a
                         ORDER BY a.origin <-> p.geom LIMIT 1) o
 ),
+known AS (SELECT * FROM measured WHERE counted IS NOT NULL),
 grouped AS (
-    SELECT NULL::int AS imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM measured m
+    SELECT NULL::int AS imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM known m
     UNION ALL
-    SELECT m.imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM measured m
+    SELECT m.imd_decile, m.code, m.population, m.nearest_m, m.count_within, m.fca2 FROM known m
     WHERE m.imd_decile IS NOT NULL
 ),
 ranked AS (
@@ -28,9 +32,9 @@ ranked AS (
 ),
 place_counts AS (
     SELECT NULL::int AS imd_decile, true AS whole, count(*) AS places
-    FROM place_origin po JOIN measured m USING (code)
+    FROM place_origin po JOIN known m USING (code)
     UNION ALL
-    SELECT m.imd_decile, false, count(*) FROM place_origin po JOIN measured m USING (code)
+    SELECT m.imd_decile, false, count(*) FROM place_origin po JOIN known m USING (code)
     WHERE m.imd_decile IS NOT NULL GROUP BY m.imd_decile
 ),
 rolled AS (
@@ -53,5 +57,9 @@ figures AS (
     FROM rolled r LEFT JOIN place_counts p ON p.whole = r.whole AND p.imd_decile IS NOT DISTINCT FROM r.imd_decile
 )
 SELECT json_build_object(
+    'categories_counted', coalesce((SELECT array_agg(DISTINCT c ORDER BY c) FROM known, unnest(counted) c),
+                                   ARRAY[]::text[]),
+    'not_covered', (SELECT json_build_object('small_areas', count(*), 'residents', coalesce(sum(population), 0))
+                    FROM measured WHERE counted IS NULL),
     'all', (SELECT figures FROM figures WHERE whole),
     'by_imd_decile', coalesce((SELECT json_agg(figures ORDER BY imd_decile) FROM figures WHERE NOT whole), '[]'))::text

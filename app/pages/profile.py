@@ -115,8 +115,10 @@ def spending_area(area) -> str | None:
 def choices(request: Request) -> dict:
     """The profile's own controls, echoed into the form (the page's script reads the same URL)."""
     q = request.query_params
-    return {"categories": (q.get("categories") or DEFAULTS["categories"]).split(","),
-            "year": int(q["year"]) if q.get("year", "").isdigit() else DEFAULTS["year"],
+    categories = [c for c in (q.get("categories") or DEFAULTS["categories"]).split(",") if c in CATEGORIES]
+    year = int(q["year"]) if q.get("year", "").isdigit() else DEFAULTS["year"]
+    return {"categories": categories or DEFAULTS["categories"].split(","),
+            "year": year if year in STATUS_YEARS else DEFAULTS["year"],
             "from": int(q["from"]) if q.get("from", "").isdigit() else DEFAULTS["from"],
             "radius": q.get("radius") or DEFAULTS["radius"]}
 
@@ -129,7 +131,9 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
         if area is None:
             return templates.TemplateResponse(request, "profile/area_missing.html", {"code": code},
                                               status_code=404)
-        places = [dict(p) for p in conn.execute(SQL.statement("area_places"), {"code": code}).mappings()]
+        chosen = choices(request)
+        places = [dict(p) for p in conn.execute(SQL.statement("area_places"), {
+            "code": code, "categories": chosen["categories"], "year": chosen["year"]}).mappings()]
         sources = sources_behind(conn, {p["source"] for p in places}
                                  | {s["source"] for p in places for s in p["statements"] or []})
     return templates.TemplateResponse(request, "profile/area.html", {
@@ -138,7 +142,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
                                                       "has_small_areas", "has_spending")}
                                 | {"unit_utla": unit_utla(area), "spending_area": spending_area(area)}),
         "services_json": json.dumps(spending_services()), "places_geojson": places_geojson(places),
-        "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS),
+        "level_names": LEVEL_NAMES, "chosen": chosen, "years": list(STATUS_YEARS),
         "defaults_json": json.dumps(DEFAULTS)})
 
 

@@ -29,7 +29,8 @@ MEASURES = [
     {"id": "e2sfca", "label": "Places per resident, distance-weighted (E2SFCA)", "better": "high"},
     {"id": "gravity", "label": "Gravity access", "better": "high"},
 ]
-MAP_LAYERS = [("places", "Places"), ("small_areas", "Small areas (shaded)"), ("authorities", "Authority boundaries")]
+MAP_LAYERS = [("places", "Places"), ("small_areas", "Small areas (shaded)"), ("authorities", "Authority boundaries"),
+              ("coverage", "Where the places are known (coverage)")]
 
 
 def page_helpers(request: Request) -> dict:

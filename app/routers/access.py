@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import analysis
-from analysis import access, gap_index
+from analysis import access, coverage, gap_index
 from app import dependencies as dep, parameters
 from app.errors import ApiError
 
@@ -75,9 +75,18 @@ async def access_params(
         gravity_max_m=parameters.distance("gravity_max", gravity_max, None, MAX_GRAVITY_M))
 
 
-def _parameters(params: access.AccessParams) -> dict:
-    return {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
+def _parameters(params: access.AccessParams, known: coverage.Known | None = None) -> dict:
+    said = {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
+    if known is not None:  # which categories are known somewhere in the answer (docs/analysis.md, "Coverage")
+        said["coverage"] = {"covered": list(known.covered), "not_covered": list(known.missing(params.categories))}
+    return said
+
+
+def require_coverage(conn, params: access.AccessParams, scope: access.Scope, where: str) -> coverage.Known:
+    """What coverage says of the request; 400 (problem+json naming `categories`) when none of its
+    categories is known anywhere in scope in its year."""
+    return coverage.require(conn, params.categories, (params.year,), scope.bind(), where)
 
 
 def gap_parameters(params: access.AccessParams) -> dict:
@@ -118,8 +127,9 @@ def gaps(
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         scope = _scope(conn, parameters.area_code(area) or "", "area")
+        known = require_coverage(conn, params, scope, f"in {area}")
         features = access.gap_features(conn, params, scope, gap_parameters(params))
-    head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
+    head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params, known)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)
 
 
@@ -150,10 +160,11 @@ def area_summary(
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
         scope = _scope(conn, code, "code")
+        known = require_coverage(conn, params, scope, f"in {code}")
         figures = access.summary(conn, params, scope)
         name = conn.execute(text("SELECT name FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1"),
                             {"code": code}).scalar() or ("England" if code == access.ENGLAND_CODE else None)
-    return _summary_response({"code": code, "name": name, "parameters": _parameters(params)}, figures)
+    return _summary_response({"code": code, "name": name, "parameters": _parameters(params, known)}, figures)
 
 
 class Polygon(BaseModel):
@@ -191,8 +202,10 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
         valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
         if not valid:
             raise ApiError(400, "geometry is not a valid polygon", "geometry")
-        figures = access.summary(conn, params, access.Scope(geojson=geojson))
-    return _summary_response({"parameters": _parameters(params)}, figures)
+        scope = access.Scope(geojson=geojson)
+        known = require_coverage(conn, params, scope, "in the polygon")
+        figures = access.summary(conn, params, scope)
+    return _summary_response({"parameters": _parameters(params, known)}, figures)
 
 
 class Scenario(BaseModel):
@@ -226,5 +239,6 @@ def scenarios(request: Request, body: Annotated[Scenario, Body()],
         if missing:
             raise ApiError(404, f"no place with id {missing}", "close")
         scope = _scope(conn, body.area, "area") if body.area else None
+        require_coverage(conn, params, scope or access.ENGLAND, f"in {body.area}" if body.area else "anywhere")
         effect = access.scenario(conn, params, access.WhatIf(tuple(body.close), tuple(body.open)), scope)
     return Response(effect, media_type=JSON)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import closures as measure
+from analysis import coverage
+from analysis.access import Scope
 from analysis.defaults import LOSS_FROM, YEAR, YEARS
 from app import dependencies as dep, parameters
 from app.errors import ApiError
@@ -67,4 +69,7 @@ def closures(
         if params.area and not measure.area_known(conn, params.area):
             raise ApiError(404, f"no area {params.area!r}: not an LSOA, authority or region of the "
                                 "small-area base", "area")
+        inside = None if params.area in (None, measure.ENGLAND) else params.area
+        coverage.require(conn, params.categories, (from_year, to_year), Scope(code=inside).bind(),
+                         f"in {params.area or 'England'}")
         return Response(measure.closures(conn, params), media_type=GEOJSON)

@@ -89,6 +89,7 @@ def priorities(
 ) -> Response:
     summary = None
     with request.app.state.engine.connect() as conn:
+        known = gap_index.require_coverage(conn, query)
         try:
             if sensitivity:
                 rows, summary = gap_index.ranked_with_sensitivity(conn, query, top)
@@ -103,6 +104,7 @@ def priorities(
     del headers["Content-Disposition"]
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
+            "coverage": {"covered": list(known.covered), "not_covered": list(known.missing(query.categories))},
             "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
             "need": need.as_parameter(query.need),
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "

@@ -27,23 +27,44 @@ records AS (
       AND (CAST(:place AS bigint) IS NULL OR p.id = :place OR p.merged_into = :place)),
 statements AS (
     SELECT DISTINCT ON (place_id, year) place_id, year, status
-    FROM (SELECT r.place_id, greatest(r.listed, :first) AS year, r.listed AS stated_year, r.status,
-                 0 AS rank, 0 AS nearness
-          FROM records r WHERE r.listed <= :last AND r.source <> ALL(:statement_lists)
+    FROM (SELECT r.place_id, least(greatest(r.listed, :first), :last) AS year, r.listed AS stated_year,
+                 r.status, 0 AS rank, 0 AS nearness
+          FROM records r WHERE r.listed IS NOT NULL AND r.source <> ALL(:statement_lists)
           UNION ALL
-          SELECT r.place_id, greatest(s.year, :first), s.year, s.status, 1, abs(r.listed - s.year)
-          FROM place_status s JOIN records r ON r.id = s.place_id WHERE s.year <= :last
+          SELECT r.place_id, least(greatest(s.year, :first), :last), s.year, s.status, 1, abs(r.listed - s.year)
+          FROM place_status s JOIN records r ON r.id = s.place_id
           UNION ALL
-          SELECT place_id, greatest(closed_year, :first), closed_year, 'closed', 2, 0
-          FROM records WHERE status = 'closed' AND closed_year <= :last) s
+          SELECT place_id, least(greatest(closed_year, :first), :last), closed_year, 'closed', 2, 0
+          FROM records WHERE status = 'closed' AND closed_year IS NOT NULL) s
     -- same year and rank: the latest statement, from the list dated nearest, a closure before an opening
     ORDER BY place_id, year, rank, stated_year DESC, nearness NULLS LAST, status = 'open'),
+claim_areas AS MATERIALIZED (  -- the loaded boundary (newest vintage) of each authority a claim names
+    SELECT DISTINCT ON (c.id, a.code) c.id AS claim_id, a.geom_27700
+    FROM coverage c CROSS JOIN LATERAL unnest(c.area_codes) named(code)
+    JOIN areas a ON a.code = named.code
+    WHERE named.code !~ '^[EWSNK]92'  -- a country: the record's country says (place_country.sql)
+    ORDER BY c.id, a.code, a.vintage DESC
+),
+covered AS (  -- the years each place's records' sources cover where the record is
+    SELECT DISTINCT r.place_id, y.year
+    FROM records r
+    JOIN coverage c ON c.source = r.source AND r.category = ANY(c.categories)
+    CROSS JOIN LATERAL generate_series(greatest(c.first_year, :first), least(c.last_year, :last)) y(year)
+    WHERE r.geom IS NULL  -- a list row nobody locates: its list's claim is all there is
+       OR ST_Intersects(c.geom_27700, r.geom_27700)
+       OR r.country = ANY(c.area_codes)
+       OR EXISTS (SELECT 1 FROM claim_areas ca WHERE ca.claim_id = c.id AND ST_Intersects(ca.geom_27700, r.geom_27700))
+       -- authorities named whose boundaries are not loaded: the claim cannot be checked, so it is taken
+       OR (c.geom_27700 IS NULL AND NOT EXISTS (SELECT 1 FROM claim_areas ca WHERE ca.claim_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM unnest(c.area_codes) named(code) WHERE named.code ~ '^[EWSNK]92'))
+),
 grid AS (
     SELECT p.id AS place_id, y.year, p.status AS current, p.opened_year, p.closed_year,
-           s.status AS stated,
+           s.status AS stated, s.status IS NOT NULL OR cv.year IS NOT NULL AS spoken,
            count(s.status) OVER (PARTITION BY p.id ORDER BY y.year) AS seen
     FROM place_features p CROSS JOIN years y
     LEFT JOIN statements s ON s.place_id = p.id AND s.year = y.year
+    LEFT JOIN covered cv ON cv.place_id = p.id AND cv.year = y.year
     -- a place known only from building footprints (:footprints) has no status: a building
     -- classified Library is not a statement that a public library is open (docs/places.md)
     WHERE (CAST(:place AS bigint) IS NULL OR p.id = :place)
@@ -52,10 +73,12 @@ grid AS (
 carried AS (
     SELECT g.*,
            first_value(stated) OVER (PARTITION BY place_id, seen ORDER BY year) AS latest,
-           first_value(stated) OVER (PARTITION BY place_id ORDER BY stated IS NULL, year) AS first_stated
+           first_value(stated) OVER (PARTITION BY place_id ORDER BY stated IS NULL, year) AS first_stated,
+           min(year) FILTER (WHERE spoken) OVER (PARTITION BY place_id) AS first_spoken,
+           max(year) FILTER (WHERE spoken) OVER (PARTITION BY place_id) AS last_spoken
     FROM grid g),
 resolved AS (
-    SELECT place_id, year,
+    SELECT place_id, year, first_spoken, last_spoken, opened_year, seen, latest,
            CASE WHEN stated IS NOT NULL THEN stated
                 WHEN opened_year > year THEN NULL
                 WHEN seen > 0 THEN latest
@@ -63,4 +86,10 @@ resolved AS (
                 WHEN first_stated = 'open' OR closed_year > year THEN 'open'
            END AS status
     FROM carried)
-SELECT year, place_id, status FROM resolved WHERE status IS NOT NULL
+-- within the years spoken for; before them open since it opened; after them a dated closure stays
+-- (no comment on the last line: edits/sql/place_years_of_place.sql wraps this statement)
+SELECT year, place_id, status FROM resolved
+WHERE status IS NOT NULL
+  AND (year BETWEEN first_spoken AND last_spoken
+       OR year < first_spoken AND year >= opened_year AND status = 'open'
+       OR year > last_spoken AND seen > 0 AND latest = 'closed')

@@ -1,13 +1,16 @@
--- The places inside an area's newest boundary, each with its resolved status year by year
--- (place_years) folded into runs ("open 2010–2015, closed 2016–2025"), and the dated statements
--- behind them (place_status of the place and of every record merged into it, with their source).
--- Each part is aggregated once per place and joined (no per-place subquery).
+-- The places of :categories inside an area's newest boundary that have a status in :year (the
+-- profile's choice: a place no source speaks for that year is not shown as if it were there), each
+-- with that status, its resolved status year by year (place_years) folded into runs ("open
+-- 2010–2015, closed 2016–2025"), and the dated statements behind them (place_status of the place
+-- and of every record merged into it, with their source). Each part is aggregated once per place
+-- and joined (no per-place subquery).
 WITH area AS (
     SELECT geom FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1
 ), inside AS (
-    SELECT p.id, p.name, p.category, p.status, p.source, p.geom
-    FROM place_features p, area
-    WHERE ST_Intersects(p.geom, area.geom)
+    SELECT p.id, p.name, p.category, y.status, p.source, p.geom
+    FROM place_features p
+    JOIN place_years y ON y.place_id = p.id AND y.year = :year, area
+    WHERE ST_Intersects(p.geom, area.geom) AND p.category = ANY(CAST(:categories AS text[]))
 ), runs AS (
     SELECT place_id, status, min(year) AS first_year, max(year) AS last_year
     FROM (SELECT y.place_id, y.status, y.year,

@@ -22,6 +22,7 @@
   const colourOf = Object.fromEntries(config.categories.map((c, i) => [c, CATEGORY_COLOURS[i % CATEGORY_COLOURS.length]]));
   const state = readHash();
   let smallAreaTiles = null;   // whether the small-area layer with measures is served (null: not asked yet)
+  let claims = [];              // GET /coverage: where each source is complete (categories × years)
   let domainDue = true;         // recompute the measure's colour scale at the next idle
 
   // ---- the URL fragment: view + controls -------------------------------------------------
@@ -80,6 +81,40 @@
     return `${origin}/collections/places${TILES}?${q}`;
   }
 
+  // The coverage claims of the year (GET /coverage as GeoJSON): the map outlines those of the
+  // categories ticked; the panel greys a category no claim covers in the year.
+  function coverageUrl() {
+    return `${origin}/coverage?${new URLSearchParams({ f: "geojson", year: state.year })}`;
+  }
+  function coverageFilter() {
+    const ticked = state.categories.length ? state.categories : ["library"];
+    return ["any", ...ticked.map((c) => ["in", c, ["get", "categories"]])];
+  }
+  function yearsKnown(category) {
+    const years = new Set();
+    for (const c of claims) {
+      if (!c.categories.includes(category)) continue;
+      for (let y = c.first_year; y <= c.last_year; y += 1) years.add(y);
+    }
+    return [...years].sort((a, b) => a - b);
+  }
+  function showCoverage() {
+    for (const box of document.querySelectorAll("#categories [data-category]")) {
+      if (box.tagName === "SPAN") continue;
+      const known = yearsKnown(box.dataset.category);
+      const covered = known.includes(state.year);
+      box.classList.toggle("not-covered", !covered);
+      const reason = box.querySelector(".coverage-reason");
+      reason.textContent = covered ? "" : known.length
+        ? `not covered in ${state.year} (known: ${known.join(", ")})` : "not covered: no source lists it completely";
+      reason.dataset.coverage = covered ? "covered" : "not_covered";
+    }
+  }
+  async function loadCoverage() {
+    const answer = await fetch("/coverage");
+    claims = answer.ok ? await answer.json() : [];
+    showCoverage();
+  }
   // The places in view, as the items API counts them: at a low zoom the tiles draw one point a
   // pixel (each standing for `point_count` places), so counting the dots drawn would undercount.
   let countAsked = "";
@@ -122,6 +157,7 @@
         attribution: config.attribution.places },
       closed_places: { type: "vector", tiles: [placeTiles("closed")], minzoom: 0, maxzoom: 16,
         attribution: config.attribution.places },
+      coverage: { type: "geojson", data: coverageUrl() },
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#dde6ee" } },
@@ -132,6 +168,8 @@
       { id: "upper-line", type: "line", source: "authorities", "source-layer": "areas",
         filter: ["in", ["get", "level"], ["literal", ["utla", "region"]]],
         paint: { "line-color": "#2f3a46", "line-width": ["match", ["get", "level"], "region", 1.8, 1.1] } },
+      { id: "coverage-line", type: "line", source: "coverage", filter: coverageFilter(),
+        paint: { "line-color": "#2f3a46", "line-width": 2, "line-dasharray": [2, 1.5] } },
       { id: "selected-area", type: "line", source: "authorities", "source-layer": "areas",
         filter: ["==", ["get", "code"], ""], paint: { "line-color": "#000000", "line-width": 3 } },
       { id: "places-closed", type: "circle", source: "closed_places", "source-layer": "places",
@@ -157,9 +195,13 @@
     map.addLayer({ id: "small-area-line", type: "line", source: "small_areas", "source-layer": layer,
       minzoom: 8, filter: ["==", ["geometry-type"], "Polygon"], paint: { "line-color": "#ffffff", "line-width": 0.3 } },
     "authority-line");
-    map.addLayer({ id: "small-area-points", type: "circle", source: "small_areas", "source-layer": layer,
+    // Small areas without a boundary are their origin points: drawn as squares in the measure's ramp,
+    // never as the places' black-ringed dots (a Birmingham LSOA origin is no place of worship).
+    map.addLayer({ id: "small-area-points", type: "symbol", source: "small_areas", "source-layer": layer,
       filter: ["==", ["geometry-type"], "Point"],
-      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 1.8, 8, 3, 12, 6] } },
+      layout: { "icon-image": "small-area-square", "icon-allow-overlap": true, "icon-ignore-placement": true,
+        "icon-size": ["interpolate", ["linear"], ["zoom"], 5, 0.35, 8, 0.6, 12, 1.2] },
+      paint: { "icon-color": colour } },
     "authority-line");
     applyLayerVisibility();
   }
@@ -177,7 +219,7 @@
     }
     // Only what the map shades and names travels in the tiles (every measure, so picking another
     // one recolours without a refetch).
-    const properties = ["code", "name", ...config.measures.map((m) => m.id)].join(",");
+    const properties = ["code", "name", "coverage", ...config.measures.map((m) => m.id)].join(",");
     const tilejson = `/collections/small_areas${TILES.replace("/{z}/{x}/{y}", "")}/tilejson.json`;
     const answer = await fetch(`${tilejson}?${analysisQuery()}&properties=${properties}`);
     const tilejsonBody = await answer.json();
@@ -199,7 +241,7 @@
     if (high <= low) high = low + 1;
     const colour = measureColour(low, high);
     map.setPaintProperty("small-area-fill", "fill-color", colour);
-    map.setPaintProperty("small-area-points", "circle-color", colour);
+    map.setPaintProperty("small-area-points", "icon-color", colour);
     drawLegend(low, high);
     domainDue = false;
   }
@@ -232,7 +274,7 @@
 
   function applyLayerVisibility() {
     const groups = { places: ["places-open", "places-closed"], small_areas: ["small-area-fill", "small-area-line", "small-area-points"],
-      authorities: ["authority-line", "upper-line"] };
+      authorities: ["authority-line", "upper-line"], coverage: ["coverage-line"] };
     for (const [group, layers] of Object.entries(groups)) {
       const shown = state.layers.includes(group) && (group !== "places" || state.categories.length > 0);
       for (const id of layers) if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", shown ? "visible" : "none");
@@ -242,6 +284,9 @@
   function applyPlaces() {
     map.getSource("places").setTiles([placeTiles("open")]);
     map.getSource("closed_places").setTiles([placeTiles("closed")]);
+    map.getSource("coverage").setData(coverageUrl());
+    map.setFilter("coverage-line", coverageFilter());
+    showCoverage();
   }
 
   async function applyAnalysisParameters() {
@@ -401,7 +446,12 @@
   }
   window.kindmap = { map, settled, ready };
 
+  const SQUARE = 16;
   map.on("load", async () => {
+    // A white square as a signed-distance-field icon, so the measure's ramp colours it (icon-color).
+    map.addImage("small-area-square", { width: SQUARE, height: SQUARE,
+      data: new Uint8Array(SQUARE * SQUARE * 4).fill(255) }, { sdf: true });
+    loadCoverage();
     const source = await smallAreaSource();
     addSmallAreas(source.url, source.measured, source.attribution);
     if (state.area) openSummary(state.area);
