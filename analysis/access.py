@@ -30,6 +30,12 @@ SCENARIO_NEAR_M = 15_000.0
 # open places, ~0.15 s for all of England) rather than by one KNN probe per small area (~40 µs
 # each: 1.4 s for England, a few ms for one authority). Measured in docs/benchmarks.md.
 NEAREST_BY_CELLS_FROM = 1000
+# What a place supplies in 2SFCA, E2SFCA, gravity and cumulative, beside its category's weight
+# (access_ctes.sql): "places", 1 each; "hours", its stated weekly opening hours over the median of
+# its category's open places that state them (1 where no source states them).
+SUPPLIES = {"places": "every open place supplies 1 (× its category's weight)",
+            "hours": "weekly opening hours over the category's median week, where a source states "
+                     "them; 1 where unknown (× its category's weight)"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class AccessParams:
 
     categories: tuple[str, ...]
     year: int
+    # The weight of each category, beside `categories` (its supply in 2SFCA, E2SFCA, gravity and
+    # cumulative, and its share of the gap index's access part); None: 1 each.
+    category_weights: tuple[float, ...] | None = None
+    supply: str = "places"  # SUPPLIES: what a place supplies beside its category's weight
     radius_m: float = DEFAULT_RADIUS_M
     catchment_m: float | None = None  # 2SFCA and cumulative catchment; default the radius
     steps: tuple[tuple[float, float], ...] | None = None  # E2SFCA (distance, weight); default above
@@ -45,6 +55,10 @@ class AccessParams:
     gravity_alpha: float = DEFAULT_GRAVITY_ALPHA
     gravity_min_m: float = DEFAULT_GRAVITY_MIN_M
     gravity_max_m: float | None = None  # default the catchment
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return self.category_weights or tuple(1.0 for _ in self.categories)
 
     @property
     def catchment(self) -> float:
@@ -61,6 +75,7 @@ class AccessParams:
         steps = sorted(self.step_weights)  # ascending: access_ctes.sql looks W(d) up by width_bucket
         return {
             "categories": list(self.categories), "year": self.year, "radius_m": self.radius_m,
+            "category_weights": [float(w) for w in self.weights], "supply": self.supply,
             "catchment_m": self.catchment, "step_m": [m for m, _ in steps], "step_w": [w for _, w in steps],
             "gravity_scale_m": self.gravity_scale_m or self.radius_m, "gravity_alpha": self.gravity_alpha,
             "gravity_min_m": self.gravity_min_m, "gravity_max_m": self.gravity_max_m or self.catchment,

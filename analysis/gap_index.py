@@ -45,6 +45,15 @@ class GapQuery:
     utlas: tuple[str, ...] | None = None  # only small areas in these 2023 UTLAs
     regions: tuple[str, ...] | None = None
     limit: int = 100
+    # Beside `categories`: each one's weight in the access part and in the supply (None: 1 each),
+    # and what a place supplies (analysis.access.SUPPLIES).
+    category_weights: tuple[float, ...] | None = None
+    supply: str = "places"
+
+    def access(self) -> AccessParams:
+        """The access measures (access_ctes.sql) with their defaults for the query's places."""
+        return AccessParams(categories=self.categories, year=self.year, radius_m=self.radius_m,
+                            category_weights=self.category_weights, supply=self.supply)
 
 
 def spending_query() -> spending.SpendingQuery:
@@ -71,8 +80,7 @@ def score_parameters(query: GapQuery) -> dict:
 def _parameters(query: GapQuery) -> dict:
     """The access measures (access_ctes.sql) with their defaults for the query's places, as
     stored, and the gap index's own parameters."""
-    access = AccessParams(categories=query.categories, year=query.year, radius_m=query.radius_m)
-    return score_parameters(query) | access.bind() | AS_STORED.bind() | {
+    return score_parameters(query) | query.access().bind() | AS_STORED.bind() | {
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }
@@ -96,12 +104,22 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
 def small_area_parts(conn: Connection, query: GapQuery) -> dict[str, dict]:
     """Small-area code → its gap score, parts and why (for /gaps features)."""
     rows = ranked(conn, GapQuery(**{**query.__dict__, "level": "lsoa", "limit": None}))
-    return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part",
-                                          "access_part", "loss_part", "spending_part")} for r in rows}
+    return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part", "access_part",
+                                          "access_any_part", "loss_part", "spending_part")} for r in rows}
 
 
 def _pct(part: float | None) -> str:
     return "n/a" if part is None else f"{part:.2f}"
+
+
+def _by_category(row: dict, query: GapQuery) -> str:
+    """With several categories: each one's access part and weight, the largest first — which kind is missing."""
+    parts = json.loads(row["by_category"]) if isinstance(row.get("by_category"), str) else row.get("by_category")
+    if len(query.categories) < 2 or not parts:
+        return ""
+    ranked = sorted(parts.items(), key=lambda kv: -(kv[1]["weight"] * (kv[1]["access_part"] or 0)))
+    return " (by category: " + ", ".join(
+        f"{c} {_pct(p['access_part'])} × {p['weight']:g}" for c, p in ranked) + ")"
 
 
 def why(row: dict, query: GapQuery) -> str:
@@ -119,7 +137,7 @@ def why(row: dict, query: GapQuery) -> str:
                           f"{row['nearest_m']:.0f} m ({row['nearest_name'] or 'unnamed'}), "
                           f"{row['within_now']} within {query.radius_m:.0f} m"
                           if row["nearest_m"] is not None else
-                          f"access 1.00: no open {categories} in {query.year}")
+                          f"access 1.00: no open {categories} in {query.year}") + _by_category(row, query)
         said["loss"] = (f"loss {_pct(row['loss_part'])}: {row['lost']} of {row['before']} "
                         f"{categories} within {query.radius_m:.0f} m in {query.loss_from} not open in {query.year}")
     else:
@@ -131,7 +149,7 @@ def why(row: dict, query: GapQuery) -> str:
                           f"{population:,} residents have no open {categories} within "
                           f"{query.radius_m:.0f} m in {query.year}; median nearest "
                           + (f"{row['median_nearest_m']:.0f} m" if row["median_nearest_m"] is not None
-                             else "n/a"))
+                             else "n/a") + _by_category(row, query))
         said["loss"] = (f"loss {_pct(row['loss_part'])}: {row['residents_lost_every_place'] or 0:,} "
                         f"residents lost every {categories} within {query.radius_m:.0f} m between "
                         f"{query.loss_from} and {query.year}")
@@ -143,18 +161,20 @@ def why(row: dict, query: GapQuery) -> str:
 
 PROPERTIES = {
     "lsoa": ["rank", "code", "vintage", "name", "population", "ltla", "utla", "region", "unit",
-             "gap_score", "driver", "need_part", "access_part", "loss_part", "spending_part",
-             "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name", "nearest_category",
-             "within_now", "before", "lost", "real_change_pct", "why"],
+             "gap_score", "driver", "need_part", "access_part", "access_any_part", "loss_part",
+             "spending_part", "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name",
+             "nearest_category", "within_now", "before", "lost", "real_change_pct", "by_category", "why"],
     "authority": ["rank", "unit", "name", "utlas", "population", "small_areas", "gap_score", "driver",
-                  "need_part", "access_part", "loss_part", "spending_part",
+                  "need_part", "access_part", "access_any_part", "loss_part", "spending_part",
                   "small_areas_most_deprived_decile", "residents_without_place",
                   "residents_lost_every_place", "median_nearest_m", "base_real_per_head",
-                  "real_per_head", "real_change_pct", "why"],
+                  "real_per_head", "real_change_pct", "by_category", "why"],
 }
 
 
-def _json_value(value):
+def _json_value(key: str, value):
+    if key == "by_category" and value is not None:
+        return json.loads(value)  # PostgreSQL's JSON text, an object in the feature
     return float(value) if hasattr(value, "is_finite") else value  # Decimal → number
 
 
@@ -164,7 +184,7 @@ def feature_collection(rows: list[dict], query: GapQuery, meta: dict) -> str:
     features = (
         '{"type":"Feature","id":%s,"geometry":%s,"properties":%s}' % (
             json.dumps(r["code"] if query.level == "lsoa" else r["unit"]), r["geometry"] or "null",
-            json.dumps({k: _json_value(r[k]) for k in keys}))
+            json.dumps({k: _json_value(k, r[k]) for k in keys}))
         for r in rows)
     return ('{"type":"FeatureCollection","kindmap:parameters":%s,"numberReturned":%d,"features":[%s]}'
             % (json.dumps(meta), len(rows), ",".join(features)))
