@@ -15,6 +15,7 @@ CATEGORIES: dict[str, str] = {
     "arts_centre": "Arts centre",
     "social_facility": "Social facility (day centre, drop-in, shelter)",
     "town_hall": "Town hall used for community events",
+    "mobile_library_stop": "Mobile library stop (a timetabled call of a library service's mobile library)",
     "other": "Another third place",
 }
 
