@@ -167,7 +167,7 @@ category_counts AS (
 category_measured AS (  -- per scoped small area and category; per_1000: places within the radius per 1,000 residents
     SELECT e.code, e.category, c.weight, c.position, e.id AS nearest_place_id, e.name AS nearest_place_name,
            e.d AS nearest_m, coalesce(k.count_within, 0) AS count_within,
-           1000.0 * coalesce(k.count_within, 0) / nullif(s.population, 0) AS per_1000
+           CAST(1000 AS float8) * coalesce(k.count_within, 0) / nullif(s.population, 0) AS per_1000
     FROM nearest_each e
     JOIN category_weights c USING (category)
     JOIN scoped s USING (code)
