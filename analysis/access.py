@@ -112,9 +112,15 @@ ENGLAND = Scope()
 AS_STORED = WhatIf()
 
 
+ENGLAND_CODE = "E92000001"
+
+
 def scope_of(conn: Connection, code: str) -> Scope | None:
-    """The small areas of ``code``: an LSOA, LTLA, UTLA or region code they carry, else any
-    loaded area (newest vintage) containing their origins; None when kindmap knows no such area."""
+    """The small areas of ``code``: England (E92000001: every one), an LSOA, LTLA, UTLA or region
+    code they carry, else any loaded area (newest vintage) containing their origins; None when
+    kindmap knows no such area."""
+    if code == ENGLAND_CODE:
+        return ENGLAND
     carried = conn.execute(text(
         "SELECT 1 FROM analysis_small_areas WHERE :code IN (code, ltla, utla, region) LIMIT 1"),
         {"code": code}).first()

@@ -127,9 +127,10 @@ def why(row: dict, query: GapQuery) -> str:
     categories = "/".join(query.categories)
     said = {"spending": (
         f"spending {_pct(row['spending_part'])}: public health (without 0-5 services) per head "
-        f"{row['real_change_pct']:+.1f}% in real terms {SPENDING_FROM} → {SPENDING_TO}"
+        f"{row['real_change_pct']:+.1f}% in real terms {row['spending_from']} → {row['spending_to']}"
+        + (" (budgets: no outturn return for both years)" if row["spending_basis"] == "budget" else "")
         if row["real_change_pct"] is not None else
-        "spending n/a: no public health outturn for both years (a return not received)")}
+        "spending n/a: neither outturn nor budgets for both years (returns not received)")}
     if query.level == "lsoa":
         said["need"] = (f"need {_pct(row['need_part'])}: IMD 2019 rank {row['imd_rank']} "
                         f"(decile {row['imd_decile']})" if row["imd_rank"] else "need n/a: no IMD rank")
@@ -163,12 +164,14 @@ PROPERTIES = {
     "lsoa": ["rank", "code", "vintage", "name", "population", "ltla", "utla", "region", "unit",
              "gap_score", "driver", "need_part", "access_part", "access_any_part", "loss_part",
              "spending_part", "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name",
-             "nearest_category", "within_now", "before", "lost", "real_change_pct", "by_category", "why"],
+             "nearest_category", "within_now", "before", "lost", "real_change_pct", "spending_basis",
+             "spending_from", "spending_to", "by_category", "why"],
     "authority": ["rank", "unit", "name", "utlas", "population", "small_areas", "gap_score", "driver",
                   "need_part", "access_part", "access_any_part", "loss_part", "spending_part",
                   "small_areas_most_deprived_decile", "residents_without_place",
                   "residents_lost_every_place", "median_nearest_m", "base_real_per_head",
-                  "real_per_head", "real_change_pct", "by_category", "why"],
+                  "real_per_head", "real_change_pct", "spending_basis", "spending_from", "spending_to",
+                  "by_category", "why"],
 }
 
 

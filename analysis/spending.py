@@ -16,12 +16,12 @@ docs/analysis/spending.md; in short:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
 from analysis.reorganisations import predecessor_units, reorganisation_of, unit_members
-from analysis.spending_services import BREAK_YEARS, TRANSFER_BREAK, Service
+from analysis.spending_services import BREAK_YEARS, TRANSFER_BREAK, Service, services
 from analysis.sql import sql
 
 ENGLAND = "E92000001"
@@ -86,13 +86,13 @@ def unit_parameters(conn: Connection) -> dict:
 
 def unit_of(conn: Connection, area: str, units: dict) -> str:
     """The comparable unit holding ``area``: a 2023 UTLA, an abolished predecessor, a district
-    (its UTLA's unit) or England."""
+    (its UTLA's unit); or England, or a region (E12…), which are their own."""
     if area == ENGLAND:
         return ENGLAND
     unit = conn.execute(sql("spending_area"), units | {"code": area}).scalar()
     if unit is None:
         raise SpendingQueryError(404, "area", f"area {area!r} is not an English upper-tier authority, "
-                                              "district or England (E92000001) known to the lookups")
+                                              "district, region or England (E92000001) known to the lookups")
     return unit
 
 
@@ -110,7 +110,8 @@ class SpendingQuery:
     prices: str | None = None
 
 
-def series_rows(conn: Connection, query: SpendingQuery) -> tuple[list[dict], Prices | None, str]:
+def series_rows(conn: Connection, query: SpendingQuery,
+                empty_ok: bool = False) -> tuple[list[dict], Prices | None, str]:
     """One row per unit and financial year (England first), with nominal, per-head and real
     figures and the change since ``from_year``."""
     if query.basis not in query.service.datasets:
@@ -119,7 +120,7 @@ def series_rows(conn: Connection, query: SpendingQuery) -> tuple[list[dict], Pri
     if query.from_year > query.to_year:
         raise SpendingQueryError(400, "from", f"from {query.from_year} is after to {query.to_year}")
     rows, price, units = _execute(conn, "spending_series", query)
-    if not rows:
+    if not rows and not empty_ok:
         raise SpendingQueryError(404, "from", f"no {query.service.key} {query.basis} figures are loaded "
                                               f"for {query.from_year} … {query.to_year}")
     return [_row(r, query) for r in rows], price, units["population_period"]
@@ -160,11 +161,13 @@ def _row(r, query: SpendingQuery) -> dict:
         "amount_gbp": _number(r["amount"]), "per_head_gbp": _number(r["per_head"]),
     }
     row["change_per_head_gbp"], row["change_per_head_pct"] = _change(r["per_head"], r["base_per_head"])
+    row["change_gbp"] = _change(r["amount"], r["base_amount"])[0]
     if query.real:
         row["deflator"] = _number(r["deflator"])
         row["real_amount_gbp"], row["real_per_head_gbp"] = _number(r["real_amount"]), _number(r["real_per_head"])
         row["real_change_per_head_gbp"], row["real_change_per_head_pct"] = _change(
             r["real_per_head"], r["base_real_per_head"])
+        row["real_change_gbp"] = _change(r["real_amount"], r["base_real_amount"])[0]
     crosses = query.service.zero_to_five_break and query.from_year < "2015-16" <= r["financial_year"]
     row["series_break"] = BREAK_YEARS.get(r["financial_year"]) if query.service.zero_to_five_break else None
     row["comparable_with_from"] = not crosses
@@ -187,7 +190,8 @@ def _header(query: SpendingQuery, price: Prices | None, period: str) -> dict:
     service = query.service
     return {
         "service": {"key": service.key, "description": service.description,
-                    "stored_lines": service.terms, "basis": query.basis,
+                    "stored_lines": service.terms, "group_of": list(service.lines) or None,
+                    "basis": query.basis,
                     "datasets": list(service.datasets[query.basis]),
                     "series_break": TRANSFER_BREAK if service.zero_to_five_break else None},
         "from": query.from_year, "to": query.to_year,
@@ -232,7 +236,23 @@ def spending(conn: Connection, query: SpendingQuery) -> dict:
         for moved in ("utlas", "population"):
             row.pop(moved)
         unit["years"].append(row)
+    if query.service.lines:
+        _add_group_lines(conn, query, units)
     return _header(query, price, period) | {"units": list(units.values())}
+
+
+def _add_group_lines(conn: Connection, query: SpendingQuery, units: dict[str, dict]) -> None:
+    """Each year of a group (GROUPS) gets ``lines``: the amount of every line it sums, from the
+    same series, so a reader sees which line moved."""
+    every = services()
+    by_year = {(u, y["financial_year"]): y for u, unit in units.items() for y in unit["years"]}
+    for line in query.service.lines:
+        rows, _, _ = series_rows(conn, replace(query, service=every[line]), empty_ok=True)
+        for r in rows:
+            year = by_year.get((r["unit"], r["financial_year"]))
+            if year is not None:
+                year.setdefault("lines", {})[line] = {
+                    k: r[k] for k in ("dataset", "amount_gbp", "real_amount_gbp") if k in r}
 
 
 DEPRIVATION_NOTE = (

@@ -33,6 +33,7 @@ class Service:
     terms: dict[str, int]  # stored service key → +1 / -1
     datasets: dict[str, tuple[str, ...]]  # basis → datasets, preferred first
     zero_to_five_break: bool = False
+    lines: tuple[str, ...] = ()  # a group: the line services it sums (GROUPS)
 
     def bases(self) -> list[str]:
         return [b for b in BASES if b in self.datasets]
@@ -55,6 +56,37 @@ def _line_services() -> dict[str, Service]:
     return services
 
 
+# The sector's service groups (how the Association of Directors of Public Health, the Health
+# Foundation and charities report the lines): each sums whole coarse lines, with the finer lines
+# later forms split them into, so a group compares 2013-14 → 2022-23 (docs/analysis/spending.md
+# lists the published labels of each vintage).
+GROUPS = {
+    "drug_and_alcohol": ("Drug and alcohol services: substance misuse for adults (drugs, alcohol: "
+                         "treatment and prevention) and for young people",
+                         ("ph_substance_misuse_drugs_adults", "ph_substance_misuse_alcohol_adults",
+                          "ph_substance_misuse_youth")),
+    "sexual_health": ("Sexual health: STI testing and treatment, contraception, advice and prevention",
+                      ("ph_sexual_health_sti", "ph_sexual_health_contraception", "ph_sexual_health_advice")),
+    "smoking": ("Smoking and tobacco: stop smoking services, wider tobacco control",
+                ("ph_smoking_stop_services", "ph_smoking_tobacco_control")),
+    "children_0_5": ("Children's 0-5 services: mandated (health visiting) and other; a local "
+                     "authority function from 1 October 2015", ZERO_TO_FIVE),
+    "children_5_19": ("Children 5-19 public health programmes (school nursing)", ("ph_children_5_19",)),
+    "physical_activity": ("Physical activity, adults and children",
+                          ("ph_physical_activity_adults", "ph_physical_activity_children")),
+    "obesity": ("Obesity, adults and children", ("ph_obesity_adults", "ph_obesity_children")),
+}
+
+
+def _groups(lines: dict[str, Service]) -> dict[str, Service]:
+    groups = {}
+    for key, (description, members) in GROUPS.items():
+        terms = {term: 1 for member in members for term in lines[member].terms}
+        groups[key] = Service(key, description, terms, LINE_DATASETS,
+                              zero_to_five_break=key == "children_0_5", lines=members)
+    return groups
+
+
 @cache
 def services() -> dict[str, Service]:
     named = {
@@ -70,4 +102,5 @@ def services() -> dict[str, Service]:
             "recreation and sport, open spaces, tourism, libraries)", {"cultural_related": 1},
             {"outturn": ("RS",)}),
     }
-    return named | _line_services()
+    lines = _line_services()
+    return named | _groups(lines) | lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from app import keys
+from store import keys
 from app.errors import ApiError
 
 OPEN_PATHS = {"/health"}

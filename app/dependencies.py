@@ -23,7 +23,7 @@ from app import cql
 from app import crs as crs_
 from app.collections import COLLECTIONS
 from app.errors import ApiError
-from app.settings import api_settings
+from store.settings import api_settings
 
 INTEGER = re.compile(r"-?[0-9]{1,19}")
 NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")

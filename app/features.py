@@ -19,7 +19,7 @@ from app import crs as crs_
 from app.collections import Collection
 from app.errors import ApiError
 from app.selection import Selection, where
-from app.settings import api_settings
+from store.settings import api_settings
 
 SQL = Path(__file__).resolve().parent / "sql"
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 import structlog
 
 from app.errors import problem
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
 

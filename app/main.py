@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from app import auth, caching, errors
 from app.compression import GZipMiddleware
 from app.guard import RequestGuard
-from app.db import api_engine
-from app.logging import configure_logging
+from store.db import api_engine
+from store.logging import configure_logging
 from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
 from app.routers import access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles
-from app.settings import ApiSettings, api_settings, database_settings
+from store.settings import ApiSettings, api_settings, database_settings
 
 log = structlog.get_logger(__name__)
 

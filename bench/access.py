@@ -84,7 +84,7 @@ PLACES_WRITTEN = (
     text("""INSERT INTO data_versions AS v (table_name, version) VALUES ('places', 1), ('place_years', 1)
             ON CONFLICT (table_name) DO UPDATE SET version = v.version + 1"""),
     text("UPDATE table_statistics SET changed = changed + 1 WHERE table_name IN ('places', 'place_years')"))
-# A library load (loaders/places.py) also analyses both tables after its last write to them and
+# A library load (places/refresh.py) also analyses both tables after its last write to them and
 # records it (table_statistics, since session 8), as loaders/pipeline.py did for places already.
 LIBRARIES_CHANGED = PLACES_WRITTEN + (
     text("UPDATE table_statistics SET analysed = changed WHERE table_name IN ('places', 'place_years')"),)
@@ -240,7 +240,7 @@ CONTENDERS = {"floor": floor_path, "kindmap": kindmap_path, "geopandas": geopand
 
 
 def contender(name: str, rounds: int) -> None:
-    from app.db import engine
+    from store.db import engine
 
     result = CONTENDERS[name](engine(), rounds)
     result["peak_python_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -258,7 +258,7 @@ def up_to_date() -> dict:
     """Refresh the analysis once (committed), so that the cases measured start from a refreshed
     database whatever wrote to it last; returns what that refresh ran."""
     import analysis
-    from app.db import engine
+    from store.db import engine
 
     with engine().begin() as conn:
         refreshed = analysis.refresh(conn)
@@ -274,7 +274,7 @@ REWRITTEN = ("analysis_small_areas", "analysis_gap_spending")
 
 def vacuumed() -> None:
     """Every contender starts on tables without the cold case's dead rows (since session 8)."""
-    from app.db import engine
+    from store.db import engine
 
     with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f"VACUUM {', '.join(REWRITTEN)}"))

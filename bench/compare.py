@@ -33,7 +33,7 @@ import morecantile
 
 from app import features, tiles
 from app.collections import COLLECTIONS
-from app.db import database_url, engine
+from store.db import database_url, engine
 from app.crs import CRS84
 from app.dependencies import BBox, Filter
 from app.features import ItemsQuery
@@ -174,7 +174,7 @@ def wrk(url: str, seconds: int, server: subprocess.Popen) -> str:
 
 def serve_kindmap(url: str, port: int, workers: int) -> subprocess.Popen:
     quiet = {"KINDMAP_LOG_LEVEL": "WARNING"}  # no access log line per request, as tipg
-    return start([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
+    return start([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
                  {**os.environ, **quiet, "KINDMAP_DATABASE_URL": url}, port, "/health")
 
 

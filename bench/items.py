@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from app import features
 from app.collections import COLLECTIONS
-from app.db import engine
+from store.db import engine
 from app.main import create_app
 
 

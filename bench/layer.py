@@ -25,7 +25,7 @@ from analysis import access
 from app import crs as crs_
 from app import tiles
 from app.collections import COLLECTIONS
-from app.db import database_url, engine
+from store.db import database_url, engine
 from app.routers.access import gap_parameters
 from app.selection import Selection
 from bench.compare import free_port, ms, start
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     port = free_port()
-    server = start([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+    server = start([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(args.workers)],
                    {**os.environ, "KINDMAP_LOG_LEVEL": "WARNING", "KINDMAP_DATABASE_URL": database_url()},
                    port, "/health")
     rows = []

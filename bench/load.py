@@ -43,10 +43,10 @@ import httpx
 import morecantile
 from sqlalchemy import Engine, text
 
-from app import localdb, migrate
-from app.db import make_engine
-from app.logging import configure_logging
-from app.settings import database_settings
+from store import localdb, migrate
+from store.db import make_engine
+from store.logging import configure_logging
+from store.settings import database_settings
 
 HERE = Path(__file__).resolve().parent
 ITEMS_P99_MS = 250
@@ -180,7 +180,7 @@ def copy_for_the_run(source: str) -> tuple[str, Engine]:
 
 def planner_key(copy: str) -> tuple[int, str]:
     """A real key for the run (its id and the key), made as a planner's would be: `kindmap keys create`."""
-    made = subprocess.run([sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench.load planner",
+    made = subprocess.run([sys.executable, "-m", "cli", "keys", "create", "--name", "bench.load planner",
                            "--scope", "write:places", "--authority", EDITED], cwd=HERE.parent, check=True,
                           env={**os.environ, "KINDMAP_PG_DATABASE": copy}, capture_output=True, text=True)
     line = made.stdout.strip().splitlines()[-1]  # "key 3 (km_ab12) for …: <key>"
@@ -223,7 +223,7 @@ def main() -> None:
     source = database_settings().pg_database
     copy, owner = copy_for_the_run(source)
     url = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--workers", str(args.workers),
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workers", str(args.workers),
                                "--port", str(args.port)], cwd=HERE.parent,
                               env={**os.environ, "KINDMAP_PG_DATABASE": copy},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -102,7 +102,7 @@ def time_pages(browser, url: str, rounds: int) -> dict:
 def serve() -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = Path(tempfile.gettempdir()) / "kindmap-bench-pages-server.log"
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT,
                                env={**os.environ, "KINDMAP_PORT": str(port)},
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"

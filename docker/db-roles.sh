@@ -3,7 +3,7 @@
 # as the image's superuser (POSTGRES_USER: kindmap_admin, used for nothing else): kindmap's owner
 # role and API role, the owner's database and its PostGIS — README's "An external PostGIS" set-up.
 # `kindmap demo` (or `kindmap db upgrade`) then migrates as the owner and grants the API role
-# exactly what it may do (app/privileges.py); `kindmap serve` connects as the API role.
+# exactly what it may do (store/privileges.py); `kindmap serve` connects as the API role.
 set -eu
 psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \
     -v owner="$KINDMAP_OWNER" -v owner_password="$KINDMAP_OWNER_PASSWORD" \

@@ -17,10 +17,10 @@ from sqlalchemy import Connection, text
 
 from edits.sql import statement
 from edits.validation import EditError, PlaceValues, checked, this_year
-from loaders.identity import PART_SOURCES
+from places.identity import PART_SOURCES
 from loaders.pipeline import LOAD_LOCK_ID
-from loaders.places import refresh_current
-from loaders.statement_links import STATEMENT_LISTS
+from places.refresh import refresh_current
+from places.statement_links import STATEMENT_LISTS
 from models.places import STATUS_YEARS
 
 SOURCE = "edits"

@@ -16,7 +16,7 @@ LISTED = 20
 
 def after_grouping(ctx) -> None:
     """Run by every load that changes places, after records are grouped into places
-    (loaders/places.py ``places_changed``) and before place_years are resolved."""
+    (places/refresh.py ``places_changed``) and before place_years are resolved."""
     ctx.conn.execute(statement("pin_edits"))
     places = sorted(ctx.conn.execute(statement("supersede"), {"run": ctx.run_id}).scalars())
     if places:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import TextClause, text
 
 SQL = Path(__file__).resolve().parent / "sql"
-PLACE_YEARS = Path(__file__).resolve().parent.parent / "loaders" / "sql" / "place_years.sql"
+PLACE_YEARS = Path(__file__).resolve().parent.parent / "places" / "sql" / "place_years.sql"
 
 
 def _read(name: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from loaders.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
-from loaders.places import COUNTRY_BOUNDARIES, refresh_current, set_countries
+from places.refresh import COUNTRY_BOUNDARIES, refresh_current, set_countries
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import feature, iter_features, source_srid, vector_info, vintage_option
 from loaders.sources import OGL

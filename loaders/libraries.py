@@ -10,7 +10,7 @@
 
 The lists without coordinates are stored as published, like every other list. Which located
 library a row names is decided on every places load, over everything stored
-(loaders/statement_links.py): a linked row joins that library's place; a row no located record
+(places/statement_links.py): a linked row joins that library's place; a row no located record
 matches is a place of its own, with no location, counted by its country. So the result does
 not depend on the order the lists are loaded in, and reloading any of them is a no-op.
 """
@@ -25,10 +25,11 @@ import pandas as pd
 from loaders.errors import LoadError
 from loaders.opening_hours import DAYS, weekly_from_days, weekly_total, with_hours
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import attributes_of, places_changed, point_ewkt, upsert_places, valid_lonlat
+from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
+from places.refresh import places_changed
 from loaders.readers import csv_row, read_csv, to_year
 from loaders.sources import OGL
-from loaders.statement_links import BASIC_2023, UK_2025
+from places.statement_links import BASIC_2023, UK_2025
 
 DCMS_LIBRARIES_2016 = SourceInfo(
     "dcms-libraries-2016", "Libraries Taskforce core dataset of public libraries in England (July 2016), "

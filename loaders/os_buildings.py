@@ -3,7 +3,7 @@
 ``os-buildings`` reads the "Important Buildings" classified Library (polygons as WKT in British
 National Grid, EPSG:27700): each footprint becomes a record at its point on surface, computed in
 PostGIS. Which library a building houses is decided by the one place-identity engine
-(loaders/identity.py) with every other source's records, like any other list.
+(places/identity.py) with every other source's records, like any other list.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
-from loaders.places import PLACES, attributes_of, places_changed
+from loaders.places import PLACES, attributes_of
+from places.refresh import places_changed
 from loaders.readers import csv_row, read_csv
 from loaders.sources import OGL
 

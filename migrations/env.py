@@ -3,8 +3,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from app.db import database_url
-from app.migrate import include_object
+from store.db import database_url
+from store.migrate import include_object
 from models import Base
 
 config = context.config

@@ -66,3 +66,7 @@ class GapSpending(Base):
     real_change_pct: Mapped[float | None] = mapped_column(Double, comment="Change between them, percent")
     spending_part: Mapped[float | None] = mapped_column(
         Double, comment="percent_rank of the change among England's units: 1 = the deepest cut")
+    basis: Mapped[str | None] = mapped_column(
+        Text, comment="outturn, or budget (RA) where the unit has no outturn for both years")
+    from_year: Mapped[str | None] = mapped_column(String(7), comment="First financial year of the change")
+    to_year: Mapped[str | None] = mapped_column(String(7), comment="Last financial year of the change")

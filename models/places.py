@@ -77,7 +77,7 @@ class PlaceStatus(Base):
 
 class PlaceYear(Base):
     """A place's resolved status in each year of STATUS_YEARS (derived from the stored history by
-    loaders/sql/place_years.sql inside every load that changes places or their status; never
+    places/sql/place_years.sql inside every load that changes places or their status; never
     edited). No row: nothing says the place existed that year (e.g. before it opened)."""
 
     __tablename__ = "place_years"
@@ -96,7 +96,7 @@ class PlaceCurrent(Base):
     """What the places collection serves of a place that more than its canonical record decides,
     stored so the collection reads columns and a filter on status reads an index (a per-row
     probe of place_years made a status filter slower than a table scan). Derived, never edited:
-    loaders/sql/place_current.sql writes it as a difference after place_years, inside every load
+    places/sql/place_current.sql writes it as a difference after place_years, inside every load
     that changes places and every edit (for the edited place). One row per place."""
 
     __tablename__ = "place_current"

@@ -4,7 +4,7 @@ The API (``kindmap serve``) reads everything it serves; it writes only what its 
 Each entry is ``"<TABLE|SEQUENCE> <name>": "<privileges>"``, ready for
 ``GRANT <privileges> ON <TABLE|SEQUENCE> <name> TO <api role>``; anything not listed here the
 API role may only SELECT. Add a row here in the same commit as a route that writes a new table.
-``UPDATE (a, b)`` limits an update to those columns. app/privileges.py applies this after every
+``UPDATE (a, b)`` limits an update to those columns. store/privileges.py applies this after every
 migration and restore; tests/test_roles.py checks the role can write nothing else.
 """
 
@@ -13,7 +13,7 @@ PLACE_VALUES = ("name", "category", "status", "opened_year", "closed_year", "ope
                 "geom", "import_run_id", "merged_into", "updated_at")
 
 API_WRITES: dict[str, str] = {
-    # app/keys.py authenticate(): last_used_at of the key presented (that column only: the API
+    # store/keys.py authenticate(): last_used_at of the key presented (that column only: the API
     # must never change a key's scopes)
     "TABLE api_keys": "UPDATE (last_used_at)",
     # edits/ (app/routers/edits.py): an edit is a source record with its own import run

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
-from app.db import database_url, make_engine
-from loaders.identity import candidate_pairs, read_overrides
+from store.db import database_url, make_engine
+from places.identity import candidate_pairs, read_overrides
 from models.places import COUNTRIES
 
 YEARS = (2016, 2019, 2023, 2025)

@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app import localdb, migrate
-from app.db import make_engine
+from store import localdb, migrate
+from store.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -136,14 +136,15 @@ def sample_loaded(engine):
     return engine
 
 
-def load_manifest(engine, manifest: Path) -> list:
-    """Every entry of a manifest through the real pipeline, as `kindmap load manifest` does."""
+def load_manifest(engine, manifest: Path, cache: Path | None = None) -> list:
+    """Every entry of a manifest through the real pipeline, as `kindmap load manifest` does (files
+    missing under its base read from ``cache``, default the data cache)."""
     from loaders import KINDS
     from loaders.manifest import read_manifest
     from loaders.pipeline import run
 
     return [run(engine, e.kind, KINDS[e.kind].load, KINDS[e.kind].source, e.path, e.options,
-                strict=e.strict) for e in read_manifest(manifest)]
+                strict=e.strict) for e in read_manifest(manifest, cache)]
 
 
 def free_port() -> int:
@@ -173,7 +174,7 @@ def serving(database_url: str, api_database_url: str, log: Path, **settings):
     port = free_port()
     env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": api_database_url,
            "KINDMAP_PORT": str(port), **{f"KINDMAP_{k.upper()}": str(v) for k, v in settings.items()}}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
     # Generous: a busy 2-core machine can take a minute to import the app; a server that exits

@@ -5,7 +5,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 from tests.conftest import scalar

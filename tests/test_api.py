@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import Point, shape
 
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.conftest import SAMPLE
 

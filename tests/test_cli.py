@@ -12,7 +12,7 @@ from tests.conftest import ROOT, SAMPLE, scalar, served_api_url
 
 def kindmap(*args, database_url, check=True):
     env = {**os.environ, "KINDMAP_DATABASE_URL": database_url, "KINDMAP_API_DATABASE_URL": served_api_url()}
-    result = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
         pytest.fail(f"kindmap {' '.join(args)} failed: {result.stderr[-2000:]}")
@@ -57,7 +57,7 @@ def test_db_url_prefers_the_configured_database(database_url):
 def test_every_command_has_help():
     from typer.testing import CliRunner
 
-    from app.cli import cli, register_kinds
+    from cli.main import cli, register_kinds
     from loaders import KINDS
 
     register_kinds()

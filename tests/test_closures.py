@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from analysis.closures import ClosuresParams, closures
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 from tests.test_api import assert_problem

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from app import localdb, migrate
+from store import localdb, migrate
 from tests.conftest import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

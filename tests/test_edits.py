@@ -10,10 +10,10 @@ from structlog.testing import capture_logs
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app import keys
-from app.db import make_engine
+from store import keys
+from store.db import make_engine
 from app.main import create_app
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 from tests.conftest import SAMPLE, load_files, scalar
 from tests.test_api import assert_problem
 from tests.test_place_years import derived_of_place, served_of_place, unbuilt_properties

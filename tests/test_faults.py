@@ -20,10 +20,10 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app import keys, localdb, migrate
-from app.db import make_engine
+from store import keys, localdb, migrate
+from store.db import make_engine
 from app.main import create_app
-from app.settings import ApiSettings, DatabaseSettings
+from store.settings import ApiSettings, DatabaseSettings
 from loaders.manifest import SAMPLE_MANIFEST
 from tests.conftest import ROOT, free_port, load_manifest, serving
 from tests.test_api import assert_problem
@@ -72,7 +72,7 @@ def checksums(engine: Engine) -> dict[str, tuple[int, int]]:
 
 
 def kindmap(cluster: Cluster, *args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, text=True,
                             env={**os.environ, "KINDMAP_DATABASE_URL": cluster.url,
                                  "KINDMAP_API_DATABASE_URL": cluster.api_url, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

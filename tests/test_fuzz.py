@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app import keys
+from store import keys
 
 EXAMPLES_PER_ROUTE = 50
 # Writes cost a transaction each; fewer examples keep their run within the suite's budget.

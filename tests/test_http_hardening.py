@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 from tests.test_api import assert_problem
 
 

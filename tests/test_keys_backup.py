@@ -6,11 +6,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app import keys
-from app.db import make_engine
+from store import keys
+from store.db import make_engine
 from edits import places, proposals
 from app.main import create_app
-from app.settings import ApiSettings
+from store.settings import ApiSettings
 from tests.conftest import scalar
 from tests.test_api import assert_problem
 from tests.test_cli import kindmap

@@ -203,7 +203,7 @@ def test_os_buildings(load, db, buildings):
     load("libraries-taskforce", TASKFORCE)
     report = load("os-buildings", buildings)
     assert (report.rows_read, report.new, report.rejected) == (3469, 3469, 0)
-    # Which library each building houses is the identity engine's (loaders/identity.py): every
+    # Which library each building houses is the identity engine's (places/identity.py): every
     # building is either in the place of a 2016 library within 150 m, or a place of its own.
     rec = report.reconciliation
     merged = scalar(db, "SELECT count(*) FROM places WHERE source = 'os-openmap-local' AND merged_into IS NOT NULL")

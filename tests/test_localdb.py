@@ -5,8 +5,8 @@ import shutil
 import psycopg
 import pytest
 
-from app import localdb
-from app.settings import DatabaseSettings
+from store import localdb
+from store.settings import DatabaseSettings
 from tests.conftest import free_port
 
 

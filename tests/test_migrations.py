@@ -3,8 +3,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from app import migrate
-from app.migrate import include_object
+from store import migrate
+from store.migrate import include_object
 from models import Base
 
 TABLES = {"api_keys", "areas", "places", "place_status", "place_years", "spending", "indicators", "area_lookups",

@@ -15,7 +15,7 @@ from app.main import create_app
 
 from loaders import KINDS
 from loaders.errors import LoadError
-from loaders.identity import SAME_SPOT_METRES
+from places.identity import SAME_SPOT_METRES
 from loaders.manifest import read_manifest
 from loaders.pipeline import run
 from models.places import COUNTRIES
@@ -244,12 +244,12 @@ def test_every_list_in_reverse_order_gives_the_same_places(loaded):
 def test_overrides_are_honoured_on_every_reload(load, db, shared_data, tmp_path, monkeypatch):
     """Oakham (2016 list id 2387) and OSM's Rutland County Library share a postcode: one place,
     until an override splits them; dropping the override merges them again on the next load."""
-    import loaders.identity
+    import places.identity
 
     taskforce = shared_data / "libraries" / "libraries_england_taskforce_2016_geocoded.csv"
     osm = shared_data / "osm" / "rutland_osm_third_places.geojson"
     overrides = tmp_path / "overrides.toml"
-    monkeypatch.setattr(loaders.identity, "OVERRIDES", overrides)
+    monkeypatch.setattr(places.identity, "OVERRIDES", overrides)
     oakham = "SELECT merged_into FROM places WHERE source = 'osm' AND source_ref = 'way/101326490'"
     place = "SELECT id FROM places WHERE source = 'dcms-libraries-2016' AND source_ref = '2387'"
     load("libraries-taskforce", taskforce)

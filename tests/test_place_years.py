@@ -147,9 +147,9 @@ def test_a_page_builds_the_properties_an_older_registry_stored_or_none_did(db, l
     all, get the properties built from the columns — never stale JSON, never a null feature."""
     from fastapi.testclient import TestClient
 
-    from app.db import make_engine
+    from store.db import make_engine
     from app.main import create_app
-    from app.settings import ApiSettings
+    from store.settings import ApiSettings
 
     load("osm", SAMPLE / "rutland_osm_third_places.geojson")
     with TestClient(create_app(make_engine(database_url), ApiSettings(allowed_hosts="*"))) as client:

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 from sqlalchemy import text
 
 from analysis import gap_index, refresh
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order
 
@@ -26,6 +26,8 @@ LOADS = [
     ("centroids", "deprivation/lsoa11_population_weighted_centroids_dec2011.csv", {}),
     ("public-health-detail", "spending/ro3/RO3_2022-23_data_by_LA.ods", {}),
     ("public-health-detail", "spending/ro3/RO3_2013-14_by_LA.xls", {}),
+    ("public-health-detail", "spending/ro3/RA_2021-22_by_LA.xlsx", {}),
+    ("public-health-detail", "spending/ro3/RA_2013-14_by_LA.xls", {}),
     ("deflators", "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx",
      {"sheet": "30102024 deflator update"}),
     ("libraries-taskforce", "libraries/libraries_england_taskforce_2016_geocoded.csv", {}),
@@ -121,8 +123,8 @@ def test_stored_spending_part_is_every_units_real_cut_ranked(client, loaded):
     change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in units
               if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
     with loaded.connect() as conn:
-        stored = conn.execute(text("SELECT DISTINCT unit, real_change_pct, spending_part "
-                                   "FROM analysis_gap_spending WHERE spending_part IS NOT NULL")).all()
+        stored = conn.execute(text("SELECT DISTINCT unit, real_change_pct, spending_part FROM "
+                                   "analysis_gap_spending WHERE basis = 'outturn'")).all()
     assert len(stored) == len(change) > 100
     for unit, real_change_pct, spending_part in stored:
         assert real_change_pct == pytest.approx(change[unit])
@@ -139,6 +141,40 @@ def test_stored_spending_part_follows_the_spending(loaded):
             parts = conn.execute(text("SELECT count(*), count(spending_part) FROM analysis_gap_spending")).one()
             transaction.rollback()
     assert written["gap_spending"] == parts[0] > 100 and parts[1] == 0
+
+
+def test_a_missing_outturn_return_falls_back_to_the_budgets(client):
+    """RO3 2022-23 has no return from Birmingham, Slough, Thurrock, Torbay: their spending part is
+    the real change in *budgeted* spending per head 2013-14 → 2021-22 (RA), ranked among every
+    unit's budget change over those years, and labelled so."""
+    budgets = client.get("/spending", params={"service": "public_health_excl_0_5", "basis": "budget",
+                                              "from": 2013, "to": 2021}).json()["units"]
+    change = {u["unit"]: u["years"][-1]["real_change_per_head_pct"] for u in budgets
+              if u["unit"] != "E92000001" and u["years"][-1]["real_change_per_head_pct"] is not None}
+    rows = {f["id"]: f["properties"] for f in features(client, limit=200)}
+    for code in ("E08000025", "E06000039", "E06000034", "E06000027"):
+        row = rows[code]
+        assert (row["spending_basis"], row["spending_from"], row["spending_to"]) == ("budget", "2013-14", "2021-22")
+        assert row["real_change_pct"] == pytest.approx(change[code])
+        assert row["spending_part"] == pytest.approx(
+            sum(c > change[code] for c in change.values()) / (len(change) - 1))
+        assert "(budgets: no outturn return for both years)" in row["why"]
+    assert rows[RUTLAND]["spending_basis"] == "outturn" and rows[RUTLAND]["spending_to"] == "2022-23"
+
+
+def test_england_and_regions_are_areas_of_the_summary(client, loaded):
+    england = client.get("/areas/E92000001/summary").json()
+    north_west = client.get("/areas/E12000002/summary").json()
+    with loaded.connect() as conn:
+        everyone, in_region = conn.execute(text(
+            "SELECT sum(population), sum(population) FILTER (WHERE region = 'E12000002') "
+            "FROM analysis_small_areas")).one()
+    assert england["name"] == "England" and england["all"]["residents"] == everyone
+    assert north_west["name"] == "North West" and north_west["all"]["residents"] == in_region
+    with loaded.connect() as conn:
+        assert england["all"]["small_areas"] == conn.execute(text(
+            "SELECT count(*) FROM analysis_small_areas")).scalar()
+
 
 def test_authorities_geojson_and_csv_agree(client):
     found = features(client, region="E12000002", limit=50)  # the North West

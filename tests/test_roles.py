@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app import localdb, migrate
-from app.privileges import grant_statement
+from store import localdb, migrate
+from store.privileges import grant_statement
 from models.privileges import API_WRITES
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import text
 
 from analysis.reorganisations import REORGANISATIONS
 from analysis.spending import ENGLAND
-from app.db import make_engine
+from store.db import make_engine
 from app.main import create_app
 from tests.conftest import AUTHORITIES_AND_POPULATION, load_in_order, scalar
 
 DEFLATORS = "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx"
 RO3 = "spending/ro3"
 LOADS = [  # what /spending reads, in the order the manifest loads it
+    ("boundaries", "boundaries/rgn_dec2023_en_buc.topojson", {"level": "region", "vintage": "2023-12"}),
     *AUTHORITIES_AND_POPULATION,
     ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("revenue-outturn", "spending/raw/RS_2016-17_data_by_LA.xlsx", {}),
@@ -232,3 +233,66 @@ def test_openapi_describes_spending(client):
                               "f"}
     assert all(described.values())
     assert {"200", "400", "404"} <= set(operation["responses"])
+
+
+# -- England and regions as areas; the sector's service groups ---------------------------------
+
+def stored_sum(loaded, dataset: str, year: str, services, codes=None) -> float:
+    """The stored lines summed straight from the table (NULLs, missing returns, left out)."""
+    return float(scalar(loaded, "SELECT sum(amount_gbp) FROM spending WHERE dataset = :d AND "
+                                "financial_year = :y AND service = ANY(:s) AND basis IN ('outturn', 'budget') "
+                                "AND (CAST(:c AS text[]) IS NULL OR area_code = ANY(:c))",
+                        d=dataset, y=year, s=list(services), c=codes))
+
+
+def test_drug_and_alcohol_group_sums_each_vintages_lines(client, loaded):
+    """The group's England figure each year is the sum of the loaded lines under both namings
+    (three coarse lines to 2015-16, five finer from 2016-17), and of the per-line amounts it shows."""
+    document = client.get("/spending", params={"area": ENGLAND, "service": "drug_and_alcohol",
+                                               "basis": "budget", "from": 2015, "to": 2019,
+                                               "prices": "2015-16"}).json()
+    assert document["service"]["group_of"] == ["ph_substance_misuse_drugs_adults",
+                                               "ph_substance_misuse_alcohol_adults",
+                                               "ph_substance_misuse_youth"]
+    keys = set(document["service"]["stored_lines"])
+    assert {"ph_substance_misuse_drugs_adults", "ph_substance_misuse_drugs_adults_treatment",
+            "ph_substance_misuse_alcohol_adults_prevention", "ph_substance_misuse_youth"} <= keys
+    rows = years(document["units"][0])
+    assert set(rows) == {"2015-16", "2016-17", "2019-20"}  # the RA budgets loaded here
+    for year, row in rows.items():
+        assert row["amount_gbp"] == pytest.approx(stored_sum(loaded, "RA", year, keys), abs=0.01)
+        assert row["amount_gbp"] == pytest.approx(sum(v["amount_gbp"] for v in row["lines"].values()))
+        assert row["change_gbp"] == pytest.approx(row["amount_gbp"] - rows["2015-16"]["amount_gbp"])
+    finer = stored_sum(loaded, "RA", "2016-17", [k for k in keys if k.endswith(("_treatment", "_prevention"))])
+    assert finer > 0 and stored_sum(loaded, "RA", "2015-16", ["ph_substance_misuse_drugs_adults"]) > 0
+    # Real terms in 2015-16 prices: that year's real amount is its cash amount.
+    assert rows["2015-16"]["real_amount_gbp"] == pytest.approx(rows["2015-16"]["amount_gbp"])
+
+
+def test_every_group_is_its_lines(client, loaded):
+    from analysis.spending_services import GROUPS, services
+
+    for key, (_, members) in GROUPS.items():
+        group = services()[key]
+        assert set(group.terms) == {t for m in members for t in services()[m].terms}
+        row = years(unit(client, area="E08000009", service=key, **{"from": 2022}))["2022-23"]
+        assert row["amount_gbp"] == pytest.approx(stored_sum(loaded, "RO3", "2022-23", group.terms, ["E08000009"]))
+
+
+def test_a_region_sums_its_authorities_and_names_the_missing(client, loaded):
+    london = unit(client, area="E12000007", to=2022)
+    assert london["name"] == "London" and len(london["utlas"]) == 33
+    rows = years(london)
+    codes = scalar(loaded, "SELECT array_agg(DISTINCT area_code) FROM spending WHERE area_code LIKE 'E09%' "
+                           "OR area_code = 'E12000007'")
+    for year in ("2013-14", "2022-23"):
+        assert rows[year]["amount_gbp"] == pytest.approx(stored_sum(loaded, "RO3", year, ["public_health"], codes))
+    # West Midlands 2022-23: Birmingham's return was not received; the region sums the others
+    # and names it, the per-head figure still over the whole region's population.
+    west = years(unit(client, area="E12000005"))["2022-23"]
+    assert "E08000025" in west["missing_returns"]
+    units = client.get("/spending", params={"to": 2013}).json()["units"]
+    north_east = [u for u in units if u["unit"] != ENGLAND and u["utlas"][0] in set(
+        unit(client, area="E12000001", to=2013)["utlas"])]
+    assert unit(client, area="E12000001", to=2013)["years"][0]["amount_gbp"] == pytest.approx(
+        sum(u["years"][0]["amount_gbp"] for u in north_east))

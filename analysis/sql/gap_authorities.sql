@@ -16,6 +16,8 @@ graded AS (
            sum(population * loss_part) / nullif(sum(population), 0) AS loss_part,
            max(spending_part) AS spending_part, max(real_change_pct) AS real_change_pct,
            max(base_real_per_head) AS base_real_per_head, max(real_per_head) AS real_per_head,
+           max(spending_basis) AS spending_basis, max(spending_from) AS spending_from,
+           max(spending_to) AS spending_to,
            coalesce(sum(population) FILTER (WHERE within_now = 0), 0) AS residents_without_place,
            coalesce(sum(population) FILTER (WHERE before > 0 AND now = 0), 0) AS residents_lost_every_place,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY nearest_m) AS median_nearest_m,

@@ -17,6 +17,7 @@ gap AS (
         'access_any', round(CAST(s.access_any_part AS numeric), 4), 'access_by_category', c.parts,
         'loss', round(CAST(s.loss_part AS numeric), 4), 'spending', round(CAST(s.spending_part AS numeric), 4),
         'loss_from', CAST(:loss_from AS int), 'places_before', s.before, 'places_lost', s.lost,
-        'spending_real_change_pct', round(CAST(s.real_change_pct AS numeric), 1)) AS gap
+        'spending_real_change_pct', round(CAST(s.real_change_pct AS numeric), 1),
+        'spending_basis', s.spending_basis) AS gap
     FROM scored s LEFT JOIN access_by_category c USING (code)
 )

@@ -9,7 +9,8 @@
 --   loss      of the places within :radius_m m open in :loss_from, the share not open in :year
 --             (loss_ctes.sql, the definition /closures uses; 0 when there were none)
 --   spending  the unit's real public-health cut per head, percent-ranked: stored per 2023 UTLA
---             at refresh (analysis_gap_spending, gap_spending.sql)
+--             at refresh (analysis_gap_spending, gap_spending.sql; spending_basis 'budget' where
+--             the unit's outturn return is missing, over spending_from … spending_to)
 ranks AS (SELECT max(imd_rank) AS n FROM analysis_small_areas),
 {{loss_statuses}},
 loss_origins AS (SELECT code, origin FROM scoped),
@@ -26,6 +27,7 @@ parts AS (
            m.ltla, m.utla, m.region, m.nearest_place_id AS nearest_id, m.nearest_place_name AS nearest_name,
            m.nearest_place_category AS nearest_category, m.nearest_m, m.count_within AS within_now,
            h.before, h.lost, h.now, g.unit, g.base_real_per_head, g.real_per_head, g.real_change_pct,
+           g.basis AS spending_basis, g.from_year AS spending_from, g.to_year AS spending_to,
            1 - (m.imd_rank - 1)::float8 / greatest(r.n - 1, 1) AS need_part,
            wa.access_part,
            least(coalesce(m.nearest_m, :access_cap_m) / :access_cap_m, 1) AS access_any_part,

@@ -23,6 +23,7 @@ by_category AS (
 SELECT s.code, s.vintage, s.name, s.population, s.ltla, s.utla, s.region, s.unit,
        s.imd_rank, s.imd_decile, s.nearest_id, s.nearest_name, s.nearest_category,
        s.nearest_m, s.within_now, s.before, s.lost, s.real_change_pct,
+       s.spending_basis, s.spending_from, s.spending_to,
        s.need_part, s.access_part, s.access_any_part, s.loss_part, s.spending_part, s.gap_score, s.driver,
        s.rank, b.by_category,
        ST_AsGeoJSON(coalesce(a.geom, ST_Transform(s.origin, 4326)), 6) AS geometry

@@ -7,7 +7,8 @@
 --   :from_year, :to_year   financial years, e.g. '2013-14', '2022-23'
 --   :population_period, :unit_member, :unit_key, :pred_code, :pred_unit   see spending_units.sql
 --   :deflator, :prices     deflator indicator (e.g. gdp_deflator_2023_24) and the price year
---   :unit                  one unit key, 'E92000001' for England, or NULL for every unit
+--   :unit                  one unit key, 'E92000001' for England, a region (E12…), or NULL for
+--                          every unit
 WITH {{spending_units}},
 lines AS (
     SELECT s.dataset, s.financial_year, s.area_code, k.sign * s.amount_gbp AS amount,
@@ -43,6 +44,17 @@ england AS (
            array_agg(DISTINCT area_code) FILTER (WHERE missing) AS missing
     FROM read GROUP BY financial_year, dataset
 ),
+-- A region (only when :unit is one): its units' authorities and any authority stored under the
+-- region's own code (the GLA is E12000007, London); missing returns left out and listed, as
+-- for England.
+region AS (
+    SELECT CAST(:unit AS text) AS unit, r.financial_year, r.dataset, sum(r.amount) AS amount,
+           array_agg(DISTINCT r.area_code) FILTER (WHERE NOT r.missing) AS authorities,
+           array_agg(DISTINCT r.area_code) FILTER (WHERE r.missing) AS missing
+    FROM read r LEFT JOIN units u ON u.unit = r.unit
+    WHERE CAST(:unit AS text) LIKE 'E12%' AND (u.region = :unit OR r.area_code = :unit)
+    GROUP BY r.financial_year, r.dataset
+),
 everything AS (
     SELECT u.unit, u.utlas, u.population, c.financial_year, c.dataset, b.amount, b.authorities, b.missing
     FROM units u CROSS JOIN chosen c
@@ -51,6 +63,11 @@ everything AS (
     SELECT e.unit, NULL, (SELECT sum(population) FROM units), e.financial_year, e.dataset, e.amount,
            e.authorities, e.missing
     FROM england e
+    UNION ALL
+    SELECT g.unit, (SELECT array_agg(c ORDER BY c) FROM units, unnest(utlas) c WHERE region = g.unit),
+           (SELECT sum(population) FROM units WHERE region = g.unit), g.financial_year, g.dataset,
+           g.amount, g.authorities, g.missing
+    FROM region g
 ),
 deflator AS (
     SELECT period, value FROM indicators WHERE indicator = :deflator AND area_code = 'K02000001'
@@ -67,6 +84,8 @@ per_head AS (
     FROM priced p
 )
 SELECT h.*,
+       max(h.amount) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_amount,
+       max(h.real_amount) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_real_amount,
        max(h.per_head) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_per_head,
        max(h.real_per_head) FILTER (WHERE h.financial_year = :from_year) OVER w AS base_real_per_head
 FROM per_head h

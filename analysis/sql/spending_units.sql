@@ -1,4 +1,5 @@
--- Shared CTEs (spliced after WITH): the comparable units and every authority code each holds.
+-- Shared CTEs (spliced after WITH): the comparable units (each in one region: the successors of
+-- a split authority share theirs) and every authority code each holds.
 -- Parameters: :population_period; :unit_member/:unit_key (2023 UTLA → its unit when it shares
 -- one); :pred_code/:pred_unit (an abolished authority → the unit now covering its area).
 --
@@ -15,7 +16,7 @@ district_utla AS (
 ),
 -- Mid-year population of every 2023 UTLA in England (and of its LTLAs), from its 2021 LSOAs.
 ltla_population AS (
-    SELECT h.ltla, h.utla, sum(i.value) AS population
+    SELECT h.ltla, h.utla, min(h.region) AS region, sum(i.value) AS population
     FROM area_hierarchy h
     JOIN indicators i ON i.area_code = h.code AND i.indicator = 'population'
                      AND i.period = :population_period
@@ -23,16 +24,18 @@ ltla_population AS (
     GROUP BY h.ltla, h.utla
 ),
 utla AS (
-    SELECT utla AS code, sum(population) AS population FROM ltla_population GROUP BY utla
+    SELECT utla AS code, min(region) AS region, sum(population) AS population
+    FROM ltla_population GROUP BY utla
 ),
 unit_of AS (
-    SELECT u.code, COALESCE(m.unit, u.code) AS unit, u.population
+    SELECT u.code, COALESCE(m.unit, u.code) AS unit, u.region, u.population
     FROM utla u
     LEFT JOIN unnest(CAST(:unit_member AS text[]), CAST(:unit_key AS text[])) AS m(code, unit)
            ON m.code = u.code
 ),
 units AS (
-    SELECT unit, array_agg(code ORDER BY code) AS utlas, sum(population) AS population
+    SELECT unit, array_agg(code ORDER BY code) AS utlas, min(region) AS region,
+           sum(population) AS population
     FROM unit_of GROUP BY unit
 ),
 -- Every spending code that belongs to one unit: the UTLA itself, an abolished predecessor, or a

@@ -176,7 +176,7 @@ def area_summary(
         scope = _scope(conn, code, "code")
         figures = access.summary(conn, params, scope)
         name = conn.execute(text("SELECT name FROM areas WHERE code = :code ORDER BY vintage DESC LIMIT 1"),
-                            {"code": code}).scalar()
+                            {"code": code}).scalar() or ("England" if code == access.ENGLAND_CODE else None)
     return _summary_response({"code": code, "name": name, "parameters": _parameters(params)}, figures)
 
 

@@ -15,7 +15,7 @@ from app import caching, features, formats
 from app import crs as crs_
 from app import dependencies as dep
 from app.collections import COLLECTIONS, Collection
-from app.db import reading
+from store.db import reading
 from app.errors import ApiError
 from app.selection import Selection, selection, where
 from edits import places as edits

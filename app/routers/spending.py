@@ -32,8 +32,8 @@ EXAMPLE = {
                     "missing_returns": []}]}],
 }
 CSV_COLUMNS = ["unit", "name", "financial_year", "dataset", "basis", "population", "amount_gbp",
-               "per_head_gbp", "change_per_head_gbp", "change_per_head_pct", "deflator",
-               "real_amount_gbp", "real_per_head_gbp", "real_change_per_head_gbp",
+               "change_gbp", "per_head_gbp", "change_per_head_gbp", "change_per_head_pct", "deflator",
+               "real_amount_gbp", "real_change_gbp", "real_per_head_gbp", "real_change_per_head_gbp",
                "real_change_per_head_pct", "series_break", "comparable_with_from", "authorities",
                "missing_returns"]
 TENTH_COLUMNS = ["imd_tenth", "imd_score_min", "imd_score_max", "financial_year", "dataset", "units",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app import caching, features, tiles
 from app import dependencies as dep
 from app.collections import Collection
-from app.db import reading
+from store.db import reading
 from app.errors import ApiError
 from app.routers.ogc_features import base_url, collection_of, refuse_unknown_parameters
 from app.selection import Selection, selection

@@ -1,5 +1,5 @@
 -- place_years of one place (:place) brought in line with its stored history, as a difference,
--- by the same rules as every load (loaders/sql/place_years.sql, read in as place_years below, for
+-- by the same rules as every load (places/sql/place_years.sql, read in as place_years below, for
 -- :place only).
 WITH resolved AS (
     SELECT year, place_id, status FROM ({place_years}) y),

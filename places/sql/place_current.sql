@@ -7,7 +7,7 @@
 --           `places` (over t: the place as place_features serves it, with this status and sources),
 --           and :properties_key, the key of the registry that built it (a page serves the JSON only
 --           while its key is the running registry's).
--- Run after place_years by every load that changes places (loaders/places.py places_changed,
+-- Run after place_years by every load that changes places (places/refresh.py places_changed,
 -- :place NULL: every place) and by every edit for its place (edits/places.py, :place). Written
 -- as a difference (a reload that changes nothing writes no row); a record no longer a place (now
 -- merged into another) loses its row. Answers (written, removed).

@@ -9,7 +9,7 @@ Three roles:
 - ``kindmap_admin``, the cluster's superuser, used here only to create the other roles, the
   databases and their extensions (PostGIS), and by nothing else;
 - ``kindmap``, no superuser, the owner of the databases and every table: migrations and loads;
-- ``kindmap_api`` (what `kindmap serve` connects as; app/privileges.py grants it what it may do).
+- ``kindmap_api`` (what `kindmap serve` connects as; store/privileges.py grants it what it may do).
 Their generated passwords live in ``.kindmap/pgpass`` (mode 0600, libpq's passfile format), which
 the URLs name, so no password appears in a URL, a log or a process list. A cluster made when
 ``kindmap`` was the superuser is converted by the next start (_demote_owner).
@@ -31,7 +31,7 @@ import psycopg
 from psycopg import sql
 import structlog
 
-from app.settings import DatabaseSettings, database_settings
+from store.settings import DatabaseSettings, database_settings
 
 OWNER_TAKES_OVER = Path(__file__).resolve().parent / "sql" / "owner_takes_over.sql"
 
@@ -242,7 +242,7 @@ def _demote_owner(settings: DatabaseSettings, old: psycopg.Connection) -> None:
 
 
 def _hand_over(settings: DatabaseSettings, database: str) -> None:
-    """``database`` and what the superuser owns in it become the owner's (app/sql/owner_takes_over.sql)."""
+    """``database`` and what the superuser owns in it become the owner's (store/sql/owner_takes_over.sql)."""
     with _connect(settings, database, ADMIN) as conn, conn.transaction():
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database),
                                                                     sql.Identifier(OWNER)))

@@ -1,5 +1,5 @@
 """Engines and connection pools for the database in use: the owner's (migrations, loads, keys)
-and the API's (a role that reads, and writes only what app/privileges.py grants)."""
+and the API's (a role that reads, and writes only what store/privileges.py grants)."""
 import os
 import time
 from functools import lru_cache
@@ -8,8 +8,8 @@ import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from app import localdb
-from app.settings import database_settings
+from store import localdb
+from store.settings import database_settings
 
 log = structlog.get_logger(__name__)
 

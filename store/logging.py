@@ -4,7 +4,7 @@ import sys
 
 import structlog
 
-from app.settings import log_settings
+from store.settings import log_settings
 
 
 def configure_logging() -> None:

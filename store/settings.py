@@ -5,6 +5,7 @@ Every variable is prefixed ``KINDMAP_``; the README lists them all.
 from functools import lru_cache
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,7 +23,7 @@ class DatabaseSettings(BaseSettings):
     api_database_url: str | None = Field(
         None,
         description="SQLAlchemy URL the API (`kindmap serve`) connects with: the same database as a "
-        "role that may read and write only what app/privileges.py grants it. Without it, with "
+        "role that may read and write only what store/privileges.py grants it. Without it, with "
         "KINDMAP_DATABASE_URL set, the API connects as the owner.",
     )
     pg_port: int = Field(55432, description="Port of the project-local PostGIS cluster.")
@@ -109,3 +110,27 @@ def api_settings() -> ApiSettings:
 @lru_cache
 def log_settings() -> LogSettings:
     return LogSettings()
+
+
+class DataSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KINDMAP_")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("kindmap")) / "data",
+        description="Where `kindmap data fetch` keeps the catalog's files (default the user cache "
+        "directory, e.g. ~/.cache/kindmap/data); a manifest's file missing beside the clone is read "
+        "from here.")
+    data_mirror: str | None = Field(
+        None, description="Fetch from this mirror instead of the catalog's URLs: a base URL or a local "
+        "directory laid out like ../shared/data (files at the same relative paths).")
+    data_timeout_s: float = Field(
+        30.0, description="Seconds `kindmap data fetch` waits for a connection or for the next bytes "
+        "of a download before it counts the attempt as stalled.")
+    data_attempts: int = Field(
+        5, ge=1, description="Attempts per file (with exponential backoff); an interrupted download "
+        "resumes where it stopped (HTTP Range).")
+
+
+@lru_cache
+def data_settings() -> DataSettings:
+    return DataSettings()

@@ -22,8 +22,8 @@ def upgrade(url: str, revision: str = "head", api_role: str | None = None) -> No
 
 
 def grant(url: str, api_role: str | None = None) -> None:
-    """app/privileges.py's grants for ``api_role`` (default: the configured API role, if any)."""
-    from app import db, privileges
+    """store/privileges.py's grants for ``api_role`` (default: the configured API role, if any)."""
+    from store import db, privileges
 
     role = api_role or db.api_role()
     if not role:

@@ -1,7 +1,7 @@
 """Which located library each row of a statement list is (docs/places.md, "Statement lists").
 
 The 2023 basic dataset and the 2025 UK list give no coordinates: each of their rows is stored as a
-record without a location. On every places load (loaders/identity.py, ``resolve``) this module
+record without a location. On every places load (places/identity.py, ``resolve``) this module
 links those records, over everything stored, to the located 2016 Taskforce records — by postcode,
 then postcode district and a close name, one to one — and a UK row left over to a basic row whose
 place has no UK row yet. The links are merge pairs for the identity engine, so a row names the
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz
 
-from loaders.place_names import name_words
+from places.names import name_words
 
 SQL = Path(__file__).resolve().parent / "sql"
 

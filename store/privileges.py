@@ -1,6 +1,6 @@
 """The API's database role: SELECT on every table, and writes only where models/privileges.py says.
 
-Applied after every migration (app/migrate.py), idempotently: each run first revokes what the role
+Applied after every migration (store/migrate.py), idempotently: each run first revokes what the role
 holds on the schema's tables and sequences, then grants exactly what is listed now, so a table a
 later migration adds is readable, and a write dropped from API_WRITES is taken back.
 """

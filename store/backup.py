@@ -1,7 +1,7 @@
 """Backups of the database in use with pg_dump's custom format, and their restore.
 
 Backups carry no grants (roles differ between clusters); `kindmap db restore` grants the API's
-role afresh (app/privileges.py). They are restored as the owner, who is no superuser: a backup's
+role afresh (store/privileges.py). They are restored as the owner, who is no superuser: a backup's
 extensions (PostGIS) and their configuration tables' rows (spatial_ref_sys) are left out of the
 restore (pg_restore --use-list), so the owner neither drops nor writes what only a superuser may;
 the database in use already has them.
@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from app import localdb
+from store import localdb
 
 
 # pg_restore --list entries of an extension and its comment, e.g. "5; 3079 16385 EXTENSION - postgis"

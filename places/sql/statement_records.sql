@@ -1,4 +1,4 @@
--- The records the statement-list links are made over (loaders/statement_links.py): every record
+-- The records the statement-list links are made over (places/statement_links.py): every record
 -- of a statement list (:lists, stored without a location) and of the located lists they link to
 -- (:linked_to), with its postcode normalised (upper case, letters and digits) and its district
 -- (the postcode less its last three characters), and two tie-breaks for 2016:

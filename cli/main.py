@@ -12,9 +12,10 @@ import psycopg
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from app import localdb
-from app.logging import configure_logging
-from app.settings import api_settings, database_settings
+from cli.data import data_cli
+from store import localdb
+from store.logging import configure_logging
+from store.settings import api_settings, database_settings
 
 cli = typer.Typer(help="kindmap: third places, public-health spending and the gaps between them.",
                   no_args_is_help=True, add_completion=False)
@@ -26,6 +27,7 @@ keys_cli = typer.Typer(help="API keys: create (shown once), list, revoke.", no_a
 cli.add_typer(db_cli, name="db")
 cli.add_typer(load_cli, name="load")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(data_cli, name="data")
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
@@ -58,7 +60,7 @@ def _start_local() -> None:
 
 def ready() -> str:
     """Make the database usable: start the local cluster unless one is configured, migrate."""
-    from app import db, migrate
+    from store import db, migrate
 
     _start_local()
     url = db.database_url()
@@ -86,7 +88,7 @@ def db_status() -> None:
     """Say whether the database in use is reachable (exit 1 when it is not)."""
     from sqlalchemy import text
 
-    from app import db
+    from store import db
 
     if not database_settings().database_url:
         state = ("running" if localdb.running() else
@@ -104,7 +106,7 @@ def db_status() -> None:
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Run the Alembic migrations up to REVISION (default: head), starting the database if needed."""
-    from app import db, migrate
+    from store import db, migrate
 
     _start_local()
     migrate.upgrade(db.database_url(), revision)
@@ -114,7 +116,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "base") -> None:
     """Undo migrations down to REVISION (default: base, an empty database)."""
-    from app import db, migrate
+    from store import db, migrate
 
     migrate.downgrade(db.database_url(), revision)
     typer.echo(f"database at {revision}")
@@ -123,7 +125,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")
 @db_cli.command("url")
 def db_url() -> None:
     """Print the connection URL of the database in use."""
-    from app import db
+    from store import db
 
     typer.echo(db.database_url())
 
@@ -131,7 +133,7 @@ def db_url() -> None:
 @db_cli.command("backup")
 def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup (pg_dump custom format)")]) -> None:
     """Back up the whole database in use (data, import runs, keys) to FILE."""
-    from app import backup, db
+    from store import backup, db
 
     _start_local()
     try:
@@ -144,7 +146,7 @@ def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the back
 @db_cli.command("restore")
 def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by `kindmap db backup`")]) -> None:
     """Replace the database's contents by FILE's, in one transaction (nothing changes on failure)."""
-    from app import backup, db, migrate
+    from store import backup, db, migrate
 
     _start_local()
     try:
@@ -164,7 +166,7 @@ def keys_create(
         help="GSS code of an authority the key may edit in (repeat; none: anywhere)")] = None,
 ) -> None:
     """Create an API key and print it: it is shown once, only its hash is stored."""
-    from app import db, keys
+    from store import db, keys
 
     ready()
     try:
@@ -178,7 +180,7 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """Every key: id, prefix, holder, scopes, authorities, created, revoked, last used (never the key)."""
-    from app import db, keys
+    from store import db, keys
 
     ready()
     with db.engine().connect() as conn:
@@ -189,7 +191,7 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (from `kindmap keys list`)")]) -> None:
     """Revoke a key: it stops working at once; its row stays for the audit trail."""
-    from app import db, keys
+    from store import db, keys
 
     ready()
     with db.engine().begin() as conn:
@@ -206,7 +208,7 @@ def _print_report(report, as_json: bool) -> None:
 
 
 def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json: bool, strict: bool):
-    from app import db
+    from store import db
     from loaders import KINDS
     from loaders.errors import LoadError
     from loaders.pipeline import run
@@ -235,7 +237,7 @@ def _analyse(reports) -> None:
 
 def run_analysis(force: bool = False) -> dict[str, int | None]:
     import analysis
-    from app import db
+    from store import db
 
     with db.engine().begin() as conn:
         written = analysis.refresh(conn, progress=sys.stderr.isatty(), force=force)
@@ -342,23 +344,30 @@ def demo(
     published: Annotated[bool, typer.Option(
         "--published/--sample-only",
         help="Load every published file data/manifests/shared-data.toml names (population, deprivation, "
-             "lookups, spending: the gaps, charts and rankings) when they are there; else the sample")] = True,
+             "lookups, spending: the gaps, charts and rankings), fetching what is not beside the clone; "
+             "--sample-only: the bundled sample, offline")] = True,
 ) -> None:
     """Start the database, migrate, load real data, refresh the analysis, then serve. The data: every
-    published file of data/manifests/shared-data.toml when they are beside the clone (../shared/data),
-    else the bundled sample (data/sample/: boundaries, the 2016 libraries, Rutland in full)."""
-    from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, missing_files, read_manifest
+    published file of data/manifests/shared-data.toml — from beside the clone (../shared/data) when
+    it is there, else fetched into the data cache (KINDMAP_DATA_DIR; from KINDMAP_DATA_MIRROR if
+    set), each file checked by SHA-256 — or with --sample-only (or when the fetch fails) the
+    bundled sample (data/sample/: boundaries, the 2016 libraries, Rutland in full)."""
+    from datasets.catalog import catalog
+    from datasets.download import FetchError, fetcher
+    from datasets.ensure import ensure
+    from loaders.manifest import PUBLISHED_MANIFEST, SAMPLE_MANIFEST, read_manifest
 
     ready()
     manifest = SAMPLE_MANIFEST
     if published:
-        missing = missing_files(PUBLISHED_MANIFEST)
-        if missing:
-            typer.echo(f"loading the bundled sample: {len(missing)} files {PUBLISHED_MANIFEST.name} names are "
-                       f"not there (first: {missing[0]}); gaps, spending charts and rankings need them "
-                       "(../shared/data/SOURCES.md says where each is published)")
-        else:
+        try:
+            with fetcher() as fetching:
+                ensure(PUBLISHED_MANIFEST, catalog(), fetching, typer.echo)
             manifest = PUBLISHED_MANIFEST  # a superset of the sample (its district boundaries more detailed)
+        except (FetchError, ValueError) as error:
+            typer.echo(f"loading the bundled sample: the published files could not be fetched ({error}); "
+                       "gaps, spending charts and rankings need them (`kindmap data fetch` retries, "
+                       "resuming; KINDMAP_DATA_MIRROR names a mirror)")
     reports = []
     for entry in read_manifest(manifest):
         report = _run_load(entry.kind, entry.path, entry.options, False, False, entry.strict)

@@ -9,7 +9,7 @@ ids or load order), so reloading any source in any order gives the same places.
 Pairs come from PostGIS (sql/place_candidates.sql: same category, different sources, within
 CANDIDATE_METRES); each pair gets a decision (``decide``): names compared with rapidfuzz after
 dropping generic words. Records without a location (rows of the lists that give none) are
-linked by postcode and name instead (loaders/statement_links.py), over every stored record. Accepted pairs are joined best first; two records of one list never
+linked by postcode and name instead (places/statement_links.py), over every stored record. Accepted pairs are joined best first; two records of one list never
 share a place (a list names each of its places once), except building footprints (one library can
 fill several buildings). Overrides (data/place-overrides.toml, KINDMAP_PLACE_OVERRIDES) force
 pairs together or apart on every load.
@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from loaders.errors import LoadError
 from loaders.pipeline import Target
-from loaders.place_names import name_similarity
-from loaders.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
+from places.names import name_similarity
+from places.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
 
 SQL = Path(__file__).resolve().parent / "sql"
 OVERRIDES = Path(os.environ.get("KINDMAP_PLACE_OVERRIDES",
@@ -196,7 +196,7 @@ def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFram
         "records that are a place of their own (new)": int((~in_group).sum()),
         "uncertain matches waiting for review": len(review),
     })
-    if source in STATEMENT_LISTS:  # how its rows were linked (loaders/statement_links.py)
+    if source in STATEMENT_LISTS:  # how its rows were linked (places/statement_links.py)
         mine_linked = links[links["source_b"] == source] if len(links) else links
         for method, count in (mine_linked["method"].value_counts().items() if len(mine_linked) else []):
             ctx.report.reconciliation[f"rows linked by {method}"] = int(count)

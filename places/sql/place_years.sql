@@ -16,7 +16,7 @@
 -- year), and the place's current status is the one served (place_features: the live edit's);
 -- an edit a reload superseded (place_edits.superseded_by) no longer counts (docs/edits.md).
 -- :place limits it to one place (an edit: edits/sql/place_years_of_place.sql); NULL: every place.
--- loaders/places.py merges the result as a difference (a load that changes nothing changes no row).
+-- places/refresh.py merges the result as a difference (a load that changes nothing changes no row).
 WITH years AS (
     SELECT generate_series(CAST(:first AS int), CAST(:last AS int)) AS year),
 records AS (

@@ -1,0 +1,4 @@
+"""``python -m cli`` is the ``kindmap`` command."""
+from cli.main import main
+
+main()
