@@ -8,6 +8,7 @@ Parameters in, rows out. Definitions and parameters follow pysal ``access`` so r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import Connection, text
 
@@ -31,11 +32,12 @@ SCENARIO_NEAR_M = 15_000.0
 # each: 1.4 s for England, a few ms for one authority). Measured in docs/benchmarks.md.
 NEAREST_BY_CELLS_FROM = 1000
 # What a place supplies in 2SFCA, E2SFCA, gravity and cumulative, beside its category's weight
-# (access_ctes.sql): "places", 1 each; "hours", its stated weekly opening hours over the median of
-# its category's open places that state them (1 where no source states them).
-SUPPLIES = {"places": "every open place supplies 1 (× its category's weight)",
-            "hours": "weekly opening hours over the category's median week, where a source states "
-                     "them; 1 where unknown (× its category's weight)"}
+# (access_ctes.sql).
+Supply = Literal["places", "hours"]
+SUPPLY_DESCRIPTION = (
+    "What a place supplies in 2SFCA, E2SFCA, gravity and cumulative, times its category's weight: "
+    "`places` (default), 1 each; `hours`, its weekly opening hours where a source states them, over "
+    "the median week of its category's open places that do (1 where unknown). docs/analysis.md.")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class AccessParams:
     # The weight of each category, beside `categories` (its supply in 2SFCA, E2SFCA, gravity and
     # cumulative, and its share of the gap index's access part); None: 1 each.
     category_weights: tuple[float, ...] | None = None
-    supply: str = "places"  # SUPPLIES: what a place supplies beside its category's weight
+    supply: Supply = "places"  # what a place supplies beside its category's weight (SUPPLY_DESCRIPTION)
     radius_m: float = DEFAULT_RADIUS_M
     catchment_m: float | None = None  # 2SFCA and cumulative catchment; default the radius
     steps: tuple[tuple[float, float], ...] | None = None  # E2SFCA (distance, weight); default above

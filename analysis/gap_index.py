@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from analysis import prepare, spending
-from analysis.access import AS_STORED, AccessParams
+from analysis.access import AS_STORED, AccessParams, Supply
 from analysis.spending_services import services
 from analysis.sql import sql
 
@@ -46,9 +46,9 @@ class GapQuery:
     regions: tuple[str, ...] | None = None
     limit: int = 100
     # Beside `categories`: each one's weight in the access part and in the supply (None: 1 each),
-    # and what a place supplies (analysis.access.SUPPLIES).
+    # and what a place supplies (analysis.access.SUPPLY_DESCRIPTION).
     category_weights: tuple[float, ...] | None = None
-    supply: str = "places"
+    supply: Supply = "places"
 
     def access(self) -> AccessParams:
         """The access measures (access_ctes.sql) with their defaults for the query's places."""

@@ -259,7 +259,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         tables=("places", "place_years", "areas", "indicators", "spending", "analysis_small_areas",
                 "analysis_gap_spending"),
         parameters=("categories", "year", "radius", "catchment", "steps", "gravity_scale",
-                    "gravity_alpha", "gravity_max"),
+                    "gravity_alpha", "gravity_max", "supply"),
         stored_extent=Extent("analysis_small_areas", "origin", 27700),
         geometry=Geometry("Geometry", simplify_in_tiles=True),
         id_column="t.code",

@@ -86,6 +86,7 @@ async def access_params(
     gravity_max: Annotated[str | None, Query(
         description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
                     f"{MAX_GRAVITY_M:g}).")] = None,
+    supply: Annotated[access.Supply, Query(description=access.SUPPLY_DESCRIPTION)] = "places",
 ) -> access.AccessParams:
     radius_m = _distance("radius", radius, access.DEFAULT_RADIUS_M)
     return access.AccessParams(
@@ -94,11 +95,12 @@ async def access_params(
         gravity_scale_m=_distance("gravity_scale", gravity_scale, None),
         gravity_alpha=access.DEFAULT_GRAVITY_ALPHA if gravity_alpha is None
         else dep.number("gravity_alpha", gravity_alpha),
-        gravity_max_m=_distance("gravity_max", gravity_max, None, MAX_GRAVITY_M))
+        gravity_max_m=_distance("gravity_max", gravity_max, None, MAX_GRAVITY_M), supply=supply)
 
 
 def _parameters(params: access.AccessParams) -> dict:
-    return {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
+    return {"categories": list(params.categories), "category_weights": list(params.weights),
+            "supply": params.supply, "year": params.year, "radius_m": params.radius_m,
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
 
 

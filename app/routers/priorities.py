@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import gap_index, spending
+from analysis.access import SUPPLY_DESCRIPTION, Supply
 from app.dependencies import Integer, _list
 from app.errors import ApiError
 from models.categories import CATEGORIES
@@ -52,6 +53,7 @@ def gap_query(
     w_loss: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("loss"))] = 1.0,
     w_spending: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("spending"))] = 1.0,
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+    supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
 ) -> gap_index.GapQuery:
     categories = _list(category) or []
     unknown = [c for c in categories if c not in CATEGORIES]
@@ -72,7 +74,7 @@ def gap_query(
                 raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
     return gap_index.GapQuery(level, tuple(categories), year, loss_from, radius, access_cap,
                               gap_index.Weights(w_need, w_access, w_loss, w_spending), utlas,
-                              tuple(regions) if regions else None, limit)
+                              tuple(regions) if regions else None, limit, supply=supply)
 
 
 @router.get(
@@ -96,7 +98,7 @@ def priorities(
         return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
-            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
+            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}
     return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")
