@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # when the lock file is newer than the last install. --ignore-scripts: no install-time downloads.
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages
+.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages bench-fetch
 
 setup: os-packages $(STAMP) $(NPM_STAMP)
 
@@ -67,3 +67,9 @@ bench-access: setup
 bench-pages: setup
 	$(BIN)/kindmap demo --no-serve
 	$(BIN)/python -m bench.pages
+
+# `kindmap data fetch` of the whole catalog from a loopback mirror of ../shared/data, against the
+# floor (httpx to disk, no checks) and pooch (installed apart), in one run (docs/benchmarks.md).
+bench-fetch: setup
+	test -d .kindmap/pooch/pooch || $(BIN)/pip install --quiet --target .kindmap/pooch pooch
+	$(BIN)/python -m bench.data_fetch

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from analysis import need as need_
 from analysis import prepare, spending
 from analysis.access import AS_STORED, AccessParams, Supply
 from analysis.spending_services import services
@@ -44,7 +45,8 @@ class GapQuery:
     weights: Weights = field(default_factory=Weights)
     utlas: tuple[str, ...] | None = None  # only small areas in these 2023 UTLAs
     regions: tuple[str, ...] | None = None
-    limit: int = 100
+    limit: int | None = 100
+    need: tuple[need_.NeedTerm, ...] = need_.DEFAULT
     # Beside `categories`: each one's weight in the access part and in the supply (None: 1 each),
     # and what a place supplies (analysis.access.SUPPLY_DESCRIPTION).
     category_weights: tuple[float, ...] | None = None
@@ -74,7 +76,7 @@ def score_parameters(query: GapQuery) -> dict:
         "loss_from": query.loss_from, "access_cap_m": query.access_cap_m,
         "w_need": query.weights.need, "w_access": query.weights.access,
         "w_loss": query.weights.loss, "w_spending": query.weights.spending,
-    }
+    } | need_.bind(query.need)
 
 
 def _parameters(query: GapQuery) -> dict:
@@ -91,7 +93,11 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
     GeoJSON geometry as text."""
     name = "gap_small_areas" if query.level == "lsoa" else "gap_authorities"
     prepare(conn)
+    need_.check_loaded(conn, query.need)
     rows = [dict(r) for r in conn.execute(sql(name), _parameters(query)).mappings()]
+    if rows and query.need != need_.DEFAULT and query.weights.need and all(r["need_part"] is None for r in rows):
+        raise need_.NeedError(f"need: {need_.as_parameter(query.need)} has no value for any area of the "
+                              "selection (its areas are not these small areas, their districts or authorities)")
     names = spending.unit_names(conn, {r["unit"] for r in rows if r.get("unit")})
     for row in rows:
         if query.level == "authority":
@@ -99,6 +105,27 @@ def ranked(conn: Connection, query: GapQuery) -> list[dict]:
             row["utlas"] = sorted(row["utlas"])
         row["why"] = why(row, query)
     return rows
+
+
+def ranked_with_sensitivity(conn: Connection, query: GapQuery, top_n: int) -> tuple[list[dict], dict]:
+    """``ranked`` with each row's rank range over the perturbed weights and radii, how often it
+    is in the top ``top_n``, and the part its place hangs on (said in ``why``); and the summary
+    (analysis/sensitivity.py)."""
+    from analysis import sensitivity  # scipy and pandas: only when asked
+
+    rows = ranked(conn, query)
+    per_row, summary = sensitivity.sensitivity(conn, query, _parameters(query), top_n)
+    for row in rows:
+        found = per_row.get(row["code"] if query.level == "lsoa" else row["unit"], {})
+        row.update({k: found.get(k) for k in SENSITIVITY})
+        if found.get("hangs_on"):
+            part = found["hangs_on"]
+            row["why"] += (f"; its place in the top {summary['top_n']} hangs on the {part} part "
+                           f"(rank {found['rank_without'][part]} without it)")
+    return rows, summary
+
+
+SENSITIVITY = ("rank_min", "rank_max", "rank_range", "top_n_share", "hangs_on")
 
 
 def small_area_parts(conn: Connection, query: GapQuery) -> dict[str, dict]:
@@ -122,40 +149,65 @@ def _by_category(row: dict, query: GapQuery) -> str:
         f"{c} {_pct(p['access_part'])} × {p['weight']:g}" for c, p in ranked) + ")"
 
 
-def why(row: dict, query: GapQuery) -> str:
-    """One sentence per part, in the order they weigh, saying what each figure is."""
-    categories = "/".join(query.categories)
-    said = {"spending": (
-        f"spending {_pct(row['spending_part'])}: public health (without 0-5 services) per head "
-        f"{row['real_change_pct']:+.1f}% in real terms {row['spending_from']} → {row['spending_to']}"
-        + (" (budgets: no outturn return for both years)" if row["spending_basis"] == "budget" else "")
-        if row["real_change_pct"] is not None else
-        "spending n/a: neither outturn nor budgets for both years (returns not received)")}
+def _need_said(row: dict, query: GapQuery) -> str:
+    part = _pct(row["need_part"])
+    if row["need_part"] is None:
+        return "need n/a: no value of " + " or ".join(t.describe() for t in query.need)
+    if query.need != need_.DEFAULT:
+        terms = ", ".join(t.describe() + (f" ×{t.weight:g}" if t.weight != 1 else "") for t in query.need)
+        where = "" if query.level == "lsoa" else f", population-weighted over {row['small_areas']} small areas"
+        return f"need {part}: percent rank among the areas holding {terms} (1 = the most need){where}"
     if query.level == "lsoa":
-        said["need"] = (f"need {_pct(row['need_part'])}: IMD 2019 rank {row['imd_rank']} "
-                        f"(decile {row['imd_decile']})" if row["imd_rank"] else "need n/a: no IMD rank")
-        said["access"] = (f"access {_pct(row['access_part'])}: nearest open {categories} in {query.year} "
-                          f"{row['nearest_m']:.0f} m ({row['nearest_name'] or 'unnamed'}), "
-                          f"{row['within_now']} within {query.radius_m:.0f} m"
-                          if row["nearest_m"] is not None else
-                          f"access 1.00: no open {categories} in {query.year}") + _by_category(row, query)
-        said["loss"] = (f"loss {_pct(row['loss_part'])}: {row['lost']} of {row['before']} "
-                        f"{categories} within {query.radius_m:.0f} m in {query.loss_from} not open in {query.year}")
-    else:
-        population = row["population"] or 0
-        said["need"] = (f"need {_pct(row['need_part'])}: population-weighted IMD 2019 need of "
-                        f"{row['small_areas']} small areas ({row['small_areas_most_deprived_decile']} "
-                        "in England's most deprived decile)")
-        said["access"] = (f"access {_pct(row['access_part'])}: {row['residents_without_place'] or 0:,} of "
-                          f"{population:,} residents have no open {categories} within "
-                          f"{query.radius_m:.0f} m in {query.year}; median nearest "
-                          + (f"{row['median_nearest_m']:.0f} m" if row["median_nearest_m"] is not None
-                             else "n/a") + _by_category(row, query))
-        said["loss"] = (f"loss {_pct(row['loss_part'])}: {row['residents_lost_every_place'] or 0:,} "
-                        f"residents lost every {categories} within {query.radius_m:.0f} m between "
-                        f"{query.loss_from} and {query.year}")
+        return f"need {part}: IMD 2019 rank {row['imd_rank']:,} (decile {row['imd_decile']})"
+    return (f"need {part}: IMD 2019 rank of its {row['small_areas']} small areas on England's scale "
+            f"(1 = the most deprived), population-weighted; {row['small_areas_most_deprived_decile']} in "
+            "the most deprived decile")
+
+
+def _access_said(row: dict, query: GapQuery, categories: str) -> str:
+    part, cap, radius = _pct(row["access_part"]), f"{query.access_cap_m:,.0f} m", f"{query.radius_m:,.0f} m"
+    if query.level == "lsoa":
+        if row["nearest_m"] is None:
+            return f"access 1.00: no open {categories} anywhere in {query.year}"
+        return (f"access {part}: nearest open {categories} in {query.year} {row['nearest_m']:,.0f} m "
+                f"({row['nearest_name'] or 'unnamed'}; 1.00 at {cap}), {row['within_now']} within {radius}"
+                + _by_category(row, query))
+    median = f"{row['median_nearest_m']:,.0f} m" if row["median_nearest_m"] is not None else "n/a"
+    return (f"access {part}: residents' nearest open {categories} in {query.year} is "
+            f"{row['mean_capped_nearest_m'] or 0:,.0f} m away on average, counted up to {cap} (median "
+            f"{median}); {row['residents_without_place'] or 0:,} of {row['population'] or 0:,} residents "
+            f"have none within {radius}" + _by_category(row, query))
+
+
+def _loss_said(row: dict, query: GapQuery, categories: str) -> str:
+    part, radius = _pct(row["loss_part"]), f"{query.radius_m:,.0f} m"
+    if query.level == "lsoa":
+        return (f"loss {part}: {row['lost']} of the {row['before']} {categories} within {radius} in "
+                f"{query.loss_from} not open in {query.year}")
+    return (f"loss {part}: on average {row['loss_part'] or 0:.0%} of the places ({categories}) within {radius} of "
+            f"a resident in {query.loss_from} were not open in {query.year}; "
+            f"{row['residents_losing_some'] or 0:,} residents lost at least one, "
+            f"{row['residents_lost_every_place'] or 0:,} lost every one")
+
+
+def why(row: dict, query: GapQuery) -> str:
+    """One sentence per part, in the order they weigh, each saying what that part measures and
+    the figures it comes from."""
+    categories = "/".join(query.categories)
+    said = {
+        "need": _need_said(row, query),
+        "access": _access_said(row, query, categories),
+        "loss": _loss_said(row, query, categories),
+        "spending": (
+            f"spending {_pct(row['spending_part'])}: public health (without 0-5 services) per head "
+            f"{row['real_change_pct']:+.1f}% in real terms {row['spending_from']} → {row['spending_to']}, "
+            "percent-ranked among England's units (1 = the deepest cut)"
+            + (" (budgets: no outturn return for both years)" if row["spending_basis"] == "budget" else "")
+            if row["real_change_pct"] is not None else
+            "spending n/a: neither outturn nor budgets for both years (returns not received)"),
+    }
     weights = query.weights.__dict__
-    order = sorted(PARTS, key=lambda p: -(weights[p] * (row[f"{p}_part"] or 0)))
+    order = [p for p in sorted(PARTS, key=lambda p: -(weights[p] * (row[f"{p}_part"] or 0))) if weights[p]]
     return (f"rank {row['rank']}, score {_pct(row['gap_score'])} (driven by {row['driver']}): "
             + "; ".join(said[p] for p in order))
 
@@ -169,7 +221,8 @@ PROPERTIES = {
     "authority": ["rank", "unit", "name", "utlas", "population", "small_areas", "gap_score", "driver",
                   "need_part", "access_part", "access_any_part", "loss_part", "spending_part",
                   "small_areas_most_deprived_decile", "residents_without_place",
-                  "residents_lost_every_place", "median_nearest_m", "base_real_per_head",
+                  "residents_lost_every_place", "residents_losing_some", "median_nearest_m",
+                  "mean_capped_nearest_m", "base_real_per_head",
                   "real_per_head", "real_change_pct", "spending_basis", "spending_from", "spending_to",
                   "by_category", "why"],
 }
@@ -183,7 +236,7 @@ def _json_value(key: str, value):
 
 def feature_collection(rows: list[dict], query: GapQuery, meta: dict) -> str:
     """GeoJSON text: each feature's geometry is PostGIS's ST_AsGeoJSON text, passed through."""
-    keys = PROPERTIES[query.level]
+    keys = _keys(rows, query)
     features = (
         '{"type":"Feature","id":%s,"geometry":%s,"properties":%s}' % (
             json.dumps(r["code"] if query.level == "lsoa" else r["unit"]), r["geometry"] or "null",
@@ -193,9 +246,14 @@ def feature_collection(rows: list[dict], query: GapQuery, meta: dict) -> str:
             % (json.dumps(meta), len(rows), ",".join(features)))
 
 
+def _keys(rows: list[dict], query: GapQuery) -> list[str]:
+    """The level's properties, and the sensitivity columns when they were asked for."""
+    return PROPERTIES[query.level] + [k for k in SENSITIVITY if rows and k in rows[0]]
+
+
 def as_csv(rows: list[dict], query: GapQuery) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, PROPERTIES[query.level], extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(out, _keys(rows, query), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow(row | ({"utlas": " ".join(row["utlas"])} if "utlas" in row else {}))

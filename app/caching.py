@@ -79,20 +79,23 @@ class Kept:
     URL, so a load or an edit never serves a stale one), least recently used first out, up to
     ``max_bytes`` in all; one per worker process."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, size=len):
         self.max_bytes, self.size, self.lock, self.kept = max_bytes, 0, Lock(), OrderedDict()
+        self.size_of = size  # a kept value's bytes (an answer kept with its headers: app/costs.py)
 
-    def get(self, tag: str) -> bytes | None:
+    def get(self, tag: str):
         with self.lock:
             if tag in self.kept:
                 self.kept.move_to_end(tag)
             return self.kept.get(tag)
 
-    def put(self, tag: str, body: bytes) -> None:
-        if len(body) > self.max_bytes:
+    def put(self, tag: str, value) -> None:
+        if self.size_of(value) > self.max_bytes:
             return
         with self.lock:
-            self.size += len(body) - len(self.kept.pop(tag, b""))
-            self.kept[tag] = body
+            if tag in self.kept:
+                self.size -= self.size_of(self.kept.pop(tag))
+            self.size += self.size_of(value)
+            self.kept[tag] = value
             while self.size > self.max_bytes:
-                self.size -= len(self.kept.popitem(last=False)[1])
+                self.size -= self.size_of(self.kept.popitem(last=False)[1])

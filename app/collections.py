@@ -110,6 +110,9 @@ class Collection:
     # builds the JSON until a load rewrites what an older one stored).
     stored_properties: str | None = None
     stored_properties_key: str | None = None
+    # What a tile carries when no `properties=` is asked: what a map draws and names (None: every
+    # scalar). Every property of every feature made a small_areas z5 tile 4.6 MB.
+    tile_properties: tuple[str, ...] | None = None
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -160,6 +163,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         stored_properties="t.properties",  # place_current.properties (places/sql/place_current.sql)
         stored_properties_key="t.properties_key",
         geometry=Geometry("Point"),
+        tile_properties=("name", "category", "status"),  # app/pages/static/js/map.js colours by category
         temporal=Temporal(
             f"Open at some time in the years given ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}), by the "
             "place's status in each year (place_years, docs/places.md): `datetime=2016` gives the "
@@ -264,6 +268,9 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         geometry=Geometry("Geometry", simplify_in_tiles=True),
         id_column="t.code",
         integer_id=False,
+        # the map's measures (app/pages/router.py MEASURES) and what names an area
+        tile_properties=("code", "name", "population", "imd_decile", "gap_score", "nearest_m", "count_within",
+                         "fca2", "e2sfca", "gravity"),
         properties={
             "code": Property("t.code", filter=True, description="LSOA GSS code"),
             "name": Property("t.name", description="LSOA name"),

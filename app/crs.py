@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pyproj import Transformer
+from pyproj import CRS as ProjCrs, Transformer
 
 from app.collections import Collection
 from app.errors import ApiError
@@ -94,3 +94,21 @@ def covering_polygon(left: float, bottom: float, right: float, top: float, srid:
         return None  # outside where ``srid`` is defined: no box to cover
     coordinates = [[round(x, 7), round(y, 7)] for x, y in zip(xs, ys)]
     return json.dumps({"type": "Polygon", "coordinates": [coordinates + coordinates[:1]]})
+
+
+@lru_cache
+def area_of_use(srid: int, within_srid: int) -> tuple[float, float, float, float]:
+    """Where ``srid`` is defined (its EPSG area of use), as a box in ``within_srid`` (x first)."""
+    west, south, east, north = ProjCrs.from_epsg(srid).area_of_use.bounds
+    return Transformer.from_crs(4326, within_srid, always_xy=True).transform_bounds(west, south, east, north)
+
+
+def clipped_box(left: float, bottom: float, right: float, top: float, srid: int, to_srid: int,
+                margin: float = 0.0) -> tuple[float, float, float, float] | None:
+    """The box (in ``srid``, grown by ``margin`` of its size) clipped to where ``to_srid`` is
+    defined; None when they do not meet. A world-wide tile moved whole to the British National
+    Grid fails in PROJ ("Point outside of projection domain"); clipped first, it covers the UK."""
+    dx, dy = (right - left) * margin, (top - bottom) * margin
+    x0, y0, x1, y1 = area_of_use(to_srid, srid)
+    box = max(left - dx, x0), max(bottom - dy, y0), min(right + dx, x1), min(top + dy, y1)
+    return box if box[0] < box[2] and box[1] < box[3] else None

@@ -11,6 +11,7 @@ route itself, which waits on the database, stays ``def`` (one hop).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +51,10 @@ def number(name: str, raw: str) -> float:
     """A decimal number in plain ASCII (optionally with an exponent), else 400 naming ``name``."""
     if not NUMBER.fullmatch(raw.strip()):
         raise ApiError(400, f"{name}: not a number: {raw!r}", name)
-    return float(raw)
+    value = float(raw)
+    if not math.isfinite(value):  # 1e999
+        raise ApiError(400, f"{name}: {raw!r} is beyond a double's range", name)
+    return value
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ def problem_response(description: str) -> dict:
 
 
 TOO_LARGE = problem_response("The body is longer than the server accepts (KINDMAP_MAX_BODY_BYTES)")
+UNSAFE_BODY = problem_response("The JSON body holds what kindmap never takes (app/safe_json.py): NaN or "
+                               "Infinity, a number out of range, an integer of more than 20 digits, NUL "
+                               "or a lone surrogate in a string, nesting deeper than 32; `parameter` "
+                               "names the member")
 # Every route can answer these; they are documented on all of them.
 PROBLEM_RESPONSES = {
     400: problem_response("A bad parameter: the body's `parameter` names it"),
@@ -79,12 +83,14 @@ NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
 def without_validation_422(schema: dict) -> dict:
     """FastAPI documents 422 for invalid parameters; kindmap answers 400 problem+json instead.
     Every text parameter is documented as free of control characters, which the guard refuses, and
-    every operation that takes a body as answering 413 past the guard's body limit."""
+    every operation that takes a body as answering 413 past the guard's body limit and 422 for a
+    body app/safe_json.py refuses."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             operation.get("responses", {}).pop("422", None)
             if "requestBody" in operation:
                 operation["responses"].setdefault("413", TOO_LARGE)
+                operation["responses"]["422"] = UNSAFE_BODY
             for parameter in operation.get("parameters", []):
                 for member in _members(parameter.get("schema", {})):
                     if member.get("type") == "string":

@@ -128,10 +128,11 @@ def page_statement(collection: Collection, query: ItemsQuery, tables: tuple[str,
 
 
 def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url: str,
-          version: str = "", tables: tuple[str, ...] = ()) -> tuple[str, bytes]:
+          version: str = "", tables: tuple[str, ...] = (), credit=None) -> tuple[str, bytes]:
     """(data version, a GeoJSON FeatureCollection page with numberMatched and next/prev links, as
     UTF-8). With ``tables`` the version of those tables is read by the page's own statement (one
-    round trip, and the ETag names the very snapshot the features come from); else ``version`` is it."""
+    round trip, and the ETag names the very snapshot the features come from); else ``version`` is it.
+    ``credit(version)``: members naming the page's sources (`attribution`, `links` to licences)."""
     found = conn.execute(*page_statement(collection, query, tables)).all()
     if tables:
         version = found[0][0].decode() or "0"
@@ -147,6 +148,9 @@ def items(conn: Connection, collection: Collection, query: ItemsQuery, self_url:
     if query.offset > 0:
         links.append(_link("prev", _with_offset(self_url, max(0, query.offset - limit)), "Previous page"))
     head = {"type": "FeatureCollection", "numberReturned": len(rows), "links": links}
+    if credit is not None:
+        named = credit(version)
+        head = {**head, **named, "links": links + named.get("links", [])}
     matched = len(rows) + query.offset if not more and (rows or not query.offset) else \
         number_matched(conn, collection, query.selection, *where(collection, query.selection), version)
     if matched is not None:

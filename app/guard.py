@@ -1,7 +1,7 @@
 """Request hygiene in front of every route, as one pure-ASGI middleware.
 
 It refuses what no route should see (an untrusted ``Host``, an over-long query string or body,
-control characters or a repeated parameter), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
+control characters or a repeated parameter, a JSON body that app/safe_json.py refuses), answers ``HEAD`` and plain ``OPTIONS`` for every ``GET``
 route, adds security headers, and bounds every request by a deadline so that a database that
 hangs (stops answering without closing its connections) gives a 503 within seconds instead of
 holding the client for the whole outage. Refusals are problem+json like every other error.
@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 
+from app import costs, safe_json
 from app.errors import problem
 from store.settings import ApiSettings
 
@@ -100,12 +101,19 @@ class RequestGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
+        started, abandoned, began = False, False, asyncio.Event()
 
         async def guarded_send(message):
             nonlocal started
+            if abandoned:
+                return  # answered 503 at the deadline; what the route says now goes nowhere
             if message["type"] == "http.response.start":
                 started = True
+                began.set()
+            await decorated_send(message)
+
+        async def decorated_send(message):
+            if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
@@ -117,9 +125,9 @@ class RequestGuard:
                 message = {**message, "body": b""}
             await send(message)
 
-        async def answer(status, title, detail, parameter=None):
-            response = problem(status, title, detail, scope.get("path", ""), parameter)
-            await response(scope, receive, guarded_send)
+        async def answer(status, title, detail, parameter=None, headers=None):
+            response = problem(status, title, detail, scope.get("path", ""), parameter, headers)
+            await response(scope, receive, decorated_send)
 
         head = scope["method"] == "HEAD"
         try:
@@ -128,8 +136,8 @@ class RequestGuard:
             return await answer(refusal.status, refusal.title, refusal.detail, refusal.parameter)
         if scope["method"] == "OPTIONS" and not _is_preflight(scope):
             allow = self._allowed_methods(scope["path"]).encode()
-            await guarded_send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
-            return await guarded_send({"type": "http.response.body", "body": b""})
+            await decorated_send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
+            return await decorated_send({"type": "http.response.body", "body": b""})
         if head:
             scope = {**scope, "method": "GET"}
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
@@ -137,14 +145,27 @@ class RequestGuard:
             if messages is None:
                 return await answer(413, "Content too large", f"the body is longer than "
                                     f"{self.settings.max_body_bytes} bytes (KINDMAP_MAX_BODY_BYTES)", "body")
+            refusal = _unsafe_json(scope, messages)
+            if refusal:
+                return await answer(422, "Unprocessable content", refusal.detail, refusal.member)
             receive = _replay(messages, receive)
-        try:
-            await asyncio.wait_for(self.app(scope, receive, guarded_send), self.settings.request_timeout_s)
-        except TimeoutError:
-            log.warning("request.deadline", path=scope.get("path"), seconds=self.settings.request_timeout_s)
-            if not started:
-                await answer(503, "Service unavailable", f"no answer within {self.settings.request_timeout_s} s "
-                             "(the database is slow or not answering); try again later")
+        seconds = self.settings.analysis_timeout_s if costs.expensive(scope) else self.settings.request_timeout_s
+        # The deadline is to the answer's first byte (a long download streams on), and a request
+        # past it is answered at once and left behind: waiting for it to stop would wait for a
+        # thread blocked on a hung database, which no cancellation reaches (what kept a cheap
+        # request on a SIGSTOPped database unanswered past 20 s).
+        work = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        beginning = asyncio.ensure_future(began.wait())
+        await asyncio.wait({work, beginning}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        beginning.cancel()
+        if work.done() or started:
+            return await work
+        abandoned = True
+        work.cancel()
+        work.add_done_callback(_retrieve)
+        log.warning("request.deadline", path=scope.get("path"), seconds=seconds)
+        await answer(503, "Service unavailable", f"no answer within {seconds:g} s (the database is slow or "
+                     "not answering); try again later", headers={"Retry-After": "5"})
 
     def _allowed_methods(self, path: str) -> str:
         """What the OpenAPI document allows on ``path`` (HEAD wherever GET), for OPTIONS' Allow."""
@@ -161,6 +182,27 @@ class RequestGuard:
         if "GET" in methods:
             methods.add("HEAD")
         return ", ".join(sorted(methods) + ["OPTIONS"])
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """A request left behind at its deadline ends some time later: its outcome is not an error."""
+    if not task.cancelled() and task.exception() is not None:
+        log.info("request.ended_after_deadline", error=type(task.exception()).__name__)
+
+
+def _unsafe_json(scope, messages: list[dict]) -> safe_json.UnsafeJson | None:
+    """Every JSON body, whichever route takes it, passes app/safe_json.py first; one that is not
+    JSON at all is left to the route, which says so in its own terms."""
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+    if not content_type.endswith(b"json"):
+        return None
+    try:
+        safe_json.check(b"".join(m.get("body", b"") for m in messages))
+    except safe_json.UnsafeJson as refusal:
+        return refusal
+    except ValueError:  # not JSON (JSONDecodeError, UnicodeDecodeError)
+        pass
+    return None
 
 
 def _replay(messages: list[dict], receive):

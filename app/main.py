@@ -11,16 +11,19 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import auth, caching, errors
 from app.compression import GZipMiddleware
+from app.costs import CostGuard
 from app.guard import RequestGuard
 from store.db import api_engine
 from store.logging import configure_logging
 from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
-from app.routers import access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles
+from app.routers import (access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles,
+                         validation)
 from store.settings import ApiSettings, api_settings, database_settings
 
 log = structlog.get_logger(__name__)
@@ -88,11 +91,19 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
 
     # Vector tiles are gzipped too (clients inflate by Content-Encoding); below 1 kB it does not pay;
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)  # ISA-L: 3× faster than zlib's 1
+    # The analyses under a budget, their answers reused (app/costs.py): inside the guard's deadline.
+    app.add_middleware(CostGuard, settings=settings)
     # Outermost last: CORS headers reach every answer, the guard's refusals included.
     app.add_middleware(RequestGuard, settings=settings, get_openapi=lambda: app.openapi())
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(),
                        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
                        expose_headers=["Link", "ETag", "Content-Crs", "Location", "Retry-After"], max_age=3600)
+    # The client's address (the proposal rate limit counts by it) comes from a proxy's forwarded
+    # headers only when that proxy is listed: uvicorn trusts 127.0.0.1 by default, which let anyone
+    # on the host, or behind a local proxy, choose an address of their own. Here, not in uvicorn,
+    # so every way of serving the app behaves alike (`kindmap serve` turns uvicorn's off).
+    if settings.trusted_proxy_list():
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
 
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
@@ -102,6 +113,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
+    app.include_router(validation.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(edits.router, responses=errors.PROBLEM_RESPONSES)

@@ -18,6 +18,11 @@ EXTENT = 4096          # tile coordinate units
 BUFFER = 64            # units drawn beyond the edge so strokes and labels join across tiles
 WORLD_M = 2 * 20037508.342789244
 METRES_PER_DEGREE = WORLD_M / 360   # of Web Mercator x, at any latitude
+MAX_ZOOM = 22          # as deep as MapLibre and OpenLayers ask; deeper is a 400, not a tile
+# Points are thinned to one per cell of THIN_CELL units (a screen pixel of a 256-pixel tile) up to
+# this zoom (a pixel of ~75 m there); from the next, every point is drawn (app/sql/tile_thinning.sql).
+THIN_UNTIL_ZOOM = 11
+THIN_CELL = EXTENT // 256
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -43,9 +48,10 @@ def geometry_sql(collection: Collection, z: int) -> str:
 
 
 def tile_properties(collection: Collection, names: list[str] | None) -> dict:
-    """The properties a tile carries: the scalar ones (all, or those named in ``properties``)."""
+    """The properties a tile carries: those named in ``properties``, else the collection's tile
+    defaults (what a map draws), else every scalar one."""
     if names is None:
-        return collection.queryables
+        names = list(collection.tile_properties or collection.queryables)
     unknown = [n for n in names if n not in collection.queryables]
     if unknown:
         raise ApiError(400, f"properties {unknown} are not in {collection.id}'s tiles; they carry: "
@@ -77,23 +83,32 @@ def tile_query(collection: Collection, z: int, x: int, y: int, chosen: Selection
     columns = [f"{p.sql} AS {quote(name)}" for name, p in tile_properties(collection, properties).items()]
     if collection.integer_id:  # MVT feature ids are integers; a text id stays a property
         columns.insert(0, f"{collection.id_column} AS id")
-    statement = sql("tile").format(geometry=geometry_sql(collection, z), column=f"t.{collection.geometry.column}",
-                                   columns="".join(f", {c}" for c in columns), table=collection.table,
-                                   where=where_sql)
+    thinned = z <= THIN_UNTIL_ZOOM and collection.geometry.dimension != 2  # points, or a mix
+    names = ["geom", *(["id"] if collection.integer_id else []),
+             *(quote(name) for name in tile_properties(collection, properties))]
+    statement = sql("tile").format(
+        geometry=geometry_sql(collection, z), column=f"t.{collection.geometry.column}",
+        columns="".join(f", {c}" for c in columns), table=collection.table, where=where_sql,
+        thinning=sql("tile_thinning").format(names=", ".join(names)) if thinned else "",
+        drawn="thinned" if thinned else "features")
     pixel = WORLD_M / 2 ** z / EXTENT
-    return statement, {
+    return statement, {"cell": THIN_CELL,
         **params, "z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
         "tolerance": pixel / 4 / METRES_PER_DEGREE, "layer": collection.id,
         "feature_id": "id" if collection.integer_id else None}
 
 
-def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict) -> dict:
+def tilejson(collection: Collection, tiles_url: str, bounds: list[float] | None, fields: dict,
+             attribution: str | None = None) -> dict:
     """TileJSON 3.0 for MapLibre, Leaflet and OpenLayers; ``tiles_url`` keeps the request's filters,
-    ``fields`` are the properties its tiles carry (tile_properties)."""
+    ``fields`` are the properties its tiles carry (tile_properties); ``attribution`` the sources'
+    (a map shows it in its attribution control)."""
     return {
         "tilejson": "3.0.0", "name": collection.id, "description": collection.title,
-        "scheme": "xyz", "tiles": [tiles_url], "minzoom": TMS.minzoom, "maxzoom": 22,
+        **({"attribution": attribution} if attribution else {}),
+        "scheme": "xyz", "tiles": [tiles_url], "minzoom": TMS.minzoom, "maxzoom": MAX_ZOOM,
         "bounds": bounds or [-180, -85.0511, 180, 85.0511],
         "vector_layers": [{"id": collection.id, "description": collection.description,
-                           "fields": {name: p.type for name, p in fields.items()}}],
+                           "fields": {name: p.type for name, p in fields.items()}
+                           | ({} if collection.geometry.dimension == 2 else {"point_count": "number"})}],
     }

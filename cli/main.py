@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from cli.data import data_cli
+from cli.validate import validate
 from store import localdb
 from store.logging import configure_logging
 from store.settings import api_settings, database_settings
@@ -28,6 +29,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(load_cli, name="load")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(data_cli, name="data")
+cli.command("validate")(validate)
 
 
 def _fail(message: str, code: int = 2) -> typing.NoReturn:
@@ -333,7 +335,8 @@ def serve(
 
     settings = api_settings()
     uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, workers=workers)
+                port=port or settings.port, log_config=None, workers=workers,
+                proxy_headers=False)  # KINDMAP_TRUSTED_PROXIES decides, in the app (app/main.py)
 
 
 @cli.command("demo")

@@ -151,7 +151,9 @@ def render_docs(catalog: Catalog) -> str:
                   "| file | size | dataset | licence |", "|---|---|---|---|"]
         for f in members:
             size = _size(f.size) if f.pinned else f"changes daily (≥ {_size(f.min_size)})"
-            lines.append(f"| `{f.path}` | {size} | {f.dataset.key} | {f.dataset.licence.key} |")
+            name = (f"[`{f.path}`](https://github.com/{f.dataset.repository}/blob/{f.dataset.commit}/"
+                    f"{quote(f.repository_path)})" if f.repository_path else f"[`{f.path}`]({f.urls[0]})")
+            lines.append(f"| {name} | {size} | {f.dataset.key} | {f.dataset.licence.key} |")
     lines += ["", "## Datasets and their attribution", ""]
     for dataset in catalog.datasets.values():
         lines += [f"### {dataset.key}", "", f"{dataset.title}. Publisher: {dataset.publisher}.", ""]

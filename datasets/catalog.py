@@ -84,10 +84,6 @@ class Catalog:
     def by_sha256(self) -> dict[str, CatalogFile]:
         return {f.sha256: f for f in self.files if f.sha256}
 
-    def by_name(self) -> dict[str, CatalogFile]:
-        """Files by their name (an import run records the loaded file's name)."""
-        return {Path(f.path).name: f for f in self.files}
-
 
 def read_catalog(path: Path = CATALOG) -> Catalog:
     document = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from tqdm import tqdm
 from datasets.catalog import PBF_MAGIC, CatalogFile
 
 CHUNK = 1 << 16
+# httpx logs every request at INFO; the progress bars and the one-line errors say what happens
+logging.getLogger("httpx").setLevel(logging.WARNING)
 HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<?xml version=\"1.0\"?>\n<!doctype html")
 
 
@@ -121,7 +124,7 @@ class Fetcher:
     def __enter__(self) -> Fetcher:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *_) -> None:
         self.client.close()
         self.total.close()
 

@@ -6,16 +6,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 from datasets.catalog import Catalog, CatalogFile
-from datasets.download import Fetcher
+from datasets.download import Fetcher, check
 
 
 def needed(manifest: Path, catalog: Catalog, cache: Path) -> list[CatalogFile]:
-    """The catalog files a manifest names that are neither under its base nor in ``cache``
-    (ValueError for a manifest file the catalog does not know: re-run scripts/build_catalog.py)."""
+    """The catalog files a manifest names that are neither under its base nor in ``cache`` as the
+    catalog pins them (a cached copy is checked by SHA-256 before it is loaded, and fetched again
+    when wrong); ValueError for a manifest file the catalog does not know."""
     from loaders.manifest import read_manifest
 
-    absent = list(dict.fromkeys(e.relative for e in read_manifest(manifest, cache) if not e.path.exists()))
     files = {f.path: f for f in catalog.files}
+
+    def wanted(entry) -> bool:
+        if not entry.path.exists():
+            return True
+        pinned = files.get(entry.relative)
+        return bool(pinned and entry.path.is_relative_to(cache) and check(pinned, entry.path))
+
+    absent = list(dict.fromkeys(e.relative for e in read_manifest(manifest, cache) if wanted(e)))
     unknown = [path for path in absent if path not in files]
     if unknown:
         raise ValueError(f"not in data/catalog.toml (re-run scripts/build_catalog.py): {', '.join(unknown)}")

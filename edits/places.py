@@ -21,7 +21,7 @@ from places.identity import PART_SOURCES
 from loaders.pipeline import LOAD_LOCK_ID
 from places.refresh import refresh_current
 from places.statement_links import STATEMENT_LISTS
-from models.places import STATUS_YEARS
+from models.places import COUNTRIES, STATUS_YEARS
 
 SOURCE = "edits"
 TITLE = "Planner edits through the API"
@@ -76,13 +76,26 @@ def authorities_at(conn: Connection, lon: float, lat: float) -> list[str]:
                 .scalars())
 
 
-def check_point(conn: Connection, writer: Writer | None, values: PlaceValues) -> None:
-    """A new point: inside the UK's stored boundaries (400), and the writer's authorities (403)."""
+def check_point(conn: Connection, writer: Writer | None, values: PlaceValues) -> list[str]:
+    """A new point: inside the UK's stored boundaries (400), and the writer's authorities (403);
+    the authorities it lies in."""
     here = authorities_at(conn, values.lon, values.lat)
     if not here:
         raise EditError(400, "geometry", f"({values.lon}, {values.lat}) is not inside the UK's stored local "
                         f"authority boundaries (nor within {COAST_METRES:.0f} m of them)")
     check_authority(writer, here)
+    return here
+
+
+def country_of(here: list[str]) -> str | None:
+    """The country of a point in these authorities: a GSS code's first letter is its country's."""
+    return next((code for code in COUNTRIES for authority in here if authority[:1] == code[:1]), None)
+
+
+def opened_when_added(values: PlaceValues) -> PlaceValues:
+    """A place added through the API (created, or a proposal accepted) opened in the year given, or
+    else the year it was added: it is not counted open in the years before (place_years)."""
+    return values if values.opened_year is not None else replace(values, opened_year=this_year())
 
 
 def check_authority(writer: Writer | None, here: list[str]) -> None:
@@ -109,22 +122,21 @@ def import_run(conn: Connection, writer_request: str, kind: str, body: dict, sou
 
 
 def write_record(conn: Connection, values: PlaceValues, source: str, source_ref: str, run: int,
-                 merged_into: int | None) -> int:
+                 merged_into: int | None, country: str | None) -> int:
     return conn.execute(statement("write_record"), {
         **values.as_params(), "source": source, "source_ref": source_ref, "run": run,
-        "merged_into": merged_into}).scalar_one()
+        "merged_into": merged_into, "country": country}).scalar_one()
 
 
 def after_write(conn: Connection, place_id: int, record: int, run: int, before: Place | None,
-                values: PlaceValues, action: str, key_id: int) -> Place:
+                values: PlaceValues, action: str) -> Place:
     """What every write ends with: the status statement, the place's years, the audit row."""
     if before is None or before.values.status != values.status:
         conn.execute(statement("status_statement"), {"record": record, "year": this_year(), "run": run,
                                                      "status": values.status,
                                                      "operator_type": values.operator_type})
     refresh_years(conn, place_id)
-    conn.execute(statement("audit"), {"place": place_id, "record": record, "action": action,
-                                      "key_id": key_id, "run": run,
+    conn.execute(statement("audit"), {"place": place_id, "record": record, "action": action, "run": run,
                                       "before": json.dumps(before.feature) if before else None})
     return place(conn, place_id)
 
@@ -140,11 +152,12 @@ def refresh_years(conn: Connection, place_id: int) -> None:
 def create(conn: Connection, writer: Writer, values: PlaceValues) -> Place:
     """A place the planner adds: an ``edits`` record of its own (grouped with others' records of
     the same place by the next load, like any source's)."""
-    check_point(conn, writer, values)
+    here = check_point(conn, writer, values)
+    values = opened_when_added(values)
     lock(conn)
     run = import_run(conn, writer.request, "edit", values.as_params(), key_id=writer.key_id, action="create")
-    record = write_record(conn, values, SOURCE, f"new/{run}", run, None)
-    return after_write(conn, record, record, run, None, values, "create", writer.key_id)
+    record = write_record(conn, values, SOURCE, f"new/{run}", run, None, country_of(here))
+    return after_write(conn, record, record, run, None, values, "create")
 
 
 def change(conn: Connection, writer: Writer, place_id: int, if_match: str | None, changes: dict,
@@ -178,21 +191,23 @@ def current(conn: Connection, place_id: int, if_match: str | None) -> Place:
 
 
 def write(conn: Connection, writer: Writer, before: Place, values: PlaceValues, action: str) -> Place:
+    # the key's reach first: a write that would change nothing is no way to learn of a neighbour's place
+    here = authorities_at(conn, before.values.lon, before.values.lat)
+    check_authority(writer, here)
     if values == before.values:
         return before  # nothing changes: no run, no audit row
-    check_authority(writer, authorities_at(conn, before.values.lon, before.values.lat))
     if (values.lon, values.lat) != (before.values.lon, before.values.lat):
-        check_point(conn, writer, values)
+        here = check_point(conn, writer, values)  # a move changes the country, never the history
     run = import_run(conn, writer.request, "edit", values.as_params(), key_id=writer.key_id, action=action,
                      place=before.id)
     if before.source == SOURCE:  # the planner's own record
-        record = write_record(conn, values, SOURCE, before.source_ref, run, None)
+        record = write_record(conn, values, SOURCE, before.source_ref, run, None, country_of(here))
     else:
         existing = conn.execute(statement("edit_record_of"), {"place": before.id}).mappings().first()
         amends = existing["amends"] if existing else before.id
-        record = write_record(conn, values, SOURCE, f"place/{amends}", run, before.id)
+        record = write_record(conn, values, SOURCE, f"place/{amends}", run, before.id, country_of(here))
         conn.execute(statement("amend"), {"record": record, "amends": amends})
-    return after_write(conn, before.id, record, run, before, values, action, writer.key_id)
+    return after_write(conn, before.id, record, run, before, values, action)
 
 
 def _reopened(base: PlaceValues, changes: dict) -> PlaceValues:

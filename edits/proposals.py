@@ -71,13 +71,14 @@ def accept(conn: Connection, moderator: places.Writer, proposal_id: int) -> plac
     proposal = pending(conn, proposal_id)
     values = PlaceValues(**{k: proposal[k] for k in (
         "lon", "lat", "category", "name", "status", "opened_year", "closed_year", "operator_type", "attributes")})
-    places.check_point(conn, moderator, values)
+    here = places.check_point(conn, moderator, values)
+    values = places.opened_when_added(values)
     run = places.import_run(conn, moderator.request, "proposal", values.as_params(), source=SOURCE, title=TITLE,
                             key_id=moderator.key_id, proposal=proposal_id)
-    record = places.write_record(conn, values, SOURCE, str(proposal_id), run, None)
+    record = places.write_record(conn, values, SOURCE, str(proposal_id), run, None, places.country_of(here))
     conn.execute(statement("proposal_decide"), {"id": proposal_id, "state": "accepted", "key_id": moderator.key_id,
                                                 "reason": None, "place": record})
-    return places.after_write(conn, record, record, run, None, values, "accept", moderator.key_id)
+    return places.after_write(conn, record, record, run, None, values, "accept")
 
 
 def reject(conn: Connection, moderator: places.Writer, proposal_id: int, reason: str | None) -> None:

@@ -68,12 +68,6 @@ def read_manifest(path: Path, cache: Path | None = None) -> list[Entry]:
     return entries
 
 
-def missing_files(path: Path, cache: Path | None = None) -> list[Path]:
-    """The files a manifest names that are neither under its base nor in the data cache (empty
-    when it can be loaded as it stands)."""
-    return [entry.path for entry in read_manifest(path, cache) if not entry.path.exists()]
-
-
 def base_of(path: Path) -> Path:
     """The folder a manifest's paths are relative to (its ``base``)."""
     path = Path(path)

@@ -1,8 +1,8 @@
 """What the API's database role may write: the one list least-privilege role setup grants.
 
 The API (``kindmap serve``) reads everything it serves; it writes only what its routes write.
-Each entry is ``"<TABLE|SEQUENCE> <name>": "<privileges>"``, ready for
-``GRANT <privileges> ON <TABLE|SEQUENCE> <name> TO <api role>``; anything not listed here the
+Each entry is ``"<TABLE|SEQUENCE|FUNCTION> <name>": "<privileges>"``, ready for
+``GRANT <privileges> ON <TABLE|SEQUENCE|FUNCTION> <name> TO <api role>``; anything not listed here the
 API role may only SELECT. Add a row here in the same commit as a route that writes a new table.
 ``UPDATE (a, b)`` limits an update to those columns. store/privileges.py applies this after every
 migration and restore; tests/test_roles.py checks the role can write nothing else.
@@ -10,7 +10,7 @@ migration and restore; tests/test_roles.py checks the role can write nothing els
 
 # what an edit or an accepted proposal sets on its own places record (edits/sql/write_record.sql)
 PLACE_VALUES = ("name", "category", "status", "opened_year", "closed_year", "operator_type", "attributes",
-                "geom", "import_run_id", "merged_into", "updated_at")
+                "geom", "import_run_id", "merged_into", "updated_at", "country")
 
 API_WRITES: dict[str, str] = {
     # store/keys.py authenticate(): last_used_at of the key presented (that column only: the API
@@ -27,11 +27,14 @@ API_WRITES: dict[str, str] = {
                     "UPDATE (" + ", ".join(PLACE_VALUES) + ")",
     "SEQUENCE places_id_seq": "USAGE",
     "TABLE place_edits": "INSERT, UPDATE",
+    # row-level security (migration 0021): statements of the API's own records only; years and
+    # served status only of a place an edit record is (or is merged into): publishers' are read-only
     "TABLE place_status": "INSERT, UPDATE",
     "TABLE place_years": "INSERT, UPDATE, DELETE",  # the edited place's years, re-resolved
     "TABLE place_current": "INSERT, UPDATE, DELETE",  # the edited place's served status and sources, re-derived
-    "TABLE place_audit": "INSERT",
-    "SEQUENCE place_audit_id_seq": "USAGE",
+    # audit rows only through write_place_audit() (SECURITY DEFINER, migration 0021): the key and the
+    # run come from the edit's own import run, never from the caller
+    "FUNCTION write_place_audit": "EXECUTE",
     "TABLE place_proposals": "INSERT, UPDATE",
     "SEQUENCE place_proposals_id_seq": "USAGE",
     # the statement triggers (bump_data_version) run as the writer: ETags follow every write

@@ -15,8 +15,8 @@ from models.privileges import API_WRITES
 
 log = structlog.get_logger(__name__)
 
-OBJECT = re.compile(r"(TABLE|SEQUENCE) (\w+)")
-PRIVILEGE = re.compile(r"(SELECT|INSERT|UPDATE|DELETE|USAGE)(?: \((\w+(?:, ?\w+)*)\))?")
+OBJECT = re.compile(r"(TABLE|SEQUENCE|FUNCTION) (\w+)")
+PRIVILEGE = re.compile(r"(SELECT|INSERT|UPDATE|DELETE|USAGE|EXECUTE)(?: \((\w+(?:, ?\w+)*)\))?")
 
 
 def quote(conn: Connection, name: str) -> str:
@@ -29,7 +29,7 @@ def grant_statement(conn: Connection, target: str, privileges: str, who: str) ->
     obj = OBJECT.fullmatch(target)
     granted = [PRIVILEGE.fullmatch(p.strip()) for p in re.split(r",\s*(?![^()]*\))", privileges)]
     if not obj or not all(granted):
-        raise ValueError(f"API_WRITES: {target!r}: {privileges!r} is not TABLE|SEQUENCE name: "
+        raise ValueError(f"API_WRITES: {target!r}: {privileges!r} is not TABLE|SEQUENCE|FUNCTION name: "
                          "INSERT, UPDATE [(column, …)], DELETE, USAGE…")
     spelled = ", ".join(m[1] + (f" ({', '.join(quote(conn, c.strip()) for c in m[2].split(','))})"
                                 if m[2] else "") for m in granted)
@@ -52,6 +52,7 @@ def grant_api(conn: Connection, role: str) -> None:
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {who}"))
     conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}"))
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {who}"))
+    conn.execute(text(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {who}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}"))
     for target, privileges in API_WRITES.items():
         conn.execute(text(grant_statement(conn, target, privileges, who)))

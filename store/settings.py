@@ -66,8 +66,22 @@ class ApiSettings(BaseSettings):
         "*", description="Origins a browser may call the API from, comma-separated; `*` for any, "
         "empty for none.")
     request_timeout_s: float = Field(
-        30.0, description="Deadline of a whole request: past it the API answers 503 (e.g. while the "
-        "database hangs).")
+        8.0, gt=0, description="Deadline of a request's answer (its first byte) but the analyses': past it "
+        "the API answers 503 (e.g. while the database hangs).")
+    analysis_timeout_s: float = Field(
+        120.0, gt=0, description="The same deadline for the expensive analyses (app/costs.py: /priorities, "
+        "/gaps, /closures, /scenarios, area summaries, the small-area layer), their wait included.")
+    analysis_concurrency: int = Field(
+        2, ge=1, description="Expensive analyses one worker runs at once (the rest of its pool and threads "
+        "stay for pages, tiles and /health).")
+    analysis_queue: int = Field(32, ge=0, description="Analyses that may wait for one of those; beyond, 503 "
+                                "with Retry-After.")
+    analysis_per_client: int = Field(
+        16, ge=1, description="Analyses one client address may have running or waiting; beyond, 429 with "
+        "Retry-After (a map asks for a screenful of small-area tiles at once).")
+    analysis_cache_bytes: int = Field(
+        64 * 2**20, ge=0, description="Answers of analyses kept per worker (by URL and data version) and "
+        "served again while no served table changes.")
     health_timeout_s: float = Field(3.0, description="Deadline of /health's database check.")
     reads_need_key: bool = Field(False, description="Reads need an API key with scope `read`.")
     max_url_bytes: int = Field(16384, description="Longest path + query string accepted (414 beyond).")
@@ -75,6 +89,10 @@ class ApiSettings(BaseSettings):
     max_vertices: int = Field(10_000, description="Most vertices a polygon sent in a request may have.")
     max_edit_body_bytes: int = Field(16384, description="Largest body of a place written or proposed "
                                      "(413 beyond; a place is a point and a few properties).")
+    trusted_proxies: str = Field(
+        "", description="Addresses (IPs, CIDR networks, comma-separated) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty (the default): none, so a client "
+        "never chooses its own address (docs/deploying.md).")
     proposals_open: bool = Field(True, description="The public may propose places without a key.")
     proposals_per_client: int = Field(
         5, description="Proposals one client address may send per window (429 beyond); counted in the "
@@ -85,6 +103,9 @@ class ApiSettings(BaseSettings):
         """Lower-case host names; empty when every host is served (`*`)."""
         hosts = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
         return [] if "*" in hosts else hosts
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 
 class MirrorServer(ThreadingHTTPServer):
@@ -20,6 +20,7 @@ class MirrorServer(ThreadingHTTPServer):
         self.faults: dict[str, str] = {}  # path → "cut" (once), "corrupt", "html", "stall", "gone"
         self.sent: dict[str, int] = {}    # path → body bytes sent, over every request
         self.ranges: list[tuple[str, int]] = []  # (path, first byte asked) of each Range request
+        self.proxied: list[str] = []  # absolute URLs asked of it as a proxy
         self.stall_s = 5.0
 
     @property
@@ -34,7 +35,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        path = unquote(self.path.lstrip("/"))
+        if "://" in self.path:  # asked as an HTTP proxy: the request line names the whole URL
+            self.server.proxied.append(self.path)
+        path = unquote(urlsplit(self.path).path.lstrip("/"))
         fault = self.server.faults.get(path)
         file = self.server.root / path
         if fault == "gone" or not file.is_file() or ".." in Path(path).parts:

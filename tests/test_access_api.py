@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from store.db import make_engine
 from app.main import create_app
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
+from edits.validation import this_year
 from tests.conftest import scalar
+from tests.test_edits import bearer, library_in, make_key, patch
 from tests.test_api import assert_problem
 
 TRAFFORD, RUTLAND = "E08000009", "E06000017"
@@ -203,3 +205,40 @@ def test_gaps_and_priorities_say_which_kind_is_missing(client):
         1000 * by["library"]["places_within"] / unit["properties"]["population"], abs=1e-3)
     summary = client.get(f"/areas/{RUTLAND}/summary", params={"categories": "library,community_centre"}).json()
     assert summary["all"]["by_category"]["community_centre"]["places_within"] == by["community_centre"]["places_within"]
+
+
+def test_an_added_place_counts_from_its_opening_and_a_moved_one_keeps_its_history(client, analysis_loaded):
+    """An added library used to count as open in every year 2010-2025 (no opening year, no
+    country). Now: without opened_year it opened the year it was added, so /gaps for 2016 is as
+    before; with opened_year 2018 it counts from 2018 on. A publisher's library moved 300 m keeps
+    its years."""
+    admin = make_key(analysis_loaded, "admin")
+    gaps = {year: client.get(f"/gaps?area={RUTLAND}&year={year}").json()["features"] for year in (2016, 2020)}
+    nearest = {year: {f["id"]: f["properties"]["nearest_m"] for f in gaps[year]} for year in gaps}
+    farthest = max(nearest[2020], key=nearest[2020].get)  # the small area farthest from a library
+    where = json.loads(scalar(analysis_loaded, "SELECT ST_AsGeoJSON(ST_Transform(origin, 4326)) FROM "
+                                             "analysis_small_areas WHERE code = :c", c=farthest))["coordinates"]
+    added = []
+    for opened in (None, 2018):
+        created = client.post("/collections/places/items", headers=bearer(admin), json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": where},
+            "properties": {"name": f"History test {opened}", "category": "library", "opened_year": opened}})
+        assert created.status_code == 201, created.text
+        assert created.json()["properties"]["country"] == "E92000001"
+        added.append(created.json())
+    assert added[0]["properties"]["opened_year"] == this_year()
+    assert scalar(analysis_loaded, "SELECT count(*) FROM place_years WHERE place_id = :i", i=added[0]["id"]) == 0
+    after = {year: {f["id"]: f["properties"]["nearest_m"]
+                    for f in client.get(f"/gaps?area={RUTLAND}&year={year}").json()["features"]} for year in gaps}
+    assert after[2016] == nearest[2016]  # neither existed in 2016
+    assert nearest[2020][farthest] > 1000 and after[2020][farthest] < 1  # the 2018 library counts in 2020
+
+    library = library_in(analysis_loaded, RUTLAND, "Oakham")
+    years = "SELECT array_agg(year || ':' || status ORDER BY year) FROM place_years WHERE place_id = :i"
+    history = scalar(analysis_loaded, years, i=library)
+    feature = client.get(f"/collections/places/items/{library}")
+    lon, lat = feature.json()["geometry"]["coordinates"]
+    moved = patch(client, library, admin, {"geometry": {"type": "Point", "coordinates": [lon + 0.004, lat]}},
+                  feature.headers["ETag"])
+    assert moved.status_code == 200 and moved.json()["properties"]["country"] == "E92000001"
+    assert history and scalar(analysis_loaded, years, i=library) == history

@@ -127,3 +127,38 @@ def test_openapi_describes_every_parameter(client):
     operation = spec["paths"]["/collections/{collectionId}/items"]["get"]
     for parameter in operation["parameters"]:
         assert parameter.get("description"), parameter["name"]
+
+
+def test_answers_name_the_licences_and_attribution_of_what_is_loaded(client):
+    """Attribution travels with the data, derived from what is loaded (import runs → sources →
+    the catalog's dataset by file SHA-256): the sample's 2016 libraries (in the catalog), Rutland's
+    OpenStreetMap places (an extract the catalog does not pin: credited from its source's record)
+    and ONS boundaries."""
+    libraries = ("Contains public sector information licensed under the Open Government Licence v3.0 "
+                 "(DCMS Libraries Taskforce); geocoded by Libraries Hacked")
+    osm = "OpenStreetMap contributors (Open Data Commons Open Database License 1.0)"
+    ogl = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    odbl = "https://opendatacommons.org/licenses/odbl/1-0/"
+
+    def licences(links):
+        return {link["href"] for link in links if link["rel"] == "license"}
+
+    landing = client.get("/").json()
+    assert licences(landing["links"]) == {ogl, odbl} and osm in landing["attribution"]
+    places = client.get("/collections/places").json()
+    assert places["attribution"].startswith(libraries) and places["attribution"].endswith(osm)
+    assert licences(places["links"]) == {ogl, odbl}
+    areas = client.get("/collections/areas").json()
+    assert "Source: Office for National Statistics" in areas["attribution"] and licences(areas["links"]) == {ogl}
+    tilejson = client.get("/collections/places/tiles/WebMercatorQuad/tilejson.json").json()
+    assert tilejson["attribution"] == places["attribution"]
+    page = client.get("/collections/places/items", params={"limit": 1}).json()
+    assert page["attribution"] == places["attribution"] and licences(page["links"]) == {ogl, odbl}
+    csv = client.get("/collections/places/items", params={"f": "csv", "limit": 1})
+    assert csv.headers["content-disposition"] == 'attachment; filename="places.csv"'
+    assert f'<{odbl}>; rel="license"' in csv.headers["link"]
+    assert '/collections/places/attribution>; rel="related"; type="text/plain"' in csv.headers["link"]
+    sidecar = client.get("/collections/places/attribution")
+    assert sidecar.headers["content-type"].startswith("text/plain")
+    assert f"- {osm}\n" in sidecar.text and f"- Open Database License" not in sidecar.text
+    assert f"Open Data Commons Open Database License 1.0: {odbl}" in sidecar.text

@@ -4,6 +4,7 @@ as the catalog pins it; a cut connection resumes by Range; a corrupted byte, a t
 nothing in the cache but (for a resumable download) a .part."""
 import dataclasses
 import gzip
+import json
 import shutil
 
 import pytest
@@ -23,7 +24,7 @@ def mirror(shared_data):
 
 @pytest.fixture
 def server(mirror):
-    mirror.faults.clear(), mirror.sent.clear(), mirror.ranges.clear()
+    mirror.faults.clear(), mirror.sent.clear(), mirror.ranges.clear(), mirror.proxied.clear()
     mirror.stall_s = 5.0
     return mirror
 
@@ -137,3 +138,61 @@ def test_the_england_osm_extract_is_checked_by_format_and_size(shared_data, tmp_
         with pytest.raises(FetchError, match="not an OSM PBF file"):
             f.fetch(dataclasses.replace(small, urls=(f"{server.url}/not-a.osm.pbf",)))
     assert leftovers(tmp_path / "cache") == [england.path]  # the one good copy
+
+
+def test_the_proxy_in_the_environment_is_used(server, tmp_path, monkeypatch):
+    """HTTP(S)_PROXY is honoured: the loopback server, named as the proxy, is asked for a mirror
+    whose host does not exist (.invalid never resolves: only the proxy can answer)."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with fetcher(tmp_path, "http://kindmap-mirror.invalid") as f:
+        f.fetch(file(LOOKUP))
+    assert server.proxied == [f"http://kindmap-mirror.invalid/{LOOKUP}"]
+    assert missing([file(LOOKUP)], tmp_path) == []
+
+
+def test_the_data_commands(server, tmp_path):
+    """`kindmap data fetch --only` (groups comma-separated) states what it fetches and its size,
+    `data status` shows it cached and the rest absent, `data path` where a file is; an unknown
+    group is a one-line error."""
+    from typer.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+    fetched = runner.invoke(cli, ["data", "fetch", "--only", "lookups,population", "--dest", str(tmp_path),
+                                  "--mirror", server.url])
+    chosen = catalog().select(["lookups", "population"])
+    assert fetched.exit_code == 0, fetched.output
+    assert fetched.output.splitlines()[0] == (f"fetching {len(chosen)} files, "
+                                             f"{sum(f.size for f in chosen) / 1e6:.1f} MB in all, from the "
+                                             f"mirror {server.url} into {tmp_path}")
+    assert runner.invoke(cli, ["data", "fetch", "--only", "lookups", "--dest", str(tmp_path)]).output == \
+        f"all {len(catalog().select(['lookups']))} files are in {tmp_path}, as the catalog pins them\n"  # asks nothing
+    shown = runner.invoke(cli, ["data", "status", "--dest", str(tmp_path), "--json"])
+    states = {row["path"]: row["cache"] for row in json.loads(shown.output)}
+    assert states[LOOKUP] in ("cached", "beside the clone") and states["osm/england-latest.osm.pbf"] == "absent"
+    assert runner.invoke(cli, ["data", "path", "osm-england", "--dest", str(tmp_path)]).output == \
+        f"{tmp_path / 'osm' / 'england-latest.osm.pbf'}\n"
+    unknown = runner.invoke(cli, ["data", "fetch", "--only", "nowhere", "--dest", str(tmp_path)])
+    assert unknown.exit_code == 2 and "unknown group nowhere; the catalog has: boundaries" in unknown.output
+
+
+def test_a_cached_copy_is_checked_before_the_demo_loads_it(shared_data, tmp_path):
+    """A file in the cache that is not the catalog's bytes (changed since it was fetched) is
+    fetched again, never loaded: `ensure.needed` lists it; an intact copy it does not."""
+    from datasets.ensure import needed
+    from loaders.manifest import PUBLISHED_MANIFEST
+
+    manifest = tmp_path / "shared-data.toml"
+    manifest.write_text(PUBLISHED_MANIFEST.read_text().replace('base = "../../../shared/data"', 'base = "nowhere"'))
+    cache = tmp_path / "cache"
+    good, bad = file(LOOKUP), file("lookups/lsoa21_to_utla23.csv")
+    for f in (good, bad):
+        (cache / f.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / f.path, cache / f.path)
+    with open(cache / bad.path, "r+b") as handle:  # one byte changed
+        handle.seek(100)
+        handle.write(b"#")
+    wanted = needed(manifest, catalog(), cache)
+    assert bad in wanted and good not in wanted and len(wanted) == len(catalog().select()) - 1

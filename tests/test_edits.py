@@ -14,6 +14,7 @@ from store import keys
 from store.db import make_engine
 from app.main import create_app
 from store.settings import ApiSettings
+from edits.validation import this_year
 from tests.conftest import SAMPLE, load_files, scalar
 from tests.test_api import assert_problem
 from tests.test_place_years import derived_of_place, served_of_place, unbuilt_properties
@@ -133,9 +134,10 @@ def _writes_need_a_key_scoped_to_the_places_authority(client, sample_loaded, tra
     assert created.status_code == 201 and created.headers["ETag"]
     got = client.get(created.headers["Location"])
     assert got.json()["properties"] | {"sources": None} == {
-        "name": "Hub", "category": "community_centre", "status": "open", "opened_year": None, "closed_year": None,
-        "operator_type": "unknown", "source": "edits", "source_ref": got.json()["properties"]["source_ref"],
-        "attributes": {}, "sources": None, "country": None}  # set by the next load (docs/places.md)
+        "name": "Hub", "category": "community_centre", "status": "open", "opened_year": this_year(),
+        "closed_year": None, "operator_type": "unknown", "source": "edits",
+        "source_ref": got.json()["properties"]["source_ref"], "attributes": {}, "sources": None,
+        "country": "E92000001"}  # from its point (Manchester); opened: the year it was added
     assert [h["action"] for h in client.get(created.headers["Location"] + "/history").json()["history"]] == ["create"]
     return [reader, admin]
 
@@ -149,7 +151,7 @@ def _writes_need_a_key_scoped_to_the_places_authority(client, sample_loaded, tra
     ({"properties": {"opened_year": 9999}}, "properties.opened_year"),
     ({"properties": {"closed_year": 2020}}, "properties.closed_year"),  # not closed
     ({"properties": {"status": "closed", "opened_year": 2019, "closed_year": 2018}}, "properties.closed_year"),
-    ({"properties": {"name": "a\u0000b"}}, "properties.name"),
+    ({"properties": {"name": "a\u0001b"}}, "properties.name"),  # (NUL: 422, test_http_hardening)
     ({"properties": {"colour": "red"}}, "properties.colour"),
     ({"type": "FeatureCollection"}, "type"),
 ])
@@ -315,4 +317,43 @@ def test_the_served_status_follows_every_edit_and_the_status_filter_reads_it(sam
 def scalar_list(engine, sql: str) -> list:
     with engine.connect() as conn:
         return list(conn.execute(text(sql)).scalars())
+
+
+
+RUTLAND, NORTH_NORTHAMPTONSHIRE = "E06000017", "E06000061"
+# St Luke's, Rutland (a place of a full load), 100 m from the North Northamptonshire border; the
+# county polygons (BUC) put it in North Northamptonshire, which let that council's key edit it.
+INSIDE_RUTLAND = (-0.5685002, 52.5870937)
+
+
+def test_a_key_reaches_exactly_its_authority_on_either_side_of_a_border(client, sample_loaded):
+    """One point 100 m inside Rutland, one 60 m outside it across the same border (Rutland's
+    2021 LSOA boundaries are loaded: its exact outline); each council's key edits its own only."""
+    beyond = scalar(sample_loaded, """
+        WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 27700) AS g),
+             rim AS (SELECT ST_ClosestPoint(ST_Boundary(ST_Union(geom_27700)), p.g) AS b, p.g
+                     FROM areas, p WHERE level = 'lsoa' GROUP BY p.g)
+        SELECT json_build_array(ST_X(q), ST_Y(q)) FROM (
+            SELECT ST_Transform(ST_Translate(b, (ST_X(b) - ST_X(g)) * 60 / ST_Distance(b, g),
+                                             (ST_Y(b) - ST_Y(g)) * 60 / ST_Distance(b, g)), 4326) AS q,
+                   ST_Distance(b, g) AS inside_m FROM rim) x WHERE inside_m < 200""",
+                    lon=INSIDE_RUTLAND[0], lat=INSIDE_RUTLAND[1])
+    assert beyond, "the point is not within 200 m of Rutland's border"
+    admin, rutland = make_key(sample_loaded, "admin"), make_key(sample_loaded, "write:places", authorities=[RUTLAND])
+    north = make_key(sample_loaded, "write:places", authorities=[NORTH_NORTHAMPTONSHIRE])
+    places = {}
+    for side, point in (("in", list(INSIDE_RUTLAND)), ("out", beyond)):
+        created = client.post("/collections/places/items", headers=bearer(admin), json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+            "properties": {"name": f"Border test {side}", "category": "community_centre"}})
+        assert created.status_code == 201, created.text
+        places[side] = created.json()["id"]
+
+    def rename(side: str, token: str) -> int:
+        etag = client.get(f"/collections/places/items/{places[side]}").headers["ETag"]
+        return patch(client, places[side], token, {"properties": {"name": f"Renamed {side} {token[:11]}"}},
+                     etag).status_code
+
+    assert (rename("in", rutland), rename("in", north)) == (200, 403)
+    assert (rename("out", north), rename("out", rutland)) == (200, 403)
 

@@ -161,8 +161,7 @@ def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
         place = conn.execute(text("SELECT min(id) FROM places WHERE merged_into IS NULL")).scalar()
     # Reads need a key here, so every request also writes (authenticating stamps last_used_at),
     # and a writer renames a place through the edit route all along.
-    with serving(cluster.url, cluster.api_url, tmp_path / "server.log", reads_need_key="true",
-                 request_timeout_s=5, connect_timeout_s=2) as (url, process):
+    with serving(cluster.url, cluster.api_url, tmp_path / "server.log", reads_need_key="true") as (url, process):
         traffic = Traffic(url, token)
         writer = Writer(url, token, place)
         time.sleep(1)
@@ -208,6 +207,43 @@ def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
     assert audits[0] == audits[1] == runs
     assert writer.statuses.count(200) <= audits[0] <= writer.statuses.count(200) + writer.statuses.count(503)
     assert served in str(last)
+
+
+def postgres_processes(cluster: Cluster) -> list[int]:
+    """The cluster's postmaster and every backend (its children)."""
+    postmaster = int((localdb.data_dir(cluster.settings) / "postmaster.pid").read_text().split()[0])
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+    return [postmaster, *map(int, children)]
+
+
+def test_a_hung_database_answers_cheap_requests_within_10_s_by_default(cluster, tmp_path):
+    """Every PostgreSQL process stopped (SIGSTOP: connections stay open, nothing answers — no
+    statement timeout, no TCP timeout fires): a page, a tile and /health each answer 503 within
+    10 s with the default settings (a page used to give no answer within 20 s), and the same
+    server serves again once the database continues."""
+    with serving(cluster.url, cluster.api_url, tmp_path / "server.log") as (url, process):
+        cheap = ["/collections/places/items?limit=1", "/collections/places/tiles/WebMercatorQuad/6/31/20", "/health"]
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert [client.get(path).status_code for path in cheap] == [200, 200, 200]
+            stopped = postgres_processes(cluster)
+            for pid in stopped:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                answers = []
+                for path in cheap:
+                    started = time.monotonic()
+                    response = client.get(path)
+                    answers.append((path, response.status_code, time.monotonic() - started))
+                    assert response.headers["content-type"] == "application/problem+json"
+            finally:
+                for pid in stopped:
+                    os.kill(pid, signal.SIGCONT)
+            assert all(status == 503 and took < 10 for _, status, took in answers), answers
+            deadline = time.monotonic() + 20
+            while client.get(cheap[0]).status_code != 200:
+                assert time.monotonic() < deadline, "the server did not heal"
+                time.sleep(0.5)
+        assert process.poll() is None
 
 
 def test_a_load_killed_mid_way_leaves_the_database_as_it_was(cluster):

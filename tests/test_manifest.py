@@ -7,13 +7,14 @@ import hashlib
 
 import pytest
 
+from datasets.attribution import credit
 from datasets.catalog import Catalog, catalog
 from datasets.download import Fetcher
 from datasets.ensure import ensure, needed
 from datasets.status import status
 from loaders import KINDS
 from loaders.manifest import PUBLISHED_MANIFEST as SHARED_MANIFEST
-from loaders.manifest import SAMPLE_MANIFEST, missing_files, read_manifest
+from loaders.manifest import SAMPLE_MANIFEST, read_manifest
 from tests.conftest import ROOT, load_manifest, scalar
 from tests.mirror_server import serving
 
@@ -40,7 +41,8 @@ def fetched(shared_data, tmp_path_factory):
 def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_data, fetched):
     manifest, cache, said = fetched
     total = sum(f.size for f in catalog().select())
-    assert said == [f"fetching 66 files, {total / 1e6:.1f} MB in all, from the mirror MIRROR into {cache}"]
+    assert said == [f"fetching {len(catalog().select())} files, {total / 1e6:.1f} MB in all, from the mirror "
+                    f"MIRROR into {cache}"]
     entries = read_manifest(manifest, cache)
     assert all(e.path.is_relative_to(cache) for e in entries)  # nothing read beside the clone
     first = load_manifest(db, manifest, cache)
@@ -61,6 +63,11 @@ def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_da
         runs = dict(conn.exec_driver_sql("SELECT file_name, file_sha256 FROM import_runs").all())
     assert runs == {e.path.name: hashlib.sha256((shared_data / e.relative).read_bytes()).hexdigest()
                     for e in entries}
+    with db.connect() as conn:  # what the spending answers owe: MHCLG's workbooks, under OGL
+        owed = credit(conn, ["spending"])
+    assert [licence.key for licence in owed.licences] == ["OGL-UK-3.0"]
+    assert owed.text.startswith("Contains public sector information licensed under the Open Government "
+                                "Licence v3.0 (MHCLG, Local authority revenue expenditure and financing)")
     second = load_manifest(db, manifest, cache)
     assert [(r.file, r.new, r.changed) for r in second if r.new or r.changed] == []
     # `kindmap data status`: every pinned file cached and loaded; a catalog pinning new bytes of a
@@ -77,13 +84,12 @@ def test_shared_data_manifest_loads_everything_and_reloads_as_noop(db, shared_da
 
 def test_the_demo_fetches_only_what_is_not_beside_the_clone(shared_data, tmp_path):
     """With ../shared/data there the demo reads it in place (nothing to fetch); without, every
-    catalog file the manifest names."""
-    assert missing_files(SHARED_MANIFEST, cache=tmp_path) == []
+    catalog file the manifest names, the first a boundary file."""
     assert needed(SHARED_MANIFEST, catalog(), tmp_path) == []
     hidden = hidden_manifest(tmp_path)
-    missing = missing_files(hidden, cache=tmp_path)
-    assert len(missing) == len(read_manifest(SHARED_MANIFEST)) and missing[0].parent.name == "boundaries"
-    assert needed(hidden, catalog(), tmp_path) == catalog().select()
+    assert not any(e.path.exists() for e in read_manifest(hidden, tmp_path))
+    wanted = needed(hidden, catalog(), tmp_path)
+    assert wanted == catalog().select() and wanted[0].group == "boundaries"
 
 
 def test_sample_manifest_is_real_bundled_data():

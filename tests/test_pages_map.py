@@ -49,6 +49,12 @@ def test_the_map_draws_its_layers_from_this_server_only(map_page):
                                      ".map(s => s.tiles[0])")
     assert all(url.startswith(map_page.base_url) for url in sources)
     assert map_page.external == [] and map_page.console_errors == []
+    # the attribution control names what the layers are built from (the server's credit for the
+    # loaded sample: ONS boundaries under OGL, the DCMS 2016 libraries, OpenStreetMap under ODbL)
+    shown = map_page.page.locator(".maplibregl-ctrl-attrib-inner").inner_text()
+    assert "Source: Office for National Statistics licensed under the Open Government Licence" in shown
+    assert "(DCMS Libraries Taskforce)" in shown
+    assert "OpenStreetMap contributors (Open Data Commons Open Database License 1.0)" in shown
 
 
 def test_every_control_has_a_label_and_the_keyboard_reaches_it(map_page):

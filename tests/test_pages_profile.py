@@ -202,3 +202,58 @@ def test_priorities_filters_work_from_the_keyboard(visit, server):
     shown = page.evaluate("() => window.kindmapPriorities.map.getSource('ranked').serialize().data.features.length")
     assert shown == len(expected["features"])
     assert v.external == [] and v.console_errors == []
+
+
+def test_area_profile_gives_the_headline_change(profile, server):
+    """The planner's one figure, from the API's comparable series (outturn 2013-14 → 2022-23)."""
+    years = httpx.get(f"{server}/spending", params={"area": RUTLAND, "service": "public_health_excl_0_5"},
+                      timeout=30).json()["units"][0]["years"]
+    pct = next(y for y in years if y["financial_year"] == "2022-23")["real_change_per_head_pct"]
+    headline = profile.page.locator("#spending-headline")
+    assert float(headline.get_attribute("data-pct")) == pytest.approx(pct)
+    sign = "−" if pct < 0 else "+"
+    assert headline.inner_text().startswith(f"{sign}{abs(pct):.1f} % per head in real terms since 2013-14")
+    assert "outturn 2013-14 → 2022-23" in headline.inner_text()
+
+
+def test_england_page_shows_national_spending_and_the_groups(visit, server):
+    v = drawn(visit, "/areas/E92000001")
+    assert v.external == [] and v.console_errors == []
+    page = v.page
+    assert page.locator("h1").inner_text().startswith("England")
+    charts = {c["key"]: c for c in chart_data(page)}
+    assert {"public_health", "public_health_excl_0_5", "groups"} <= set(charts)
+    # England's own series is the API's England, not drawn twice beside itself
+    assert all("E92000001" in url for url in charts["public_health"]["urls"])
+    groups = charts["groups"]
+    for i, key in enumerate(["drug_and_alcohol", "sexual_health", "smoking"]):
+        url = f"/spending?service={key}&basis=budget&from=2013&to=2022&area=E92000001"
+        by_year = {r["financial_year"]: r["real_per_head_gbp"] for r in api_rows(server, url, None)}
+        assert groups["series"][i] == pytest.approx([by_year.get(y) for y in groups["labels"]]), key
+    assert page.locator("#spending-headline").inner_text().endswith(
+        "returns not received that year are left out of the sum, so the figure reads low).")
+    assert page.locator("#service-line option[value=drug_and_alcohol]").count() == 1
+    v.screenshot("england-spending")
+
+
+def test_priorities_page_shows_rank_ranges_and_the_validation(visit, server):
+    v = drawn(visit, f"/priorities?level=lsoa&authority={RUTLAND}&sensitivity=1&limit=30")
+    assert v.external == [] and v.console_errors == []
+    page = v.page
+    expected = httpx.get(f"{server}/priorities", params={"level": "lsoa", "authority": RUTLAND,
+                                                         "sensitivity": 1, "limit": 30}, timeout=60).json()
+    cells = page.locator("td.range")
+    assert cells.count() == len(expected["features"]) == 26
+    shown = [(int(c.get_attribute("data-min")), int(c.get_attribute("data-max"))) for c in cells.all()]
+    assert shown == [(f["properties"]["rank_min"], f["properties"]["rank_max"]) for f in expected["features"]]
+    tau = expected["kindmap:parameters"]["sensitivity"]["kendall_tau_mean"]
+    assert f"Kendall's τ {tau:.2f} on average" in page.locator("#stability").inner_text()
+    page.wait_for_selector("#validation[data-drawn=true]", state="attached", timeout=60_000)
+    answer = httpx.get(f"{server}/priorities/validation", params={"indicator": "imd_average_score"}, timeout=60)
+    if answer.status_code == 200:  # a full load: the figure holds the API's ρ
+        rho = answer.json()["compared"]["gap_score"]["spearman"]["rho"]
+        assert float(page.locator(".validation-figure circle").first.get_attribute("data-rho")) == pytest.approx(rho)
+    else:  # the demo sample ranks one authority: the reason is shown, not a figure (nor a failed request)
+        assert answer.status_code == 400
+        assert "needs the small areas of at least four authorities" in page.locator("#validation").inner_text()
+    v.screenshot("priorities-sensitivity")

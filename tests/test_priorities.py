@@ -5,6 +5,7 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +24,7 @@ LOADS = [
     *AUTHORITIES_AND_POPULATION,
     ("boundaries", "boundaries/lsoa21_bgc_E08000009_trafford.geojson", {"level": "lsoa", "vintage": "2021-12"}),
     ("imd", IMD, {}),
+    ("imd", "deprivation/iod2025_lad24_summaries.csv", {}),
     ("centroids", "deprivation/lsoa11_population_weighted_centroids_dec2011.csv", {}),
     ("public-health-detail", "spending/ro3/RO3_2022-23_data_by_LA.ods", {}),
     ("public-health-detail", "spending/ro3/RO3_2013-14_by_LA.xls", {}),
@@ -181,9 +183,13 @@ def test_authorities_geojson_and_csv_agree(client):
     assert found and all(re.fullmatch(r"E(06|08|09|10)\d{6}(\+E06\d{6})*", f["id"]) for f in found)
     assert all(shape(f["geometry"]).is_valid for f in found)
     assert TRAFFORD in {f["id"] for f in found}
-    frame = pd.read_csv(io.StringIO(client.get("/priorities", params={
-        "region": "E12000002", "limit": 50, "f": "csv"}).text))
+    csv = client.get("/priorities", params={"region": "E12000002", "limit": 50, "f": "csv"})
+    frame = pd.read_csv(io.StringIO(csv.text))
     assert list(frame["unit"]) == [f["id"] for f in found]
+    # named, and naming its licences (OGL; ODbL wherever OpenStreetMap places are loaded)
+    assert csv.headers["content-disposition"] == 'attachment; filename="priorities.csv"'
+    assert '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"' \
+        in csv.headers["link"]
     assert list(frame["rank"]) == sorted(frame["rank"])
 
 
@@ -205,6 +211,12 @@ def test_gaps_hook_matches_priorities(client, loaded):
     ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
     ({"region": "North West"}, 400, "region"),
     ({"authority": "E99999999"}, 404, "authority"),
+    ({"need": "indicator:no_such_thing"}, 400, "need"),
+    ({"need": "indicator:gdp_deflator_2023_24"}, 400, "need"),  # loaded, but for the UK only
+    ({"need": "indicator:income_average_score*0"}, 400, "need"),
+    ({"need": "imd,imd"}, 400, "need"),
+    ({"need": "income"}, 400, "need"),
+    ({"sensitivity": "1", "top": 0}, 400, "top"),
 ])
 def test_bad_parameters_are_problems_naming_them(client, params, status, parameter):
     response = client.get("/priorities", params=params)
@@ -218,3 +230,161 @@ def test_openapi_describes_priorities(client):
     assert all(p.get("description") for p in operation["parameters"])
     assert {"level", "category", "year", "loss_from", "radius", "region", "authority", "w_need",
             "w_access", "w_loss", "w_spending", "limit", "f"} <= {p["name"] for p in operation["parameters"]}
+
+
+# -- one figure, one definition; reasons that say what each part measures -----------------------
+
+@pytest.mark.parametrize("code", [RUTLAND, "E08000025"])  # Rutland, Birmingham
+def test_each_measure_is_one_figure_on_every_endpoint(client, code):
+    row = next(f["properties"] for f in features(client, authority=code))
+    summary = client.get(f"/areas/{code}/summary").json()["all"]
+    assert row["median_nearest_m"] == summary["median_m"]
+    assert row["population"] == summary["residents"]
+    assert row["residents_without_place"] == summary["residents"] - summary["residents_within"]
+
+
+def test_why_describes_the_part_it_explains(client):
+    slough = next(f["properties"] for f in features(client, authority="E06000039"))
+    said = dict(s.split(": ", 1) for s in slough["why"].split("; ") if s[:5] in ("loss ", "acces", "need "))
+    loss = next(v for k, v in said.items() if k.startswith("loss"))
+    assert loss.startswith(f"on average {slough['loss_part']:.0%} of the places (library) within 1,200 m")
+    access = next(v for k, v in said.items() if k.startswith("access"))
+    assert f"{slough['access_part'] * 2400:,.0f} m away on average, counted up to 2,400 m" in access
+    assert f"median {slough['median_nearest_m']:,.0f} m" in access
+
+
+# -- need the user chooses ---------------------------------------------------------------------
+
+def percent_rank(values: pd.Series, high_is_need: bool = True) -> pd.Series:
+    """PostgreSQL's percent_rank by hand: (rank - 1) / (n - 1), rank = 1 + how many are smaller."""
+    ordered = values if high_is_need else -values
+    return ordered.apply(lambda v: (ordered < v).sum()) / (len(ordered) - 1)
+
+
+def test_need_from_an_indicator_ranks_as_by_hand(client, shared_data):
+    """Lancashire's small areas take their district's IoD 2025 income score, percent-ranked among
+    every district; with need alone weighted, the districts' order is the ranking."""
+    iod = pd.read_csv(shared_data / "deprivation/iod2025_lad24_summaries.csv")
+    income = iod[iod["index_domain"] == "Income Deprivation"].set_index("area_code")["average_score"]
+    for direction, high in (("", True), (":low", False)):
+        part = percent_rank(income, high)
+        rows = [f["properties"] for f in features(
+            client, level="lsoa", authority="E10000017", limit=1000, w_access=0, w_loss=0, w_spending=0,
+            need=f"indicator:income_average_score{direction}")]
+        assert len(rows) > 700
+        for row in rows:
+            assert row["need_part"] == pytest.approx(part[row["ltla"]])
+            assert row["gap_score"] == pytest.approx(part[row["ltla"]])
+        order = sorted({r["ltla"] for r in rows}, key=lambda d: -part[d])
+        assert list(dict.fromkeys(r["ltla"] for r in rows)) == order
+    # Two terms, weighted: Rutland's small areas, 2 × income (its own, a unitary) + 1 × IMD rank.
+    imd = {f["id"]: f["properties"]["need_part"] for f in features(client, level="lsoa", authority=RUTLAND)}
+    mixed = features(client, level="lsoa", authority=RUTLAND, need="indicator:income_average_score*2,imd")
+    for f in mixed:
+        expected = (2 * percent_rank(income)[RUTLAND] + imd[f["id"]]) / 3
+        assert f["properties"]["need_part"] == pytest.approx(expected)
+        assert "income_average_score (high = need) ×2" in f["properties"]["why"]
+
+
+# -- sensitivity ---------------------------------------------------------------------------------
+
+def test_sensitivity_ranges_and_summary(client, loaded):
+    response = client.get("/priorities", params={"region": "E12000002", "sensitivity": 1, "top": 5, "limit": 50})
+    document = response.json()
+    summary = document["kindmap:parameters"]["sensitivity"]
+    rows = [f["properties"] for f in document["features"]]
+    assert summary["rows"] == len(rows) and summary["top_n"] == 5
+    assert [s["scenario"] for s in summary["scenarios"]][:3] == ["base", "w_need ×0.5", "w_need ×1.5"]
+    assert len(summary["scenarios"]) == 1 + 4 * 3 + 2
+    assert summary["scenarios"][0]["kendall_tau"] == pytest.approx(1) and summary["scenarios"][0]["top_n_overlap"] == 1
+    for row in rows:
+        assert row["rank_min"] <= row["rank"] <= row["rank_max"]
+        assert row["rank_range"] == row["rank_max"] - row["rank_min"]
+        assert (row["top_n_share"] > 0) == (row["rank_min"] <= 5)
+        if row["hangs_on"]:
+            assert row["rank"] <= 5 and f"hangs on the {row['hangs_on']} part" in row["why"]
+    # Leaving out spending is one scenario: its ranks are /priorities' own with w_spending=0.
+    without = {f["id"]: f["properties"]["rank"] for f in features(client, region="E12000002", w_spending=0, limit=50)}
+    assert all(r["rank_max"] >= without[r["unit"]] >= r["rank_min"] for r in rows)
+
+
+def test_a_weight_independent_ordering_has_no_rank_range():
+    """Rows ordered alike by every part (and at every radius) keep their rank in every scenario."""
+    from analysis import sensitivity
+
+    order = np.linspace(0.1, 0.9, 12)
+    parts = np.column_stack([order, order ** 2, np.sqrt(order), order / 2])
+    per_row, summary = sensitivity.analyse([f"r{i}" for i in range(12)], {f: parts for f in (0.5, 1.0, 1.5)},
+                                           {"need": 1, "access": 2, "loss": 0.5, "spending": 1}, 3)
+    assert {r["rank_range"] for r in per_row.values()} == {0}
+    assert per_row["r11"]["rank_min"] == 1 and per_row["r11"]["top_n_share"] == 1
+    assert summary["kendall_tau_min"] == pytest.approx(1) and summary["top_n_overlap_min"] == 1
+
+
+# -- validation against independent measures ---------------------------------------------------
+
+def test_validation_carries_districts_to_units_population_weighted(client, loaded, shared_data):
+    """IoD 2025 (districts): Lancashire's value is its twelve districts' IMD score weighted by the
+    mid-2022 population of their LSOAs, as pandas computes it; a unitary keeps its own."""
+    from analysis import validation
+
+    iod = pd.read_csv(shared_data / "deprivation/iod2025_lad24_summaries.csv")
+    score = iod[iod["index_domain"] == "Index of Multiple Deprivation"].set_index("area_code")["average_score"]
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    lsoas = pd.read_csv(shared_data / "lookups/lsoa21_to_utla23.csv", encoding="utf-8-sig")
+    lsoas = lsoas[lsoas["UTLA23CD"] == "E10000017"].merge(people, left_on="LSOA21CD", right_on="lsoacd")
+    # An LSOA's name is its district's and a number ("Chorley 008F"): the district by name.
+    codes = dict(zip(iod["area_name"], iod["area_code"]))
+    lsoas["district"] = lsoas["LSOA21NM"].str.rsplit(" ", n=1).str[0].map(codes)
+    population = lsoas.groupby("district")["population"].sum()
+    lancashire = list(population.index)
+    assert len(lancashire) == 12
+    with loaded.connect() as conn:
+        measure = validation.from_indicator(conn, "imd_average_score", "2025")
+        units = validation.units_of(conn, measure)
+    expected = (score[lancashire] * population[lancashire]).sum() / population[lancashire].sum()
+    assert units["E10000017"]["value"] == pytest.approx(expected) and units["E10000017"]["codes"] == 12
+    assert units["E06000009"]["value"] == pytest.approx(score["E06000009"])  # Blackpool, a unitary
+    document = client.get("/priorities/validation", params={"indicator": "imd_average_score", "period": "2025"}).json()
+    assert document["units_compared"] == 150 == document["units_ranked"]
+    need = document["compared"]["need_part"]["spearman"]
+    assert need["rho"] > 0.9 and need["ci95"][0] < need["rho"] < need["ci95"][1]  # need is IMD: a check
+    assert set(document["compared"]["gap_score"]["by_region"]) == {f"E1200000{i}" for i in range(1, 10)}
+
+
+def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, tmp_path, database_url):
+    """GENERATED files (labelled so, never real data): the gap score itself per UTLA (ρ = 1, the
+    whole top decile shared), and the gap score plus seeded noise, whose ρ scipy computes here
+    from the file itself — through the command line, with its figure."""
+    from scipy import stats
+
+    from tests.test_cli import kindmap
+
+    rows = [f["properties"] for f in features(client, limit=200)]
+    single = [r for r in rows if len(r["utlas"]) == 1 and r["gap_score"] is not None]
+    exact = tmp_path / "GENERATED_gap_score_itself.csv"
+    pd.DataFrame({"gss_code": [c for r in rows for c in r["utlas"]],
+                  "generated_value": [r["gap_score"] for r in rows for _ in r["utlas"]]}).to_csv(exact, index=False)
+    noise = np.random.default_rng(19).normal(0, 0.08, len(single))
+    noisy = tmp_path / "GENERATED_gap_score_plus_noise.csv"
+    pd.DataFrame({"gss_code": [r["unit"] for r in single],
+                  "generated_value": [r["gap_score"] + e for r, e in zip(single, noise)]}).to_csv(noisy, index=False)
+    plot = tmp_path / "validation.png"
+    results = [json.loads(kindmap("validate", str(path), "--code-field", "gss_code", "--column", "generated_value",
+                                  "--json", *extra, database_url=database_url).stdout)
+               for path, extra in ((exact, []), (noisy, ["--plot", str(plot)]))]
+    gap = results[0]["compared"]["gap_score"]
+    assert gap["spearman"]["rho"] == pytest.approx(1) and gap["top_decile"]["overlap"] == gap["top_decile"]["top"]
+    expected = stats.spearmanr([r["gap_score"] for r in single], [r["gap_score"] + e for r, e in zip(single, noise)])
+    found = results[1]["compared"]["gap_score"]["spearman"]
+    assert found["n"] == len(single) and found["rho"] == pytest.approx(expected.statistic)
+    assert 0.5 < found["rho"] < 0.95 and found["ci95"][0] < found["rho"] < found["ci95"][1]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
+                                            ({"indicator": "gdp_deflator_2023_24"}, 400),
+                                            ({"indicator": "imd_average_score", "period": "1999"}, 400)])
+def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
+    response = client.get("/priorities/validation", params=params)
+    assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")

@@ -156,3 +156,32 @@ def test_the_owner_still_writes_every_record(engine):
         changed = conn.execute(text("UPDATE places SET name = name WHERE source = 'dcms-libraries-2016'")).rowcount
         conn.rollback()
     assert changed > 0
+
+
+def test_the_api_role_cannot_rewrite_a_publishers_history_nor_write_audit_rows(api, engine, database_url,
+                                                                               api_database_url):
+    """Migration 0021: before it the API's role could UPDATE/DELETE every row of place_status,
+    place_years and place_current and insert any audit row."""
+    for statement in ("UPDATE place_status SET status = status", "UPDATE place_years SET status = status",
+                      "DELETE FROM place_years", "UPDATE place_current SET status = status",
+                      "DELETE FROM place_current"):
+        assert api.execute(statement).rowcount == 0, statement  # every row there is a publisher's
+    assert api.execute("SELECT count(*) FROM place_years").fetchone()[0] > 0  # …and reads stay open
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        api.execute("INSERT INTO place_audit (place_id, record_id, action, import_run_id, after) "
+                    "SELECT id, id, 'update', import_run_id, '{}' FROM places LIMIT 1")
+    api.rollback()
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="no API write of this transaction"):
+        api.execute("SELECT write_place_audit(id, id, 'update', import_run_id, NULL, '{}') FROM places LIMIT 1")
+    api.rollback()
+    # its own record's rows it writes (an edit re-resolves them)
+    an_edit_record(api)
+    assert api.execute("INSERT INTO place_years (year, place_id, status) SELECT 2020, id, 'open' FROM places "
+                       "WHERE source_ref = 'row-security-test'").rowcount == 1
+    api.rollback()
+    # `kindmap db upgrade` grants the audit function again (a grant taken away by hand comes back)
+    with engine.begin() as conn:
+        conn.execute(text(f"REVOKE EXECUTE ON FUNCTION write_place_audit FROM {make_url(api_database_url).username}"))
+    migrate.upgrade(database_url, api_role=make_url(api_database_url).username)
+    assert api.execute("SELECT has_function_privilege('write_place_audit(bigint, bigint, text, bigint, jsonb, "
+                       "jsonb)', 'EXECUTE')").fetchone()[0]

@@ -203,6 +203,10 @@ def test_csv(client):
     frame = pd.read_csv(io.StringIO(response.text))
     assert set(frame["financial_year"]) == {"2013-14", "2016-17"}  # the RS years loaded here
     assert len(frame) == 151 * 2 and frame["unit"].str.startswith("E").all()
+    # a download with a name, naming the licence of the workbooks it sums (OGL, from the catalog)
+    assert response.headers["content-disposition"] == 'attachment; filename="spending.csv"'
+    assert response.headers["link"].startswith(
+        "<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel=\"license\"")
 
 
 @pytest.mark.parametrize("params, status, parameter", [

@@ -7,7 +7,20 @@
 WITH {{gap_selection}},
 {{access_ctes}},
 {{gap_parts}},
-graded AS (
+-- The median distance of residents to the nearest place, as summary.sql defines it (the one
+-- definition every endpoint shows): the smallest distance within which at least half of the
+-- unit's residents live.
+nearer AS (
+    SELECT coalesce(unit, utla) AS unit, nearest_m,
+           sum(population) OVER (PARTITION BY coalesce(unit, utla) ORDER BY nearest_m NULLS LAST, code) AS nearer,
+           sum(population) OVER (PARTITION BY coalesce(unit, utla)) AS total
+    FROM parts
+),
+median AS (
+    SELECT unit, round(CAST(min(nearest_m) FILTER (WHERE nearer >= 0.5 * total) AS numeric), 1) AS median_nearest_m
+    FROM nearer GROUP BY unit
+),
+rolled AS (
     SELECT coalesce(unit, utla) AS unit, array_agg(DISTINCT utla) AS utlas,
            sum(population) AS population, count(*) AS small_areas,
            sum(population * need_part) / nullif(sum(population) FILTER (WHERE need_part IS NOT NULL), 0) AS need_part,
@@ -20,9 +33,15 @@ graded AS (
            max(spending_to) AS spending_to,
            coalesce(sum(population) FILTER (WHERE within_now = 0), 0) AS residents_without_place,
            coalesce(sum(population) FILTER (WHERE before > 0 AND now = 0), 0) AS residents_lost_every_place,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY nearest_m) AS median_nearest_m,
+           sum(population * least(coalesce(nearest_m, :access_cap_m), :access_cap_m))
+               / nullif(sum(population), 0) AS mean_capped_nearest_m,
+           coalesce(sum(population) FILTER (WHERE lost > 0), 0) AS residents_losing_some,
+           sum(population * before) / nullif(sum(population), 0) AS mean_places_before,
            count(*) FILTER (WHERE imd_decile = 1) AS small_areas_most_deprived_decile
     FROM parts GROUP BY coalesce(unit, utla)
+),
+graded AS (
+    SELECT r.*, m.median_nearest_m FROM rolled r JOIN median m USING (unit)
 ),
 {{gap_score}},
 unit_of AS (SELECT code, coalesce(unit, utla) AS unit, population FROM parts),

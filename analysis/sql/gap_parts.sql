@@ -1,7 +1,8 @@
 -- The parts of the gap index (CTE `parts`) for every small area in `measured` — access_ctes.sql,
 -- which the including query puts before this file with its `scoped` — each normalised to
 -- 0 (no gap) … 1 (the largest gap):
---   need      1 - (IMD rank - 1) / (ranks - 1): 1 = the most deprived LSOA in England
+--   need      as chosen (need_ctes.sql); by default 1 - (IMD rank - 1) / (ranks - 1): 1 = the
+--             most deprived LSOA in England
 --   access    per category c of :categories, min(nearest open place of c in :year / :access_cap_m, 1)
 --             (1 also when there is none at all: `category_parts`); the part is their mean weighted
 --             by :category_weights. `access_any_part` beside it: the same of the nearest open place
@@ -12,6 +13,7 @@
 --             at refresh (analysis_gap_spending, gap_spending.sql; spending_basis 'budget' where
 --             the unit's outturn return is missing, over spending_from … spending_to)
 ranks AS (SELECT max(imd_rank) AS n FROM analysis_small_areas),
+{{need_ctes}},
 {{loss_statuses}},
 loss_origins AS (SELECT code, origin FROM scoped),
 {{loss_ctes}},
@@ -28,12 +30,13 @@ parts AS (
            m.nearest_place_category AS nearest_category, m.nearest_m, m.count_within AS within_now,
            h.before, h.lost, h.now, g.unit, g.base_real_per_head, g.real_per_head, g.real_change_pct,
            g.basis AS spending_basis, g.from_year AS spending_from, g.to_year AS spending_to,
-           1 - (m.imd_rank - 1)::float8 / greatest(r.n - 1, 1) AS need_part,
+           n.need_part,
            wa.access_part,
            least(coalesce(m.nearest_m, :access_cap_m) / :access_cap_m, 1) AS access_any_part,
            CASE WHEN h.before > 0 THEN h.lost::float8 / h.before ELSE 0 END AS loss_part,
            g.spending_part
-    FROM measured m CROSS JOIN ranks r
+    FROM measured m
+    JOIN need_of n USING (code)
     JOIN held h USING (code)
     JOIN weighted_access wa USING (code)
     LEFT JOIN analysis_gap_spending g ON g.code = m.utla

@@ -31,7 +31,7 @@ FIGURES_OF_KIND = {
     "deflators": ("spending",),
 }
 
-LEVEL_NAMES = {"region": "Region", "utla": "Upper-tier local authority (county or unitary)",
+LEVEL_NAMES = {"country": "Country", "region": "Region", "utla": "Upper-tier local authority (county or unitary)",
                "ltla": "Local authority district", "lsoa": "Lower layer super output area"}
 
 
@@ -92,7 +92,8 @@ def spending_services() -> dict:
     health line (the line picker), and whether it crosses the October 2015 break."""
     return {key: {"label": key.removeprefix("ph_").replace("_", " "), "bases": s.bases(),
                   "line": key.startswith("ph_") and "part of" not in s.description
-                  and "memo" not in s.description, "breaks": s.zero_to_five_break}
+                  and "memo" not in s.description, "group": bool(s.lines),
+                  "description": s.description, "breaks": s.zero_to_five_break}
             for key, s in services().items()}
 
 
@@ -100,6 +101,12 @@ def unit_utla(area) -> str | None:
     """The upper-tier authority whose spending unit the area reads (none for regions, LSOAs)."""
     return {"utla": area["code"], "ltla": next(
         (p["code"] for p in area["parents"] or [] if p["level"] == "utla"), None)}.get(area["level"])
+
+
+def spending_area(area) -> str | None:
+    """What the page asks /spending for: the authority's unit, or the region or England itself
+    (the sums of their authorities); none for a small area."""
+    return area["code"] if area["level"] in ("region", "country") else unit_utla(area)
 
 
 def choices(request: Request) -> dict:
@@ -126,7 +133,7 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
         "area": area, "places": places, "sources": sources, "categories": CATEGORIES,
         "area_json": json.dumps({k: area[k] for k in ("code", "name", "level", "vintage", "bbox",
                                                       "has_small_areas", "has_spending")}
-                                | {"unit_utla": unit_utla(area)}),
+                                | {"unit_utla": unit_utla(area), "spending_area": spending_area(area)}),
         "services_json": json.dumps(spending_services()), "places_geojson": places_geojson(places),
         "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS)})
 
@@ -135,7 +142,8 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
         areas = conn.execute(text(sql("choices"))).mappings().all()
+        comparable = conn.execute(text(sql("validation_ready"))).scalar()
     return templates.TemplateResponse(request, "profile/priorities.html", {
-        "categories": CATEGORIES, "years": list(STATUS_YEARS),
+        "categories": CATEGORIES, "years": list(STATUS_YEARS), "comparable": comparable,
         "regions": [a for a in areas if a["level"] == "region"],
         "authorities": [a for a in areas if a["level"] == "utla"]})

@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
 from analysis import access
+from app import attribution
+from app.collections import COLLECTIONS
 from app.pages.assets import HERE, TEMPLATES
 from app.routers.access import DEFAULT_YEAR, MAX_RADIUS_M, MIN_RADIUS_M
 from models.categories import CATEGORIES
@@ -56,7 +58,10 @@ HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page"}}
 def map_page(request: Request) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
         vintage = conn.execute(text((HERE / "sql" / "boundary_vintage.sql").read_text())).scalar()
-    config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage,
+        # what the map's sources are built from, for its attribution control
+        credits = {name: attribution.of(conn, COLLECTIONS[name].data_tables).text or ""
+                   for name in ("places", "areas")}
+    config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage, "attribution": credits,
               "years": [access.YEARS.start, access.YEARS.stop - 1], "year": DEFAULT_YEAR,
               "radius": access.DEFAULT_RADIUS_M}
     return templates.TemplateResponse(request, "map.html", {

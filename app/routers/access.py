@@ -20,6 +20,8 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 MIN_RADIUS_M, MAX_RADIUS_M = 100.0, 10_000.0
 MAX_GRAVITY_M = 20_000.0
+MAX_GRAVITY_ALPHA = 10.0
+MAX_STEP_WEIGHT = 1.0  # E2SFCA weights decay from 1 at the nearest step
 DEFAULT_YEAR = 2016  # the last England-wide list of located libraries (DCMS Libraries Taskforce)
 
 
@@ -29,6 +31,17 @@ def _distance(name: str, raw: str | None, default: float | None, top: float = MA
     value = dep.number(name, raw)
     if not MIN_RADIUS_M <= value <= top:
         raise ApiError(400, f"{name} must be {MIN_RADIUS_M:g} to {top:g} metres, got {raw}", name)
+    return value
+
+
+def _alpha(raw: str | None) -> float:
+    """Bounded, so (d/s)^α stays a double for every d and s allowed (≤ 1e24: 200^10; 0.005^-10)."""
+    if raw is None:
+        return access.DEFAULT_GRAVITY_ALPHA
+    value = dep.number("gravity_alpha", raw)
+    if not -MAX_GRAVITY_ALPHA <= value <= MAX_GRAVITY_ALPHA:
+        raise ApiError(400, f"gravity_alpha must be {-MAX_GRAVITY_ALPHA:g} to {MAX_GRAVITY_ALPHA:g}, got {raw}",
+                       "gravity_alpha")
     return value
 
 
@@ -58,8 +71,8 @@ def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
         if not sep:
             raise ApiError(400, f"steps: {part!r} is not distance:weight", "steps")
         steps.append((_distance("steps", distance, None), dep.number("steps", weight)))
-    if [d for d, _ in steps] != sorted({d for d, _ in steps}) or any(w < 0 for _, w in steps):
-        raise ApiError(400, "steps: distances must increase and weights must not be negative", "steps")
+    if [d for d, _ in steps] != sorted({d for d, _ in steps}) or any(not 0 <= w <= MAX_STEP_WEIGHT for _, w in steps):
+        raise ApiError(400, f"steps: distances must increase and weights be 0 to {MAX_STEP_WEIGHT:g}", "steps")
     return tuple(steps)
 
 
@@ -77,12 +90,13 @@ async def access_params(
     catchment: Annotated[str | None, Query(
         description="Metres: the 2SFCA and cumulative-opportunities catchment (default the radius).")] = None,
     steps: Annotated[str | None, Query(
-        description="E2SFCA step weights `distance:weight,…` (default pysal's 1, 0.68, 0.22 at a "
+        description="E2SFCA step weights `distance:weight,…`, weights 0 to 1 (default pysal's 1, 0.68, 0.22 at a "
                     "third, two thirds and all of the catchment).",
         openapi_examples={"pysal defaults at 1200 m": {"value": "400:1,800:0.68,1200:0.22"}})] = None,
     gravity_scale: Annotated[str | None, Query(description="Gravity: metres scale s (default the radius).")] = None,
     gravity_alpha: Annotated[str | None, Query(
-        description=f"Gravity: exponent α of (d/s)^α (default {access.DEFAULT_GRAVITY_ALPHA:g}).")] = None,
+        description=f"Gravity: exponent α of (d/s)^α, {-MAX_GRAVITY_ALPHA:g} to {MAX_GRAVITY_ALPHA:g} "
+                    f"(default {access.DEFAULT_GRAVITY_ALPHA:g}).")] = None,
     gravity_max: Annotated[str | None, Query(
         description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
                     f"{MAX_GRAVITY_M:g}).")] = None,
@@ -93,8 +107,7 @@ async def access_params(
         categories=_categories(categories), year=_year(year), radius_m=radius_m,
         catchment_m=_distance("catchment", catchment, None), steps=_steps(steps),
         gravity_scale_m=_distance("gravity_scale", gravity_scale, None),
-        gravity_alpha=access.DEFAULT_GRAVITY_ALPHA if gravity_alpha is None
-        else dep.number("gravity_alpha", gravity_alpha),
+        gravity_alpha=_alpha(gravity_alpha),
         gravity_max_m=_distance("gravity_max", gravity_max, None, MAX_GRAVITY_M), supply=supply)
 
 
@@ -222,7 +235,7 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
 
 
 class Scenario(BaseModel):
-    close: list[int] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
+    close: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
                              examples=[[123]])
     open: list[tuple[float, float]] = Field(default=[], max_length=1000, examples=[[[-0.72, 52.66]]],
                                             description="Points (lon, lat) where a place opens (at most 1,000)")

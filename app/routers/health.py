@@ -22,8 +22,10 @@ def _postgis_version(engine) -> str:
             responses={503: {"description": "The database is not reachable (problem+json)"}})
 async def health(request: Request) -> dict:
     seconds = request.app.state.settings.health_timeout_s
-    try:
-        postgis = await asyncio.wait_for(run_in_threadpool(_postgis_version, request.app.state.engine), seconds)
-    except TimeoutError:
+    # Not wait_for: cancelling it would wait for the thread, which a hung database never frees.
+    check = asyncio.ensure_future(run_in_threadpool(_postgis_version, request.app.state.engine))
+    done, _ = await asyncio.wait({check}, timeout=seconds)
+    if not done:
+        check.add_done_callback(lambda task: task.cancelled() or task.exception())  # ends some time
         raise ApiError(503, f"the database did not answer within {seconds} s")
-    return {"status": "ok", "database": "ok", "postgis": postgis}
+    return {"status": "ok", "database": "ok", "postgis": check.result()}

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app import caching, features, formats
+from app import attribution, caching, features, formats
 from app import crs as crs_
 from app import dependencies as dep
 from app.collections import COLLECTIONS, Collection
+from datasets.attribution import Credit
 from store.db import reading
 from app.errors import ApiError
 from app.selection import Selection, selection, where
@@ -45,6 +46,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
+ALL_TABLES = tuple(sorted({t for c in COLLECTIONS.values() for t in c.data_tables}))
 # The query parameters of items, besides the collection's own plain filters.
 ITEM_PARAMETERS = {"bbox", "bbox-crs", "limit", "offset", "f", "crs", "datetime", "filter", "filter-lang",
                    "filter-crs", "properties", "sortby"}
@@ -72,10 +74,14 @@ def refuse_unknown_parameters(request: Request, collection: Collection, allowed:
 
 @router.get("/", summary="Landing page")
 def landing(request: Request, f: str = Depends(dep.output_format)) -> dict:
+    """The API's links, and the licences and attribution of everything loaded (`license` links)."""
     base = base_url(request)
+    with reading(request.app.state.engine) as conn:
+        credit = attribution.of(conn, ALL_TABLES)
     return {
         "title": "kindmap",
         "description": "Third places, public-health spending and the gaps between them.",
+        **attribution.members(credit),
         "links": [
             {"href": f"{base}/", "rel": "self", "type": "application/json", "title": "This document"},
             {"href": f"{base}/openapi.json", "rel": "service-desc", "type": OPENAPI,
@@ -87,6 +93,7 @@ def landing(request: Request, f: str = Depends(dep.output_format)) -> dict:
              "title": "Collections"},
             {"href": f"{base}/tileMatrixSets", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
              "type": "application/json", "title": "Tile matrix sets"},
+            *attribution.licence_links(credit),
         ],
     }
 
@@ -96,11 +103,11 @@ def conformance(f: str = Depends(dep.output_format)) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def describe(base: str, collection: Collection, bbox: list[float] | None) -> dict:
+def describe(base: str, collection: Collection, bbox: list[float] | None, credit: Credit) -> dict:
     href = f"{base}/collections/{collection.id}"
     described = {
         "id": collection.id, "title": collection.title, "description": collection.description,
-        "itemType": "feature",
+        "itemType": "feature", **attribution.members(credit),
         "links": [
             {"href": href, "rel": "self", "type": "application/json"},
             {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": collection.title},
@@ -114,6 +121,9 @@ def describe(base: str, collection: Collection, bbox: list[float] | None) -> dic
              "type": "application/schema+json", "title": "Queryables"},
             {"href": f"{href}/schema", "rel": "describedby", "type": "application/schema+json",
              "title": "Schema of a feature (the type of every property)"},
+            {"href": f"{href}/attribution", "rel": "related", "type": "text/plain",
+             "title": "Attribution of the sources (keep it beside a download)"},
+            *attribution.licence_links(credit),
         ],
     }
     if collection.geometry is not None:
@@ -129,11 +139,11 @@ def describe(base: str, collection: Collection, bbox: list[float] | None) -> dic
 @router.get("/collections", summary="The collections served")
 def collections(request: Request, f: str = Depends(dep.output_format)) -> Response:
     base = base_url(request)
-    tables = {t for c in COLLECTIONS.values() for t in c.data_tables}
     with reading(request.app.state.engine) as conn:
-        headers = caching.validate(request, caching.data_version(conn, tables))
+        headers = caching.validate(request, caching.data_version(conn, ALL_TABLES))
         body = {"links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
-                "collections": [describe(base, c, features.extent(conn, c)) for c in COLLECTIONS.values()]}
+                "collections": [describe(base, c, features.extent(conn, c), attribution.of(conn, c.data_tables))
+                                for c in COLLECTIONS.values()]}
     return _json(body, headers)
 
 
@@ -141,9 +151,23 @@ def collections(request: Request, f: str = Depends(dep.output_format)) -> Respon
 def collection(request: Request, c: Collection = Depends(collection_of),
                f: str = Depends(dep.output_format)) -> Response:
     with reading(request.app.state.engine) as conn:
-        headers = caching.validate(request, caching.data_version(conn, c.data_tables))
-        body = describe(base_url(request), c, features.extent(conn, c))
+        version = caching.data_version(conn, c.data_tables)
+        headers = caching.validate(request, version)
+        body = describe(base_url(request), c, features.extent(conn, c), attribution.of(conn, c.data_tables, version))
     return _json(body, headers)
+
+
+@router.get("/collections/{collectionId}/attribution", summary="Attribution of a collection's sources",
+            response_class=Response, responses={200: {"content": {"text/plain": {}}, "description":
+                "The attribution lines and licences owed for the data loaded in the collection, as "
+                "text to keep beside a download (the CSV, GeoPackage and GeoJSON-Seq answers link it)"}})
+def collection_attribution(request: Request, c: Collection = Depends(collection_of)) -> Response:
+    with reading(request.app.state.engine) as conn:
+        version = caching.data_version(conn, c.data_tables)
+        headers = caching.validate(request, version)
+        credit = attribution.of(conn, c.data_tables, version)
+    headers["Content-Disposition"] = f'inline; filename="{c.id}-attribution.txt"'
+    return Response(attribution.as_text(c.title, credit), media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)",
@@ -237,15 +261,22 @@ def items_answer(request: Request, c: Collection, chosen: Selection, asked: Page
     features.feature_sql(c, query, where(c, chosen)[0])
     engine = request.app.state.engine
     with reading(engine) as conn:
+        def credit(version: str) -> dict:  # the page names its sources: cached per data version
+            found = attribution.of(conn, c.data_tables, version)
+            return {**attribution.members(found), "links": attribution.licence_links(found)}
+
         if fmt == "geojson" and not caching.conditional(request):  # the version comes with the page
-            version, body = features.items(conn, c, query, str(request.url), tables=c.data_tables)
+            version, body = features.items(conn, c, query, str(request.url), tables=c.data_tables, credit=credit)
             return Response(body, media_type=GEOJSON, headers=_crs(caching.validate(request, version, fmt), c, crs))
         version = caching.data_version(conn, c.data_tables)
         headers = _crs(caching.validate(request, version, fmt), c, crs)
         if fmt == "geojson":
-            body = features.items(conn, c, query, str(request.url), version)[1]
+            body = features.items(conn, c, query, str(request.url), version, credit=credit)[1]
             return Response(body, media_type=GEOJSON, headers=headers)
+        found = attribution.of(conn, c.data_tables, version)
     headers["Content-Disposition"] = f'attachment; filename="{formats.filename(c, fmt)}"'
+    # a download carries its sources in Link headers: the attribution text and each licence
+    headers["Link"] = attribution.link_header(found, f"{base_url(request)}/collections/{c.id}/attribution")
     if fmt == "gpkg":
         return Response(formats.geopackage(engine, c, query), media_type=formats.MEDIA_TYPES[fmt],
                         headers=headers)

@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from analysis import gap_index, spending
+from analysis import gap_index, need, spending
+from app import attribution
+from app.collections import COLLECTIONS
 from analysis.access import SUPPLY_DESCRIPTION, Supply
 from app.dependencies import Integer, _list
 from app.errors import ApiError
@@ -54,6 +56,12 @@ def gap_query(
     w_spending: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("spending"))] = 1.0,
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
     supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
+    need_: Annotated[str | None, Query(alias="need", description=(
+        "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
+        "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
+        "(default) = a high value is more need), or several, each with `*weight`, comma-separated: "
+        "`indicator:income_average_score*2,imd`."),
+        examples=["indicator:health_deprivation_average_score"])] = None,
 ) -> gap_index.GapQuery:
     categories = _list(category) or []
     unknown = [c for c in categories if c not in CATEGORIES]
@@ -65,6 +73,10 @@ def gap_query(
     if not any((w_need, w_access, w_loss, w_spending)):
         raise ApiError(400, "every weight is 0: give at least one part a weight", "w_need")
     regions = _codes(region, "region", "E12")
+    try:
+        terms = need.parse(need_)
+    except need.NeedError as error:
+        raise ApiError(400, str(error), "need")
     utlas = None
     if authority:
         with request.app.state.engine.connect() as conn:
@@ -74,7 +86,7 @@ def gap_query(
                 raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
     return gap_index.GapQuery(level, tuple(categories), year, loss_from, radius, access_cap,
                               gap_index.Weights(w_need, w_access, w_loss, w_spending), utlas,
-                              tuple(regions) if regions else None, limit, supply=supply)
+                              tuple(regions) if regions else None, limit, terms, supply=supply)
 
 
 @router.get(
@@ -91,14 +103,35 @@ def priorities(
     request: Request,
     query: gap_index.GapQuery = Depends(gap_query),
     f: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
+    sensitivity: Annotated[bool, Query(description=(
+        "Also perturb the choices — each weight ×0.5 and ×1.5, each part left out, the radius (and "
+        "access cap) ×0.5 and ×1.5 — and give each row its rank range (`rank_min`, `rank_max`), "
+        "how often it is in the top `top` (`top_n_share`) and the part its top place hangs on "
+        "(`hangs_on`, also in `why`); `kindmap:sensitivity` summarises (Kendall τ, top-N overlap "
+        "per scenario)."))] = False,
+    top: Annotated[Integer, Query(ge=1, le=1000, description="N of the sensitivity's top N.")] = 10,
 ) -> Response:
+    summary = None
     with request.app.state.engine.connect() as conn:
-        rows = gap_index.ranked(conn, query)
+        try:
+            if sensitivity:
+                rows, summary = gap_index.ranked_with_sensitivity(conn, query, top)
+            else:
+                rows = gap_index.ranked(conn, query)
+        except need.NeedError as error:
+            raise ApiError(400, str(error), "need")
+        # built from what the small-area layer is: places, boundaries, population, IMD, spending
+        headers = attribution.download_headers(conn, COLLECTIONS["small_areas"].data_tables, "priorities.csv")
     if f == "csv":
-        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8")
+        return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8", headers=headers)
+    del headers["Content-Disposition"]
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
             "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
+            "need": need.as_parameter(query.need),
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}
-    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json")
+    if summary is not None:
+        meta["sensitivity"] = summary
+    return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json",
+                    headers=headers)

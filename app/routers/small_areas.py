@@ -100,6 +100,11 @@ def tile(
     properties: list[str] | None = Depends(dep.properties),
 ) -> Response:
     tiles.check_tile(z, x, y)
-    covering = crs_.covering_polygon(*tiles.TMS.xy_bounds(x, y, z), 3857, margin=2 * tiles.BUFFER / tiles.EXTENT)
+    # The access SQL works in the British National Grid: only the part of the tile where it is
+    # defined is asked for (the small areas are English); a tile beyond it holds none of them.
+    box = crs_.clipped_box(*tiles.TMS.xy_bounds(x, y, z), 3857, 27700, margin=2 * tiles.BUFFER / tiles.EXTENT)
+    if box is None:
+        return Response(status_code=204)
+    covering = crs_.covering_polygon(*box, 3857, margin=0)
     chosen = replace(chosen, bound=_bound(params, access.Scope(geojson=covering)))
     return tile_routes.tile(request, z, x, y, LAYER, tms, chosen, properties)

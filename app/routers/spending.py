@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import spending as analysis
 from analysis.spending_services import services
+from app import attribution
 from app.errors import ApiError
 
+SOURCES = ("spending", "indicators", "areas")
 router = APIRouter(tags=["Spending"])
 
 EXAMPLE = {
@@ -119,6 +121,9 @@ def spending(
             document = (analysis.by_deprivation if group else analysis.spending)(conn, query)
         except analysis.SpendingQueryError as error:
             raise ApiError(error.status, error.detail, error.parameter)
+        # the workbooks, the population and deflators behind the figures, and the areas named
+        headers = attribution.download_headers(conn, SOURCES, "spending.csv")
     if f == "csv":
-        return Response(as_csv(document), media_type="text/csv; charset=utf-8")
-    return Response(json.dumps(document), media_type="application/json")
+        return Response(as_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
+    del headers["Content-Disposition"]
+    return Response(json.dumps(document), media_type="application/json", headers=headers)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app import caching, features, tiles
+from app import attribution, caching, features, tiles
 from app import dependencies as dep
 from app.collections import Collection
 from store.db import reading
@@ -89,10 +89,12 @@ def tilejson(request: Request, c: Collection = Depends(spatial_collection),
     query = f"?{urlencode(list(request.query_params.items()))}" if request.query_params else ""
     with reading(request.app.state.engine) as conn:
         bounds = features.extent(conn, c)
-    return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds, fields)
+        credit = attribution.of(conn, c.data_tables)
+    return tiles.tilejson(c, f"{_tileset_url(request, c)}/{{z}}/{{x}}/{{y}}{query}", bounds, fields, credit.text)
 
 
-Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.TMS.maxzoom, description="Zoom level (tileMatrix)")]
+Zoom = Annotated[dep.Integer, Path(ge=0, le=tiles.MAX_ZOOM, description="Zoom level (tileMatrix); points are "
+                                   f"thinned to one per pixel, with `point_count`, to zoom {tiles.THIN_UNTIL_ZOOM}")]
 Column = Annotated[dep.Integer, Path(ge=0, description="Tile column (tileCol), from the left")]
 Row = Annotated[dep.Integer, Path(ge=0, description="Tile row (tileRow), from the top")]
 TILE_RESPONSES = {200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile"},

@@ -92,9 +92,14 @@
   const style = {
     version: 8,
     sources: {
-      authorities: { type: "vector", tiles: [authorityTiles()], minzoom: 0, maxzoom: 14 },
-      places: { type: "vector", tiles: [placeTiles("open")], minzoom: 0, maxzoom: 16 },
-      closed_places: { type: "vector", tiles: [placeTiles("closed")], minzoom: 0, maxzoom: 16 },
+      // each source names what it is built from (the server's credit for what is loaded), shown
+      // by the attribution control
+      authorities: { type: "vector", tiles: [authorityTiles()], minzoom: 0, maxzoom: 14,
+        attribution: config.attribution.areas },
+      places: { type: "vector", tiles: [placeTiles("open")], minzoom: 0, maxzoom: 16,
+        attribution: config.attribution.places },
+      closed_places: { type: "vector", tiles: [placeTiles("closed")], minzoom: 0, maxzoom: 16,
+        attribution: config.attribution.places },
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#dde6ee" } },
@@ -120,8 +125,8 @@
 
   // Small areas go under the authority lines, above the land; their source is added once we
   // know whether the measured layer (collection small_areas) is served.
-  function addSmallAreas(tilesUrl, measured) {
-    map.addSource("small_areas", { type: "vector", tiles: [tilesUrl], minzoom: 0, maxzoom: 14 });
+  function addSmallAreas(tilesUrl, measured, attribution) {
+    map.addSource("small_areas", { type: "vector", tiles: [tilesUrl], minzoom: 0, maxzoom: 14, attribution });
     const layer = measured ? "small_areas" : "areas";
     const colour = measured ? measureColour(0, 1) : "#f6f3ec";
     map.addLayer({ id: "small-area-fill", type: "fill", source: "small_areas", "source-layer": layer,
@@ -144,13 +149,17 @@
       const listing = await (await fetch("/collections")).json();
       smallAreaTiles = listing.collections.some((c) => c.id === "small_areas");
     }
-    if (!smallAreaTiles) return { url: `${origin}/collections/areas${TILES}?level=lsoa`, measured: false };
+    if (!smallAreaTiles) {
+      return { url: `${origin}/collections/areas${TILES}?level=lsoa`, measured: false,
+        attribution: config.attribution.areas };
+    }
     // Only what the map shades and names travels in the tiles (every measure, so picking another
     // one recolours without a refetch).
     const properties = ["code", "name", ...config.measures.map((m) => m.id)].join(",");
     const tilejson = `/collections/small_areas${TILES.replace("/{z}/{x}/{y}", "")}/tilejson.json`;
     const answer = await fetch(`${tilejson}?${analysisQuery()}&properties=${properties}`);
-    return { url: (await answer.json()).tiles[0], measured: true };
+    const tilejsonBody = await answer.json();
+    return { url: tilejsonBody.tiles[0], measured: true, attribution: tilejsonBody.attribution || "" };
   }
 
   // ---- the colour scale of the measure: 5th to 95th percentile of the small areas loaded -------
@@ -354,8 +363,7 @@
   showControls();
   const map = new maplibregl.Map({
     container: mapElement, style, center: [state.lon, state.lat], zoom: state.zoom,
-    attributionControl: { compact: false, customAttribution:
-      "Boundaries © ONS (OGL v3) · Places: DCMS, OpenStreetMap contributors (ODbL)" },
+    attributionControl: { compact: false },
   });
   // The canvas is the map's one tab stop: arrows pan, + and - zoom (MapLibre's keyboard handler).
   map.getCanvas().setAttribute("aria-label", mapElement.getAttribute("aria-label"));
@@ -373,7 +381,7 @@
 
   map.on("load", async () => {
     const source = await smallAreaSource();
-    addSmallAreas(source.url, source.measured);
+    addSmallAreas(source.url, source.measured, source.attribution);
     if (state.area) openSummary(state.area);
     writeHash();
     layersAdded();

@@ -171,9 +171,10 @@
 
   async function spendingSeries(service, basis, tenthDoc) {
     const params = (extra) => new URLSearchParams({service, basis, from: "2013", to: "2022", ...extra});
-    const areaUrl = `/spending?${params({area: area.code})}`;
+    const areaUrl = `/spending?${params({area: area.spending_area})}`;
     const englandUrl = `/spending?${params({area: "E92000001"})}`;
-    const [own, england] = await Promise.all([getJSON(areaUrl), basis === "outturn" ? getJSON(englandUrl) : null]);
+    const beside = basis === "outturn" && area.spending_area !== "E92000001";
+    const [own, england] = await Promise.all([getJSON(areaUrl), beside ? getJSON(englandUrl) : null]);
     const unit = own.units[0];
     const out = [{label: `${unit.name} (${basis})`, rows: unit.years, url: areaUrl, colour: 0, style: basis === "outturn" ? 0 : 1,
                   prices: own.prices.prices_of, tenth: unit.deprivation?.imd_tenth}];
@@ -192,11 +193,55 @@
     const series = (await Promise.all(spec.bases.map((b) => spendingSeries(spec.key, b, spec.compare)))).flat();
     spec.prices = series[0].prices;
     charts[spec.key] = spendingChart(box, spec, series, spec.breaks);
+    return series;
+  }
+
+  // The headline: the change per head in real terms since 2013-14 of the comparable series
+  // (public health without the 0-5 services), from the outturn, or from the budgets where the
+  // last outturn return is missing.
+  function headline(series) {
+    const own = series.filter((s) => s.colour === 0);
+    for (const s of own) {
+      const last = [...s.rows].reverse().find((r) => r.real_change_per_head_pct !== null && r.real_change_per_head_pct !== undefined);
+      const first = s.rows.find((r) => r[YEAR_KEY] === "2013-14");
+      if (!last || !first || last === first) continue;
+      const pct = last.real_change_per_head_pct;
+      const basis = s.style === 0 ? "outturn" : "budgets";
+      const sign = pct < 0 ? "−" : "+";
+      const node = document.getElementById("spending-headline");
+      node.replaceChildren(element("strong", {}, `${sign}${number(Math.abs(pct), 1)} % per head in real terms since 2013-14`),
+        ` — public health spending without the 0–5 services (comparable across the 2015 transfer), ` +
+        `${basis} ${first[YEAR_KEY]} → ${last[YEAR_KEY]}: £${number(first.real_per_head_gbp, 2)} → ` +
+        `£${number(last.real_per_head_gbp, 2)} per head in ${s.prices || series[0].prices} prices` +
+        (basis === "budgets" ? " (no outturn return for the last year)" : "") +
+        (last.missing_returns?.length ? ` (${last.missing_returns.length} returns not received that year are left ` +
+                                        "out of the sum, so the figure reads low)" : "") + ".");
+      node.dataset.pct = String(pct);
+      return;
+    }
+  }
+
+  // England and regions: the sector's service groups (budgets, every year) on one chart.
+  async function drawGroups(services) {
+    const box = document.getElementById("groups-figures");
+    const groups = Object.entries(services).filter(([, s]) => s.group);
+    const docs = await Promise.all(groups.map(([key]) => getJSON(`/spending?${new URLSearchParams({
+      service: key, basis: "budget", from: "2013", to: "2022", area: area.spending_area})}`)));
+    const labels = [...new Set(docs.flatMap((d) => d.units[0].years.map((y) => y[YEAR_KEY])))].sort();
+    const valued = docs.map((d, i) => ({label: services[groups[i][0]].label, colour: i, values: labels.map((y) =>
+      d.units[0].years.find((r) => r[YEAR_KEY] === y)?.real_per_head_gbp ?? null)}));
+    const title = `${area.name}: public health by service group, budgets (RA) per head, real terms ` +
+                  `(${docs[0].prices.prices_of} prices)`;
+    box.replaceChildren();
+    const canvas = chartFigure(box, title, table(title + " (the chart's figures)", ["financial year",
+      ...valued.map((s) => s.label)], labels.map((y, i) => [y, ...valued.map((s) => money(s.values[i]))])));
+    canvas.dataset.key = "groups";
+    charts.groups = lineChart(canvas, labels, valued, {yTitle: "£ per head"});
   }
 
   async function drawSpending() {
     const box = document.getElementById("spending-figures");
-    if (!area.has_spending || !area.unit_utla) {
+    if (!area.has_spending || !area.spending_area) {
       notice(box, area.has_spending ? "Spending is published per authority: open the profile of an authority."
         : "No spending is loaded (RS, RO3/RA workbooks, HM Treasury deflators, mid-2022 population: " +
           "`kindmap load manifest data/manifests/shared-data.toml`).");
@@ -209,11 +254,13 @@
       {key: "cultural", title: "Cultural and related services", compare: true},
     ].map((s) => ({...s, bases: services[s.key].bases}));
     box.replaceChildren();
-    await Promise.all(specs.map((spec) => {
+    const drawn = await Promise.all(specs.map((spec) => {
       const holder = element("div", {class: "chart-holder"});
       box.append(holder);
       return drawService(holder, spec);
     }));
+    headline(drawn[1]);
+    if (["country", "region"].includes(area.level)) await drawGroups(services);
     await drawLines(services);
   }
 
@@ -221,7 +268,7 @@
   async function drawLines(services) {
     const box = document.getElementById("lines-figures");
     const picker = document.getElementById("service-line");
-    const lines = Object.entries(services).filter(([, s]) => s.line);
+    const lines = Object.entries(services).filter(([, s]) => s.group || s.line);
     picker.replaceChildren(...lines.map(([key, s]) => element("option", {value: key}, s.label)));
     picker.value = query.get("line") || "ph_substance_misuse_drugs_adults";
     const show = async () => {

@@ -12,8 +12,11 @@
   // The URL's parameters into the form (a shared link shows the same ranking).
   const given = new URLSearchParams(location.search);
   for (const [name, value] of given) {
-    if (form.elements[name]) form.elements[name].value = value;
+    const field = form.elements[name];
+    if (field?.type === "checkbox") field.checked = value === "1" || value === "true";
+    else if (field) field.value = value;
   }
+  if (given.size && !given.has("sensitivity")) form.elements.sensitivity.checked = false;
   for (const box of form.querySelectorAll("input[data-joins=category]")) {
     box.checked = form.elements.category.value.split(",").includes(box.value);
   }
@@ -36,6 +39,37 @@
     return p.utlas ? p.utlas[0] : p.code;
   }
 
+  // A row's rank range as a bar: the span rank_min … rank_max over `count` rows, a dot at its rank.
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attributes) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    return node;
+  }
+  function rangeBar(p, count) {
+    const width = 140;
+    const x = (rank) => 4 + (width - 8) * (rank - 1) / Math.max(count - 1, 1);
+    const bar = svg("svg", {width, height: 14, class: "rank-range", role: "img",
+                            "aria-label": `rank ${p.rank}, between ${p.rank_min} and ${p.rank_max} over the perturbed choices`});
+    bar.append(svg("line", {x1: 4, x2: width - 4, y1: 7, y2: 7, stroke: "#ddd", "stroke-width": 2}),
+               svg("line", {x1: x(p.rank_min), x2: x(p.rank_max), y1: 7, y2: 7, stroke: "#0072B2", "stroke-width": 6}),
+               svg("circle", {cx: x(p.rank), cy: 7, r: 4, fill: "#D55E00"}));
+    return element("td", {class: "range", "data-min": p.rank_min, "data-max": p.rank_max}, bar,
+                   ` ${p.rank_min}–${p.rank_max}`);
+  }
+
+  function drawStability(doc) {
+    const box = document.getElementById("stability");
+    const s = doc["kindmap:parameters"].sensitivity;
+    if (!s || s.scenarios.length < 2) return;
+    const worst = s.scenarios.slice(1).reduce((a, b) => (b.kendall_tau ?? 1) < (a.kendall_tau ?? 1) ? b : a);
+    box.replaceChildren(`Over ${s.scenarios.length - 1} perturbed choices the ranking of these ${number(s.rows)} areas ` +
+      `keeps Kendall's τ ${number(s.kendall_tau_mean, 2)} on average with the one shown (lowest ` +
+      `${number(s.kendall_tau_min, 2)}: ${worst.scenario}); of its top ${s.top_n}, ` +
+      `${number(s.top_n_overlap_mean * s.top_n, 1)} stay in the top ${s.top_n} on average ` +
+      `(at worst ${number(s.top_n_overlap_min * s.top_n, 0)}). Bars: each row's lowest to highest rank, the dot its rank.`);
+  }
+
   function drawTable(doc) {
     const box = document.getElementById("ranked");
     if (!doc.features.length) {
@@ -43,14 +77,17 @@
       return;
     }
     const keys = Object.keys(doc.features[0].properties);
-    const head = element("tr", {}, ...keys.map((k) => element("th", {scope: "col"}, k.replaceAll("_", " "))));
+    const count = doc["kindmap:parameters"].sensitivity?.rows;
+    const ranged = keys.includes("rank_min");
+    const head = element("tr", {}, ...keys.map((k) => element("th", {scope: "col"}, k.replaceAll("_", " "))),
+                         ranged ? element("th", {scope: "col"}, "rank range") : null);
     const rows = doc.features.map((f) => element("tr", {}, ...keys.map((k) => {
       const value = cell(k, f.properties[k]);
       if (k === "name") {
         return element("th", {scope: "row"}, element("a", {href: `/areas/${profileCode(f.properties)}`}, String(value)));
       }
       return element("td", k === "why" ? {class: "why"} : {}, String(value));
-    })));
+    }), ranged ? rangeBar(f.properties, count) : null));
     box.replaceChildren(element("table", {class: "figures priorities-table"},
       element("caption", {}, `${doc.features.length} areas, ranked (1 = the largest gap)`),
       element("thead", {}, head), element("tbody", {}, ...rows)));
@@ -103,6 +140,7 @@
       const doc = await getJSON(state.url);
       state.document = doc;
       drawTable(doc);
+      drawStability(doc);
       if (state.map) {
         state.map.getSource("ranked").setData(doc);
         state.map.fitBounds(bounds(doc), {padding: 20, animate: false});

@@ -1,0 +1,54 @@
+-- An area measure keyed by GSS codes (:codes, :values) carried to the comparable units the gap
+-- index ranks (spending_units.sql): every code placed by the loaded lookups — an LSOA (2011 or
+-- 2021) through area_hierarchy to its UTLA, a district (current or abolished) through
+-- district_utla, a UTLA or abolished authority itself — and weighted by its mid-year population
+-- (an LSOA's, a 2023 district's or UTLA's; an abolished authority's is not known: NULL).
+-- Per unit only its finest codes count (LSOAs, else districts, else the authority), so a file
+-- holding a county and its districts is not counted twice. value is the population-weighted
+-- mean, or with :per_head the codes' sum over their population; a unit with a code of unknown
+-- population takes the plain mean (weighted false), or per head no value.
+WITH {{spending_units}},
+measure AS (
+    SELECT DISTINCT ON (code) code, value
+    FROM unnest(CAST(:codes AS text[]), CAST(:values AS float8[])) AS m(code, value)
+    WHERE value IS NOT NULL AND value = value  -- not NaN
+    ORDER BY code
+),
+lsoa AS (
+    SELECT DISTINCT ON (m.code) m.code, m.value, u.unit, coalesce(p.value, s.population) AS weight, 1 AS fineness
+    FROM measure m
+    JOIN area_hierarchy h ON h.code = m.code AND h.level = 'lsoa'
+    JOIN unit_of u ON u.code = h.utla
+    LEFT JOIN analysis_small_areas s ON s.code = m.code
+    LEFT JOIN indicators p ON p.area_code = m.code AND p.indicator = 'population' AND p.period = :population_period
+    ORDER BY m.code, h.vintage DESC
+),
+district AS (
+    SELECT DISTINCT ON (m.code) m.code, m.value, u.unit, l.population AS weight, 2 AS fineness
+    FROM measure m
+    JOIN district_utla d ON d.code = m.code
+    JOIN unit_of u ON u.code = d.utla
+    LEFT JOIN (SELECT ltla, sum(population) AS population FROM ltla_population GROUP BY ltla) l ON l.ltla = m.code
+    ORDER BY m.code
+),
+authority_level AS (
+    SELECT m.code, m.value, a.unit, u.population AS weight, 3 AS fineness
+    FROM measure m
+    JOIN authority a ON a.code = m.code
+    LEFT JOIN utla u ON u.code = m.code
+    WHERE m.code NOT IN (SELECT code FROM lsoa UNION ALL SELECT code FROM district)
+),
+placed AS (
+    SELECT * FROM lsoa UNION ALL SELECT * FROM district UNION ALL SELECT * FROM authority_level
+),
+finest AS (
+    SELECT p.* FROM placed p
+    WHERE p.fineness = (SELECT min(fineness) FROM placed q WHERE q.unit = p.unit)
+)
+SELECT f.unit, n.region, count(*) AS codes, bool_and(f.weight IS NOT NULL) AS weighted,
+       CASE WHEN NOT bool_and(f.weight IS NOT NULL) THEN CASE WHEN NOT :per_head THEN avg(f.value) END
+            WHEN :per_head THEN sum(f.value) / nullif(sum(f.weight), 0)
+            ELSE sum(f.weight * f.value) / nullif(sum(f.weight), 0) END AS value
+FROM finest f JOIN units n ON n.unit = f.unit
+GROUP BY f.unit, n.region
+ORDER BY f.unit
