@@ -85,8 +85,10 @@ cells AS MATERIALIZED (
 sites AS MATERIALIZED (
     SELECT c.cell, c.category, p.id, p.name, p.geom_27700 AS geom
     FROM cells c JOIN places p ON ST_Intersects(c.cell, p.geom_27700)
-    WHERE c.cell && (SELECT box FROM scope_box) AND p.category = c.category
-      AND (p.id IN (SELECT id FROM open_all)) IS TRUE  -- a hashed filter: the cells' row count is a guess
+    -- filters, not index conditions: the cells' row count is a guess, and a bitmap of the category's
+    -- index per cell cost ~1 ms each (3,000 cells: 3.5 s)
+    WHERE c.cell && (SELECT box FROM scope_box) AND (p.category = c.category) IS TRUE
+      AND (p.id IN (SELECT id FROM open_all)) IS TRUE
     UNION ALL
     SELECT c.cell, c.category, o.id, o.name, o.geom
     FROM cells c JOIN opened o ON o.category = c.category AND ST_Intersects(c.cell, o.geom)
