@@ -113,7 +113,10 @@ def analyse(keys: list[str], parts: dict[float, np.ndarray], weights: dict[str, 
 # -- the parts from the database ---------------------------------------------------------------
 
 def _small_areas(conn: Connection, query, bound: dict) -> pd.DataFrame:
-    frame = pd.DataFrame(conn.execute(sql("gap_sensitivity_parts"), bound).mappings().all())
+    result = conn.execute(sql("gap_sensitivity_parts"), bound)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        return frame
     for factor in RADIUS_FACTORS:
         loss = dict(conn.execute(sql("gap_loss"), bound | {"radius_m": query.radius_m * factor}).all())
         frame[f"loss_part_{factor:g}"] = frame["code"].map(loss)

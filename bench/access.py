@@ -233,7 +233,31 @@ def endpoint_paths(db, rounds: int) -> dict:
     return results
 
 
-CONTENDERS = {"floor": floor_path, "kindmap": kindmap_path, "geopandas": geopandas_path,
+def priorities_path(db, rounds: int) -> dict:
+    """England-wide GET /priorities?level=lsoa (the top 100 of every small area, uncached: its
+    SQL through analysis.gap_index.ranked) beside the England access computation it contains
+    (access_rows), alternating, in one process (issue 20: it took ~23 s, access ~0.5 s)."""
+    import analysis
+    from analysis.access import AccessParams, access_rows
+    from analysis.gap_index import GapQuery, ranked
+
+    params = AccessParams(categories=("library",), year=YEAR, radius_m=RADIUS_M)
+    query = GapQuery(level="lsoa", categories=("library",), year=YEAR, radius_m=RADIUS_M)
+    with db.connect() as conn:
+        analysis.prepare(conn)
+        timings = {"access": [], "priorities": []}
+        for _ in range(rounds):
+            for name, work in (("access", lambda: access_rows(conn, params)), ("priorities", lambda: ranked(conn, query))):
+                started = time.perf_counter()
+                work()
+                timings[name].append(time.perf_counter() - started)
+            conn.rollback()
+    access_s, priorities_s = (sorted(t)[len(t) // 2] for t in (timings["access"], timings["priorities"]))
+    return {"access_median_s": round(access_s, 3), "priorities_median_s": round(priorities_s, 3),
+            "ratio": round(priorities_s / access_s, 2), "rounds": rounds}
+
+
+CONTENDERS = {"floor": floor_path, "priorities_england": priorities_path, "kindmap": kindmap_path, "geopandas": geopandas_path,
               "pysal_pruned": lambda db, rounds: pysal_path(db, rounds, full=False),
               "pysal_full": lambda db, rounds: pysal_path(db, rounds, full=True),
               "endpoints": endpoint_paths}
@@ -318,7 +342,7 @@ def main() -> None:
     results = {"machine": {"cpus": os.cpu_count(), "memory_available_gb": round(available_gb(), 1),
                            "load_1_5_15min": [round(x, 2) for x in os.getloadavg()]},
                "refreshed_before": up_to_date()}
-    for name in ("floor", "kindmap", "geopandas", "pysal_pruned", "endpoints"):
+    for name in ("floor", "kindmap", "geopandas", "pysal_pruned", "endpoints", "priorities_england"):
         results[name] = run_contender(name, args.rounds, None, args.timeout)
         vacuumed()
     if args.pysal_full:

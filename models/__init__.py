@@ -5,6 +5,7 @@ from models.base import Base
 from models.centroids import Centroid
 from models.data_versions import DataVersion
 from models.edits import PlaceAudit, PlaceEdit, PlaceProposal
+from models.grants import Grant, GrantCoverage
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
@@ -15,6 +16,6 @@ from models.spending import Spending
 from models.table_statistics import TableStatistics
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
-           "Centroid", "DataVersion", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
+           "Centroid", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
            "PlaceCurrent", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
            "Spending", "TableStatistics"]

@@ -388,3 +388,9 @@ def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, 
 def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
     response = client.get("/priorities/validation", params=params)
     assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")
+
+
+def test_sensitivity_of_an_empty_selection_is_an_empty_answer(client):
+    """No small area in the selection (a region code nothing lies in): no rows, no scenarios, no error."""
+    document = client.get("/priorities", params={"region": "E12000099", "sensitivity": "true"}).json()
+    assert document["features"] == [] and document["kindmap:parameters"]["sensitivity"]["rows"] == 0

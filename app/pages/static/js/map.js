@@ -80,6 +80,28 @@
     return `${origin}/collections/places${TILES}?${q}`;
   }
 
+  // The places in view, as the items API counts them: at a low zoom the tiles draw one point a
+  // pixel (each standing for `point_count` places), so counting the dots drawn would undercount.
+  let countAsked = "";
+  async function countInView() {
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+    const year = state.year;
+    const ask = `${bbox}|${year}|${state.categories.join(",")}`;
+    if (ask === countAsked) return;
+    countAsked = ask;
+    const matched = async (which) => {
+      const q = new URLSearchParams(new URL(placeTiles(which)).search);
+      q.set("bbox", bbox); q.set("limit", "1"); q.set("properties", "");
+      const answer = await fetch(`/collections/places/items?${q}`);
+      return answer.ok ? (await answer.json()).numberMatched : null;
+    };
+    const [open, closed] = await Promise.all([matched("open"), matched("closed")]);
+    if (ask !== countAsked) return;  // the view moved on while asking
+    statusLine.textContent = `In view in ${year}: ${open ?? "?"} open places, ${closed ?? "?"} closed.`;
+    Object.assign(statusLine.dataset, { year, open, closed });
+  }
+
   function measureColour(low, high) {
     const measure = config.measures.find((m) => m.id === state.measure);
     const stops = measure.better === "low" ? [...RAMP].reverse() : RAMP;
@@ -389,12 +411,7 @@
   map.on("moveend", writeHash);
   map.on("idle", () => {
     if (domainDue) updateDomain();
-    const seen = { open: new Set(), closed: new Set() };
-    for (const f of map.queryRenderedFeatures({ layers: ["places-open", "places-closed"].filter((id) => map.getLayer(id)) })) {
-      seen[f.layer.id === "places-open" ? "open" : "closed"].add(f.id);
-    }
-    statusLine.textContent = `In view in ${state.year}: ${seen.open.size} open places, ${seen.closed.size} closed.`;
-    Object.assign(statusLine.dataset, { year: state.year, open: seen.open.size, closed: seen.closed.size });
+    countInView();
   });
   map.on("click", (event) => {
     const layers = ["small-area-fill", "small-area-points", "authority-fill"].filter((id) => map.getLayer(id));

@@ -5,16 +5,16 @@ This revision rebuilds both from the vocabulary as the code defines it when the 
 a vocabulary that gained other categories in the same release (merged from another branch) is kept
 whole, whichever revision adding one runs last; downgrade takes mobile_library_stop out again.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 from alembic import op
 
 from models.base import in_list
 from models.categories import CATEGORIES
 
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
