@@ -12,12 +12,9 @@ from typing import Literal
 
 from sqlalchemy import Connection, text
 
+from analysis.defaults import RADIUS_M
 from analysis.sql import binary_rows, sql, source
-from models.places import STATUS_YEARS
 
-# The years place_years resolves (contract C1).
-YEARS = STATUS_YEARS
-DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 # pysal's default E2SFCA weights (access.enhanced_two_stage_fca: 1, 0.68, 0.22 at 10/20/30
 # minutes), at a third, two thirds and all of the radius.
 DEFAULT_STEP_WEIGHTS = (1.0, 0.68, 0.22)
@@ -50,7 +47,7 @@ class AccessParams:
     # cumulative, and its share of the gap index's access part); None: 1 each.
     category_weights: tuple[float, ...] | None = None
     supply: Supply = "places"  # what a place supplies beside its category's weight (SUPPLY_DESCRIPTION)
-    radius_m: float = DEFAULT_RADIUS_M
+    radius_m: float = RADIUS_M
     catchment_m: float | None = None  # 2SFCA and cumulative catchment; default the radius
     steps: tuple[tuple[float, float], ...] | None = None  # E2SFCA (distance, weight); default above
     gravity_scale_m: float | None = None  # default the radius

@@ -2,7 +2,7 @@
 per authority, each normalised to 0 … 1 and returned beside the weighted score.
 
 Parameters in, rows (and GeoJSON/CSV text) out; no HTTP here. docs/analysis/gap-index.md
-defines every part. ``small_area_parts`` is the hook /gaps uses to put the score on its features.
+defines every part.
 """
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from sqlalchemy import Connection
 from analysis import need as need_
 from analysis import prepare, spending
 from analysis.access import AS_STORED, AccessParams, Supply
+from analysis.defaults import ACCESS_CAP_M, CATEGORIES, LOSS_FROM, RADIUS_M, YEAR
 from analysis.spending_services import services
 from analysis.sql import sql
 
-LEVELS = ("lsoa", "authority")
 PARTS = ("need", "access", "loss", "spending")
 # The spending part: public health without the 0-5 services (comparable across the October 2015
 # transfer), outturn, from the first to the last year with RO3 lines, real terms.
@@ -37,11 +37,11 @@ class Weights:
 @dataclass(frozen=True)
 class GapQuery:
     level: str = "authority"
-    categories: tuple[str, ...] = ("library",)
-    year: int = 2016
-    loss_from: int = 2010
-    radius_m: float = 1200.0
-    access_cap_m: float = 2400.0
+    categories: tuple[str, ...] = CATEGORIES
+    year: int = YEAR
+    loss_from: int = LOSS_FROM
+    radius_m: float = RADIUS_M
+    access_cap_m: float = ACCESS_CAP_M
     weights: Weights = field(default_factory=Weights)
     utlas: tuple[str, ...] | None = None  # only small areas in these 2023 UTLAs
     regions: tuple[str, ...] | None = None
@@ -129,7 +129,8 @@ SENSITIVITY = ("rank_min", "rank_max", "rank_range", "top_n_share", "hangs_on")
 
 
 def small_area_parts(conn: Connection, query: GapQuery) -> dict[str, dict]:
-    """Small-area code → its gap score, parts and why (for /gaps features)."""
+    """Small-area code → its gap score, parts and why: ranked() at the small-area level, as
+    /priorities?level=lsoa serves it (tests/test_priorities.py holds the two together)."""
     rows = ranked(conn, GapQuery(**{**query.__dict__, "level": "lsoa", "limit": None}))
     return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part", "access_part",
                                           "access_any_part", "loss_part", "spending_part")} for r in rows}

@@ -9,42 +9,16 @@ CQL2, the OpenAPI parameters and the ETags all read this registry, so adding a f
 """
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from analysis.sql import source
 from models import AREA_LEVELS
-from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
-from models.places import COUNTRIES, STATUS_YEARS
+from models.places import STATUS_YEARS
+from models.properties import Property, json_key, json_object
 from models.spending import BASES
 from models.vintages import normalise_vintage
-
-SCALAR_TYPES = ("string", "integer", "number")
-
-
-@dataclass(frozen=True)
-class Property:
-    sql: str                                 # SQL expression over the table alias t
-    type: str = "string"                     # JSON-schema type: string, integer, number, object, array
-    description: str = ""
-    enum: tuple[str, ...] | None = None      # its vocabulary, when it has one
-    filter: bool = False                     # also a plain query parameter: ?name=a,b
-    sortable: bool = True                    # usable in sortby (scalar types only)
-    normalise: Callable[[str], str] | None = None  # a filter value's canonical spelling (ValueError: 400)
-
-    @property
-    def queryable(self) -> bool:
-        """Usable in CQL2 and tiles: a scalar, comparable in SQL."""
-        return self.type in SCALAR_TYPES
-
-    def schema(self) -> dict:
-        described = {"type": self.type, "description": self.description}
-        if self.enum:
-            described["enum"] = list(self.enum)
-        return described
-
+from places.properties import PLACE_PROPERTIES
 
 @dataclass(frozen=True)
 class Geometry:
@@ -133,13 +107,11 @@ class Collection:
     @cached_property
     def properties_key(self) -> str:
         """Identifies the JSON properties_json() builds: its expression's hash."""
-        return hashlib.sha256(self.properties_json().encode()).hexdigest()[:16]
+        return json_key(self.properties)
 
     def properties_json(self, names: list[str] | None = None) -> str:
-        """SQL over t building the JSON object (json, not jsonb: in this order) of these
-        properties, every one by default."""
-        chosen = self.properties if names is None else {name: self.properties[name] for name in names}
-        return "json_build_object(" + ", ".join(f"'{name}', {p.sql}" for name, p in chosen.items()) + ")"
+        """SQL over t building the JSON object of these properties, every one by default."""
+        return json_object(self.properties if names is None else {name: self.properties[name] for name in names})
 
 
 def _measure(sql: str, type: str, description: str) -> Property:
@@ -171,28 +143,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             within="EXISTS (SELECT 1 FROM place_years y WHERE y.place_id = t.id AND y.status = 'open' "
                    "AND y.year BETWEEN :dt_start AND :dt_end)",
             bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
-        properties={
-            "name": Property("t.name", description="Name as published"),
-            "category": Property("t.category", enum=tuple(CATEGORIES), filter=True,
-                                 description="Kind of place"),
-            "status": Property("t.current_status", enum=tuple(STATUSES), filter=True,
-                               description="Current status: the place's latest year in place_years "
-                                           "(a planner's live edit: its status), stored in place_current"),
-            "country": Property("t.country", enum=tuple(COUNTRIES), filter=True,
-                                description="GSS code of its UK country: " + ", ".join(
-                                    f"{code} {name}" for code, name in COUNTRIES.items())),
-            "opened_year": Property("t.opened_year", "integer", "Year opened, where known"),
-            "closed_year": Property("t.closed_year", "integer", "Year closed, where closed"),
-            "operator_type": Property("t.operator_type", enum=tuple(OPERATOR_TYPES), filter=True,
-                                      description="Who runs it"),
-            "source": Property("t.source", filter=True,
-                               description="Source key, e.g. dcms-libraries-2016, osm"),
-            "source_ref": Property("t.source_ref", description="The record's id at its source"),
-            "attributes": Property("t.attributes", "object", "Further attributes as published",
-                                   sortable=False),
-            "sources": Property("t.sources", "array", "Every publisher's record of this place: source, "
-                                "source_ref, name and status as published", sortable=False),
-        },
+        properties=PLACE_PROPERTIES,
     ),
     Collection(
         id="areas",

@@ -17,6 +17,7 @@ from functools import cache
 MODULES = {
     "boundaries": "boundaries",
     "deflators": "deflators",
+    "grants-360giving": "grants_360giving",
     "indicators-csv": "indicators_csv",
     "libraries-taskforce": "libraries",
     "libraries-basic": "libraries",

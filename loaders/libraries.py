@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.opening_hours import DAYS, weekly_from_days, weekly_total, with_hours
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.libraries import store_statements
 from loaders.opening_hours import with_hours
 from loaders.pipeline import Kind, LoadContext, SourceInfo

@@ -31,7 +31,7 @@ def client(analysis_loaded, database_url):
 
 @pytest.fixture(scope="module")
 def origins(analysis_loaded) -> pd.DataFrame:
-    """Small-area origins with their 2023 authorities (area_hierarchy, contract C2)."""
+    """Small-area origins with their 2023 authorities (area_hierarchy, docs/rollups.md)."""
     return pd.read_sql(text("""
         SELECT s.code, s.population, s.imd_decile, h.ltla, h.utla, ST_X(s.origin) AS x, ST_Y(s.origin) AS y
         FROM analysis_small_areas s
