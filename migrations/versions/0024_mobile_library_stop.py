@@ -5,16 +5,16 @@ This revision rebuilds both from the vocabulary as the code defines it when the 
 a vocabulary that gained other categories in the same release (merged from another branch) is kept
 whole, whichever revision adding one runs last; downgrade takes mobile_library_stop out again.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 """
 from alembic import op
 
 from models.base import in_list
 from models.categories import CATEGORIES
 
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
