@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # when the lock file is newer than the last install. --ignore-scripts: no install-time downloads.
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup os-packages demo test serve db-start db-stop clean-db bench bench-access bench-pages bench-fetch
+.PHONY: setup os-packages demo test lint serve db-start db-stop clean-db bench bench-access bench-pages bench-fetch
 
 setup: os-packages $(STAMP) $(NPM_STAMP)
 
@@ -31,6 +31,12 @@ demo: setup
 test: setup
 	$(BIN)/kindmap db start
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Dead code (vulture; pyproject.toml [tool.vulture]) and the rooms' import rules (import-linter;
+# [tool.importlinter], also run by `make test` as tests/test_architecture.py).
+lint: setup
+	$(BIN)/vulture
+	$(BIN)/lint-imports --no-cache
 
 serve: setup
 	$(BIN)/kindmap serve

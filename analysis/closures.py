@@ -1,7 +1,8 @@
 """Closures over time: which places closed between two years, who lost every place within reach,
 and how coverage changed per authority and per IMD decile (``analysis/sql/closures.sql``).
 
-Computed on demand from ``place_years`` (contract C1) and the small-area base (C4): the inputs
+Computed on demand from ``place_years`` (docs/places.md#status-by-year-place_years) and the
+small-area base (docs/analysis.md#the-small-area-base-analysis_small_areas): the inputs
 (categories, two years, radius, area) are free, so nothing is materialised.
 """
 from __future__ import annotations
@@ -12,11 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from analysis import prepare
+from analysis.defaults import RADIUS_M
 from analysis.sql import sql
-from models.places import STATUS_YEARS
 
-YEARS = STATUS_YEARS  # the years place_years resolves (contract C1)
-DEFAULT_RADIUS_M = 1200.0  # the straight-line library standard
 ENGLAND = "E92000001"
 
 
@@ -25,7 +24,7 @@ class ClosuresParams:
     categories: tuple[str, ...]
     from_year: int
     to_year: int
-    radius_m: float = DEFAULT_RADIUS_M
+    radius_m: float = RADIUS_M
     area: str | None = None  # an LSOA, LTLA, UTLA or region code of the base; None = England
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from loaders.public_health_detail import LINES, MEMO, ROLLUP, TOTAL
-
-BASES = ("outturn", "budget")
+from models.public_health_lines import LINES, MEMO, ROLLUP, TOTAL
+from models.spending import BASES
 
 
 # RO3 outturn carries the public health lines (2013-14, 2022-23), RA budgets every year between;

@@ -1,29 +1,17 @@
-"""The analysis room's SQL lives in ``analysis/sql/<name>.sql``; this is the one way to read it.
+"""The analysis room's SQL lives in ``analysis/sql/<name>.sql``, read by the one reader
+(store/sql.py): ``source(name)`` its text, ``sql(name)`` the statement to execute.
 
 A file may include another's text with ``{{other}}`` (shared CTEs, e.g. spending_units.sql), so
 a relation several queries need is written once.
 """
-import re
-from functools import cache
-from pathlib import Path
-
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, TextClause
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-INCLUDE = re.compile(r"\{\{(\w+)\}\}")
+from store.sql import SqlFiles
 
-
-@cache
-def source(name: str) -> str:
-    """The text of ``analysis/sql/<name>.sql`` with every ``{{other}}`` replaced by other.sql's."""
-    return INCLUDE.sub(lambda m: source(m.group(1)), (SQL_DIR / f"{name}.sql").read_text())
-
-
-@cache
-def sql(name: str) -> TextClause:
-    """The statement in ``analysis/sql/<name>.sql``, ready to execute with bound parameters."""
-    return text(source(name))
+SQL = SqlFiles.beside(__file__)
+source = SQL.text
+sql = SQL.statement
 
 
 def binary_rows(conn: Connection, statement: TextClause, params: dict) -> list:

@@ -9,42 +9,16 @@ CQL2, the OpenAPI parameters and the ETags all read this registry, so adding a f
 """
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from analysis.sql import source
 from models import AREA_LEVELS
-from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
-from models.places import COUNTRIES, STATUS_YEARS
+from models.places import STATUS_YEARS
+from models.properties import Property, json_key, json_object
 from models.spending import BASES
 from models.vintages import normalise_vintage
-
-SCALAR_TYPES = ("string", "integer", "number")
-
-
-@dataclass(frozen=True)
-class Property:
-    sql: str                                 # SQL expression over the table alias t
-    type: str = "string"                     # JSON-schema type: string, integer, number, object, array
-    description: str = ""
-    enum: tuple[str, ...] | None = None      # its vocabulary, when it has one
-    filter: bool = False                     # also a plain query parameter: ?name=a,b
-    sortable: bool = True                    # usable in sortby (scalar types only)
-    normalise: Callable[[str], str] | None = None  # a filter value's canonical spelling (ValueError: 400)
-
-    @property
-    def queryable(self) -> bool:
-        """Usable in CQL2 and tiles: a scalar, comparable in SQL."""
-        return self.type in SCALAR_TYPES
-
-    def schema(self) -> dict:
-        described = {"type": self.type, "description": self.description}
-        if self.enum:
-            described["enum"] = list(self.enum)
-        return described
-
+from places.properties import PLACE_PROPERTIES
 
 @dataclass(frozen=True)
 class Geometry:
@@ -133,13 +107,11 @@ class Collection:
     @cached_property
     def properties_key(self) -> str:
         """Identifies the JSON properties_json() builds: its expression's hash."""
-        return hashlib.sha256(self.properties_json().encode()).hexdigest()[:16]
+        return json_key(self.properties)
 
     def properties_json(self, names: list[str] | None = None) -> str:
-        """SQL over t building the JSON object (json, not jsonb: in this order) of these
-        properties, every one by default."""
-        chosen = self.properties if names is None else {name: self.properties[name] for name in names}
-        return "json_build_object(" + ", ".join(f"'{name}', {p.sql}" for name, p in chosen.items()) + ")"
+        """SQL over t building the JSON object of these properties, every one by default."""
+        return json_object(self.properties if names is None else {name: self.properties[name] for name in names})
 
 
 def _measure(sql: str, type: str, description: str) -> Property:
@@ -171,28 +143,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             within="EXISTS (SELECT 1 FROM place_years y WHERE y.place_id = t.id AND y.status = 'open' "
                    "AND y.year BETWEEN :dt_start AND :dt_end)",
             bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
-        properties={
-            "name": Property("t.name", description="Name as published"),
-            "category": Property("t.category", enum=tuple(CATEGORIES), filter=True,
-                                 description="Kind of place"),
-            "status": Property("t.current_status", enum=tuple(STATUSES), filter=True,
-                               description="Current status: the place's latest year in place_years "
-                                           "(a planner's live edit: its status), stored in place_current"),
-            "country": Property("t.country", enum=tuple(COUNTRIES), filter=True,
-                                description="GSS code of its UK country: " + ", ".join(
-                                    f"{code} {name}" for code, name in COUNTRIES.items())),
-            "opened_year": Property("t.opened_year", "integer", "Year opened, where known"),
-            "closed_year": Property("t.closed_year", "integer", "Year closed, where closed"),
-            "operator_type": Property("t.operator_type", enum=tuple(OPERATOR_TYPES), filter=True,
-                                      description="Who runs it"),
-            "source": Property("t.source", filter=True,
-                               description="Source key, e.g. dcms-libraries-2016, osm"),
-            "source_ref": Property("t.source_ref", description="The record's id at its source"),
-            "attributes": Property("t.attributes", "object", "Further attributes as published",
-                                   sortable=False),
-            "sources": Property("t.sources", "array", "Every publisher's record of this place: source, "
-                                "source_ref, name and status as published", sortable=False),
-        },
+        properties=PLACE_PROPERTIES,
     ),
     Collection(
         id="areas",
@@ -263,7 +214,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         tables=("places", "place_years", "areas", "indicators", "spending", "analysis_small_areas",
                 "analysis_gap_spending"),
         parameters=("categories", "year", "radius", "catchment", "steps", "gravity_scale",
-                    "gravity_alpha", "gravity_max"),
+                    "gravity_alpha", "gravity_max", "supply"),
         stored_extent=Extent("analysis_small_areas", "origin", 27700),
         geometry=Geometry("Geometry", simplify_in_tiles=True),
         id_column="t.code",
@@ -288,14 +239,19 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "nearest_place_id": _measure("nearest_place_id", "integer", "Id of the nearest open place"),
             "nearest_place_name": _measure("nearest_place_name", "string", "Name of the nearest open place"),
             "count_within": _measure("count_within", "integer", "Open places within `radius`"),
-            "cumulative": _measure("cumulative", "integer", "Open places within the catchment"),
+            "cumulative": _measure("cumulative", "number",
+                                   "Supply within the catchment (open places, each × its category's weight)"),
+            "per_1000": _measure("per_1000", "number", "Open places within `radius` per 1,000 residents"),
             "fca2": _measure("fca2", "number", "2SFCA score (places per resident)"),
             "e2sfca": _measure("e2sfca", "number", "Enhanced 2SFCA score"),
             "gravity": _measure("gravity", "number", "Gravity access score"),
             "gap_score": _measure("gap_score", "number", "Gap index, 0 (no gap) … 1"),
             "gap_driver": _measure("gap_driver", "string", "The part adding most to the gap index"),
             "gap_need": _measure("gap_need", "number", "Need part, 0 … 1"),
-            "gap_access": _measure("gap_access", "number", "Lack-of-access part, 0 … 1"),
+            "gap_access": _measure("gap_access", "number",
+                                   "Lack-of-access part, 0 … 1: the categories' parts, weighted"),
+            "gap_access_any": _measure("gap_access_any", "number",
+                                       "Lack of access to the nearest place of any of the categories, 0 … 1"),
             "gap_loss": _measure("gap_loss", "number", "Loss part, 0 … 1"),
             "gap_spending": _measure("gap_spending", "number", "Spending-cut part, 0 … 1"),
             "places_before": _measure("places_before", "integer",
@@ -303,6 +259,9 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "places_lost": _measure("places_lost", "integer", "Of those, places not open in `year`"),
             "spending_real_change_pct": _measure("spending_real_change_pct", "number",
                                                  "Real change of public-health spending per head, %"),
+            "by_category": Property("t.by_category", "object", sortable=False, description=(
+                "Per category of `categories` (its weight, nearest_m, nearest_place_id, count_within, "
+                "per_1000); items only, not in tiles")),
         },
     ),
 ]}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from threading import Lock
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,16 +18,11 @@ from app.collections import Collection
 from app.errors import ApiError
 from app.selection import Selection, where
 from store.settings import api_settings
+from store.sql import SqlFiles
 
-SQL = Path(__file__).resolve().parent / "sql"
-
-
-@cache
-def sql(name: str) -> str:
-    """The template app/sql/<name>.sql without its comment lines: they name the placeholders, and
-    what fills one (a computed collection's query) may span lines."""
-    lines = (SQL / f"{name}.sql").read_text().splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+# The templates app/sql/<name>.sql without their comment lines: they name the placeholders, and
+# what fills one (a computed collection's query) may span lines.
+sql = SqlFiles.beside(__file__).template
 
 
 def quote(identifier: str) -> str:

@@ -22,8 +22,8 @@ from store.logging import configure_logging
 from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
-from app.routers import (access, closures, edits, health, ogc_features, priorities, small_areas, spending, tiles,
-                         validation)
+from app.routers import (access, closures, edits, grants, health, ogc_features, priorities, reviews, small_areas,
+                         spending, tiles, validation)
 from store.settings import ApiSettings, api_settings, database_settings
 
 log = structlog.get_logger(__name__)
@@ -112,11 +112,13 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(spending.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(grants.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(profile.router)  # first: a browser asking for /priorities gets the page
     app.include_router(validation.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(priorities.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(closures.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(edits.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(reviews.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(pages.router, responses=errors.PROBLEM_RESPONSES)
     page_assets.install(app)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli.common import _fail
 from store.settings import data_settings
 from datasets.catalog import catalog
 from datasets.download import FetchError, fetcher, missing
@@ -26,11 +27,6 @@ Dest = Annotated[Path | None, typer.Option(
 
 def _groups(only: list[str] | None) -> list[str]:
     return [g.strip() for item in only or [] for g in item.split(",") if g.strip()]
-
-
-def _fail(message: str) -> typer.NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 @data_cli.command("fetch")

@@ -8,10 +8,9 @@ import typing
 from pathlib import Path
 from typing import Annotated
 
-import psycopg
 import typer
-from sqlalchemy.exc import DBAPIError
 
+from cli.common import DATABASE_ERRORS, _fail, _refusal, _start_local, ready
 from cli.data import data_cli
 from cli.validate import validate
 from store import localdb
@@ -30,44 +29,6 @@ cli.add_typer(load_cli, name="load")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(data_cli, name="data")
 cli.command("validate")(validate)
-
-
-def _fail(message: str, code: int = 2) -> typing.NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-# What the database may refuse with, through SQLAlchemy or (COPY) straight from the driver.
-DATABASE_ERRORS = (DBAPIError, psycopg.Error)
-
-
-def _refusal(error: Exception) -> str:
-    """One line for a database that refuses (read-only, disk full, no permission…): no traceback."""
-    driver_error = getattr(error, "orig", error)
-    diag = getattr(driver_error, "diag", None)
-    message = (diag and diag.message_primary) or str(driver_error).strip().splitlines()[0]
-    sqlstate = getattr(driver_error, "sqlstate", None)
-    return f"the database refused: {message}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
-
-
-def _start_local() -> None:
-    """Start the project-local cluster unless KINDMAP_DATABASE_URL names another database."""
-    if database_settings().database_url:
-        return
-    try:
-        localdb.start()
-    except localdb.LocalDbError as error:
-        _fail(str(error))
-
-
-def ready() -> str:
-    """Make the database usable: start the local cluster unless one is configured, migrate."""
-    from store import db, migrate
-
-    _start_local()
-    url = db.database_url()
-    migrate.upgrade(url)
-    return url
 
 
 @db_cli.command("start")
@@ -212,7 +173,7 @@ def _print_report(report, as_json: bool) -> None:
 def _run_load(kind_name: str, path: Path, options: dict, dry_run: bool, as_json: bool, strict: bool):
     from store import db
     from loaders import KINDS
-    from loaders.errors import LoadError
+    from store.errors import LoadError
     from loaders.pipeline import run
 
     kind = KINDS[kind_name]

@@ -26,7 +26,7 @@ def validate(
     independent measure keyed by GSS code: Spearman's ρ with a 95 % interval, top-decile overlap
     against chance, ρ per region. docs/analysis/validation.md."""
     from analysis import spending, validation, validation_report
-    from cli.main import _fail, ready
+    from cli.common import _fail, ready
     from store import db
 
     ready()

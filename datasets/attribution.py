@@ -5,14 +5,14 @@ publisher and licence as the import run recorded them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Connection, text
 
 from datasets.catalog import Catalog, Licence, catalog
 from models.base import Base  # (the package imports every table into its metadata)
+from store.sql import SqlFiles
 
-SOURCES_OF = (Path(__file__).resolve().parent / "sql" / "sources_of.sql").read_text()
+SOURCES_OF = SqlFiles.beside(__file__).text("sources_of")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from datasets.catalog import Catalog, CatalogFile
 from datasets.download import check
+from store.sql import SqlFiles
 
 FINE = ("cached", "beside the clone", "absent")
-LOADED_FILES = text((Path(__file__).resolve().parent / "sql" / "loaded_files.sql").read_text())
+LOADED_FILES = SqlFiles.beside(__file__).statement("loaded_files")
 
 
 @dataclass(frozen=True)

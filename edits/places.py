@@ -17,11 +17,9 @@ from sqlalchemy import Connection, text
 
 from edits.sql import statement
 from edits.validation import EditError, PlaceValues, checked, this_year
-from places.identity import PART_SOURCES
-from loaders.pipeline import LOAD_LOCK_ID
-from places.refresh import refresh_current
-from places.statement_links import STATEMENT_LISTS
-from models.places import COUNTRIES, STATUS_YEARS
+from models.places import COUNTRIES
+from places.refresh import place_years_parameters, refresh_current
+from store.db import hold_load_lock
 
 SOURCE = "edits"
 TITLE = "Planner edits through the API"
@@ -108,7 +106,7 @@ def check_authority(writer: Writer | None, here: list[str]) -> None:
 def lock(conn: Connection) -> None:
     """Serialise with loads (loaders/pipeline.py takes the same lock); 503 if one runs long."""
     conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
+    hold_load_lock(conn)
     conn.execute(text("SET LOCAL lock_timeout = 0"))
 
 
@@ -143,9 +141,7 @@ def after_write(conn: Connection, place_id: int, record: int, run: int, before: 
 
 def refresh_years(conn: Connection, place_id: int) -> None:
     """The place's place_years, then what the collection serves of it (place_current)."""
-    conn.execute(statement("place_years_of_place"), {
-        "place": place_id, "first": STATUS_YEARS[0], "last": STATUS_YEARS[-1], "footprints": sorted(PART_SOURCES),
-        "statement_lists": list(STATEMENT_LISTS)})
+    conn.execute(statement("place_years_of_place"), place_years_parameters(place_id))
     refresh_current(conn, place_id)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
 from places.refresh import COUNTRY_BOUNDARIES, refresh_current, set_countries
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target

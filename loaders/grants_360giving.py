@@ -29,16 +29,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import text
 
-from loaders.errors import LoadError
-from loaders.hierarchy import statements
 from loaders.grants_schema import (column_path, geo_code_types, package_validator, required_titles,
                                    unflatten_row, validators)
 from loaders.lookups import GSS_CODE
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import csv_row, read_csv
 from loaders.workbooks import SUFFIXES, excel_row, read_workbook
+from store.errors import LoadError
+from store.sql import SqlFiles
 
 SOURCE = SourceInfo("360giving", "Grants published in the 360Giving Data Standard",
                     "the funder named in each grant (Funding Org)",
@@ -47,7 +46,7 @@ SOURCE = SourceInfo("360giving", "Grants published in the 360Giving Data Standar
 # A postcode: outward code (district) and the inward code's first digit (sector).
 POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\s*(\d)[A-Z]{2}$")
 MAX_ERRORS_COUNTED = 1000
-SQL = Path(__file__).resolve().parent / "sql"
+SQL = SqlFiles.beside(__file__)
 
 STAGE = {"identifier": "text", "title": "text", "description": "text", "currency": "text",
          "amount_awarded": "numeric", "award_date": "date", "funder_id": "text", "funder_name": "text",
@@ -286,7 +285,7 @@ def load(ctx: LoadContext, path: Path, coverage: str | None = None, unmatched: s
     locations = pd.DataFrame([r for g in grants for r in location_rows(g)], columns=list(LOCATIONS.stage))
     staged = ctx.stage(Target("grants", STAGE, ("identifier",)), rows)
     staged_locations = ctx.stage(LOCATIONS, locations)
-    for statement in statements((SQL / "grant_places.sql").read_text()):
+    for statement in SQL.statements("grant_places"):
         ctx.execute(statement.replace("{grants}", staged).replace("{locations}", staged_locations))
     report_unmatched(ctx, path, unmatched)
     ctx.merge(GRANTS, "grant_places")
@@ -324,7 +323,7 @@ def coverage_rows(ctx: LoadContext, claimed: list[str] | None) -> pd.DataFrame:
 
 
 def _coverage_sql():
-    return text((SQL / "grant_coverage.sql").read_text())
+    return SQL.statement("grant_coverage")
 
 
 def summarise(ctx: LoadContext) -> None:

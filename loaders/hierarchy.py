@@ -7,29 +7,22 @@ region and country into ``areas.parent_codes``.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 from sqlalchemy import text
 
 from loaders.pipeline import LoadContext
+from store.sql import SqlFiles
 
-SQL = Path(__file__).resolve().parent / "sql" / "area_hierarchy.sql"
+SQL = SqlFiles.beside(__file__)
 COLUMNS = ("ltla", "utla", "region", "country")
 INCOMPLETE_LISTED = 5
-
-
-def statements(sql: str) -> list[str]:
-    """The file's statements (each ends with a semicolon at the end of a line)."""
-    return [s for s in (part.strip() for part in re.split(r";\s*$", sql, flags=re.MULTILINE)) if s
-            and not all(line.lstrip().startswith("--") for line in s.splitlines())]
 
 
 def rebuild_area_hierarchy(ctx: LoadContext) -> None:
     """Recompute area_hierarchy from what is stored; report what changed and what cannot be placed."""
     if not (ctx.report.new or ctx.report.changed):
         return  # the load changed nothing (it will be rolled back): neither did the hierarchy
-    for statement in statements(SQL.read_text()):
+    for statement in SQL.statements("area_hierarchy"):
         ctx.execute(statement)
     upserted = ctx.execute(f"""
         INSERT INTO area_hierarchy (level, code, vintage, {', '.join(COLUMNS)})

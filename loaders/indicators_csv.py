@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.readers import csv_row, to_number
 from loaders.statistics import GSS_CODE, INDICATORS, period_option

@@ -28,66 +28,30 @@ import re
 import tempfile
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
+from tqdm import tqdm
 
-from loaders.errors import LoadError
+from loaders import osm_pbf
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
-from loaders.places import upsert_places
+from loaders.places import PLACE_COLUMNS, PLACES, upsert_places
 from loaders.readers import feature, vector_info
 from loaders.sources import ODBL
-from models.categories import CATEGORIES
+from loaders.osm_tags import OPERATOR_TYPE, TAG_MAP, classify, extras_of, filter_values, rules  # noqa: F401 (TAG_MAP: the table)
+from places.refresh import places_changed
 
 SOURCE = SourceInfo("osm", "OpenStreetMap third places (community centres, libraries, halls…)",
                     "OpenStreetMap contributors", ODBL, "https://www.openstreetmap.org/copyright")
 
-# Residential or care services: social facilities, but not places people drop in to meet.
-RESIDENTIAL_SOCIAL_FACILITIES = frozenset({
-    "assisted_living", "nursing_home", "group_home", "hospice", "care_home", "residential_home"})
 
-# THE tag → category mapping. Rules are tried in order; the first whose tags all match wins
-# (a value may be a set of values). A category of None excludes the feature.
-TAG_MAP: list[tuple[dict[str, str | frozenset[str]], str | None]] = [
-    ({"amenity": "library"}, "library"),
-    ({"amenity": "community_centre", "community_centre": "youth_centre"}, "youth_centre"),
-    ({"amenity": "community_centre", "community_centre": "village_hall"}, "village_hall"),
-    ({"amenity": "community_centre", "community_centre": frozenset({"childrens_centre", "family_centre"})},
-     "childrens_centre"),
-    ({"amenity": "community_centre"}, "community_centre"),
-    ({"amenity": "youth_centre"}, "youth_centre"),          # deprecated tag, still in use
-    ({"amenity": "village_hall"}, "village_hall"),          # deprecated tag, still in use
-    ({"amenity": "social_centre"}, "social_centre"),
-    ({"amenity": "townhall", "townhall:type": "community"}, "community_centre"),
-    ({"amenity": "townhall"}, "town_hall"),
-    ({"amenity": "arts_centre"}, "arts_centre"),
-    ({"amenity": "place_of_worship"}, "place_of_worship"),
-    ({"amenity": "food_bank"}, "food_bank"),
-    ({"social_facility": "food_bank"}, "food_bank"),        # with amenity=social_facility or alone
-    ({"amenity": "social_facility", "social_facility": RESIDENTIAL_SOCIAL_FACILITIES}, None),
-    ({"amenity": "social_facility"}, "social_facility"),
-]
-
-# Lifecycle prefixes (https://wiki.openstreetmap.org/wiki/Lifecycle_prefix): a feature whose
-# ``<prefix>:amenity`` would match TAG_MAP is a closed place of that category.
-LIFECYCLE_PREFIXES = ("disused", "abandoned", "closed", "was")
-# ``disused=yes`` / ``abandoned=yes`` beside a live amenity also mean closed.
-LIFECYCLE_FLAGS = ("disused", "abandoned")
-
-# operator:type → operator vocabulary (anything else: unknown). In the UK, government/public
-# operators of these amenities are local authorities.
-OPERATOR_TYPE = {
-    "council": "council", "local_authority": "council", "municipal": "council",
-    "government": "council", "public": "council",
-    "community": "community",
-    "private": "commercial", "commercial": "commercial", "business": "commercial",
-    "religious": "other", "charity": "other", "charitable": "other", "ngo": "other",
-    "non_profit": "other",
-}
-
-assert all(c is None or c in CATEGORIES for _, c in TAG_MAP), "TAG_MAP category not in vocabulary"
-
+SQL = Path(__file__).resolve().parent / "sql"
+# OSM records carry their version and timestamp (provenance: which edit of the object this is).
+OSM_STAGE = {**PLACE_COLUMNS, "source_version": "int", "source_timestamp": "timestamptz"}
+OSM_PLACES = replace(PLACES, stage=OSM_STAGE, columns={c: f"s.{c}" for c in OSM_STAGE})
 PBF_LAYERS = {"points": "node", "multipolygons": None, "other_relations": "relation"}
 BATCH_SIZE = 5000
 OSM_ID = re.compile(r"^(node|way|relation)/(\d+)$")
@@ -96,70 +60,20 @@ GEOJSON_META = {"osm_type", "osm_id", "osm_version", "osm_timestamp", "osm_uid",
                 "@uid", "@user", "@relations", "@geometry"}
 
 
-# -- the mapping ------------------------------------------------------------------------------
-def _matches(tags: dict, rule: dict) -> bool:
-    """Every tag of the rule present with a wanted value (any of ``a;b`` multi-values counts)."""
-    for key, wanted in rule.items():
-        value = tags.get(key)
-        if value is None:
-            return False
-        values = {v.strip() for v in str(value).split(";")}
-        if not values & (wanted if isinstance(wanted, frozenset) else {wanted}):
-            return False
-    return True
-
-
-def _category(tags: dict) -> str | None:
-    for rule, category in TAG_MAP:
-        if _matches(tags, rule):
-            return category
-    return None
-
-
-def classify(tags: dict) -> tuple[str, str] | None:
-    """(category, status) of a feature's tags, or None when it is not a third place."""
-    category = _category(tags)
-    if category:
-        closed = any(tags.get(flag) == "yes" for flag in LIFECYCLE_FLAGS)
-        return category, "closed" if closed else "open"
-    if any(_matches(tags, rule) for rule, c in TAG_MAP if c is None):
-        return None  # explicitly excluded, whatever its lifecycle tags
-    for prefix in LIFECYCLE_PREFIXES:
-        value = tags.get(f"{prefix}:amenity")
-        if value:
-            category = _category({**tags, "amenity": value})
-            if category:
-                return category, "closed"
-    return None
-
-
-def filter_values() -> dict[str, set[str]]:
-    """Tag values worth reading at all, by key: the pre-filter GDAL applies before Python does."""
-    keys: dict[str, set[str]] = {}
-    for rule, category in TAG_MAP:
-        if category is None:
-            continue
-        key, value = next(iter(rule.items()))  # the rule's first tag is its primary one
-        keys.setdefault(key, set()).update(value if isinstance(value, frozenset) else {value})
-    for prefix in LIFECYCLE_PREFIXES:
-        keys[f"{prefix}:amenity"] = set(keys["amenity"])
-    return keys
-
-
 # -- PBF via GDAL ----------------------------------------------------------------------------
 def _field(tag: str) -> str:
     return tag.replace(":", "_")  # GDAL launders ':' in OSM field names
 
 
-def osm_config() -> str:
+def osm_config(extras: frozenset[str] = frozenset()) -> str:
     """The osmconf.ini for this loader: filter tags as fields, every tag in all_tags, none ignored."""
-    fields = ["name", *filter_values()]
+    fields = ["name", *filter_values(extras)]
     lines = ["[general]",
              "closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,historic,"
              "landuse,leisure,military,natural,office,place,shop,sport,tourism,social_facility,"
              "highway=platform,public_transport=platform"]
     for layer in ("points", "lines", "multilinestrings", "multipolygons", "other_relations"):
-        lines += [f"[{layer}]", "osm_id=yes", "osm_version=no", "osm_timestamp=no", "osm_uid=no",
+        lines += [f"[{layer}]", "osm_id=yes", "osm_version=yes", "osm_timestamp=yes", "osm_uid=no",
                   "osm_user=no", "osm_changeset=no", f"attributes={','.join(fields)}",
                   "other_tags=no", "all_tags=yes"]
         if layer == "multipolygons":
@@ -167,87 +81,18 @@ def osm_config() -> str:
     return "\n".join(lines) + "\n"
 
 
-def pbf_where() -> str:
+def pbf_where(extras: frozenset[str] = frozenset()) -> str:
     def quote(v: str) -> str:
         return "'" + v.replace("'", "''") + "'"
-    keys = filter_values()
+    keys = filter_values(extras)
     return " OR ".join([f"{_field(key)} IN ({', '.join(quote(v) for v in sorted(values))})"
                         for key, values in keys.items()]
                        + [f"{_field(key)} LIKE '%;%'" for key in keys])  # multi-values: Python decides
 
 
-def check_pbf_framing(path: Path) -> int:
-    """Walk the PBF's blob framing (no decoding): a cut or foreign file fails here, not silently.
-
-    GDAL's OSM driver stops quietly at a truncated blob, which would load half an extract as if
-    it were whole. Each fileblock is a 4-byte length, a BlobHeader (type, datasize) and a blob;
-    the file must start with an OSMHeader and end exactly at a blob boundary. Returns the blobs.
-    """
-    size = path.stat().st_size
-    blobs = 0
-    with path.open("rb") as handle:
-        while handle.tell() < size:
-            where = f"byte {handle.tell()}"
-            head = handle.read(4)
-            length = int.from_bytes(head, "big") if len(head) == 4 else -1
-            header = handle.read(length) if 0 < length <= 64 * 1024 else b""
-            if len(header) != length:
-                raise LoadError("not a complete OSM PBF file (bad block header)", file=str(path),
-                                location=where)
-            kind, datasize = _blob_header(header)
-            if kind is None or datasize is None or (blobs == 0 and kind != "OSMHeader"):
-                raise LoadError("not an OSM PBF file (no OSMHeader block)" if blobs == 0 else
-                                "not a complete OSM PBF file (bad block header)", file=str(path),
-                                location=where)
-            if handle.tell() + datasize > size:
-                raise LoadError(f"OSM PBF file is truncated: block {blobs + 1} needs {datasize} bytes, "
-                                f"{size - handle.tell()} remain", file=str(path), location=where)
-            handle.seek(datasize, 1)
-            blobs += 1
-    return blobs
-
-
-def _blob_header(data: bytes) -> tuple[str | None, int | None]:
-    """(type, datasize) from a BlobHeader protobuf message."""
-    kind = datasize = None
-    i = 0
-
-    def varint() -> int:
-        nonlocal i
-        shift = value = 0
-        while True:
-            if i >= len(data) or shift > 63:
-                raise ValueError
-            byte = data[i]
-            i += 1
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return value
-            shift += 7
-
-    try:
-        while i < len(data):
-            key = varint()
-            field, wire = key >> 3, key & 7
-            if wire == 0:
-                value = varint()
-                if field == 3:
-                    datasize = value
-            elif wire == 2:
-                n = varint()
-                chunk, i = data[i:i + n], i + n
-                if field == 1:
-                    kind = chunk.decode("ascii")
-            else:
-                return None, None
-    except (ValueError, UnicodeDecodeError):
-        return None, None
-    return kind, datasize
-
-
-def _pbf_batches(path: Path, config: Path) -> Iterator[tuple[str, pd.DataFrame]]:
+def _pbf_batches(path: Path, config: Path, extras: frozenset[str] = frozenset()) -> Iterator[tuple[str, pd.DataFrame]]:
     for layer in PBF_LAYERS:
-        sql = f"SELECT * FROM {layer} WHERE {pbf_where()}"
+        sql = f"SELECT * FROM {layer} WHERE {pbf_where(extras)}"
         try:
             with pyogrio.open_arrow(path, sql=sql, batch_size=BATCH_SIZE, use_pyarrow=True,
                                     CONFIG_FILE=str(config), TAGS_FORMAT="JSON") as (meta, reader):
@@ -278,10 +123,13 @@ def _pbf_refs(layer: str, frame: pd.DataFrame) -> pd.Series:
 
 
 def _places(ctx: LoadContext, refs: pd.Series, tags: list[dict], wkb: pd.Series,
-            locations: list[str]) -> pd.DataFrame:
+            locations: list[str], versions: list | None = None, timestamps: list | None = None,
+            extras: frozenset[str] = frozenset()) -> pd.DataFrame:
     rows = []
-    for ref, tag, geom, location in zip(refs, tags, wkb, locations):
-        kind = classify(tag)
+    versions = versions if versions is not None else [None] * len(refs)
+    timestamps = timestamps if timestamps is not None else [None] * len(refs)
+    for ref, tag, geom, location, version, stamp in zip(refs, tags, wkb, locations, versions, timestamps):
+        kind = classify(tag, extras)
         if kind is None:
             continue
         if geom is None or (isinstance(geom, float) and geom != geom):
@@ -292,30 +140,79 @@ def _places(ctx: LoadContext, refs: pd.Series, tags: list[dict], wkb: pd.Series,
             "opened_year": None, "closed_year": None,
             "operator_type": OPERATOR_TYPE.get(tag.get("operator:type", "").strip().lower(), "unknown"),
             "source": SOURCE.key, "source_ref": ref, "attributes": tag, "geom": geom,
+            "source_version": _version(version), "source_timestamp": _timestamp(stamp),
         })
-    return pd.DataFrame(rows, columns=["name", "category", "status", "opened_year", "closed_year",
-                                       "operator_type", "source", "source_ref", "attributes", "geom"])
+    return pd.DataFrame(rows, columns=list(OSM_PLACES.stage)).astype({"source_version": "Int64"})
 
 
-def load_pbf(ctx: LoadContext, path: Path) -> None:
-    if path.name.lower().endswith(".pbf"):
-        ctx.note(f"{check_pbf_framing(path)} PBF blocks, file complete")
+def _version(value) -> int | None:
+    number = pd.to_numeric(value, errors="coerce")
+    return None if pd.isna(number) else int(number)
+
+
+def _timestamp(value) -> str | None:
+    """An OSM timestamp as ISO 8601 UTC text (GDAL gives a datetime, an export a string)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).isoformat()
+
+
+def load_pbf(ctx: LoadContext, path: Path, extras: frozenset[str] = frozenset()) -> None:
+    """Third places of a whole extract in bounded memory: the objects TAG_MAP keeps (and the ways
+    and nodes their shapes need) are written to a small PBF (loaders/osm_pbf.py), which GDAL reads;
+    then the records of earlier extracts gone from this one, inside its extent, are closed."""
+    ctx.note(f"{osm_pbf.check_framing(path)} PBF blocks, file complete")
+    header = osm_pbf.header(path)
     with tempfile.TemporaryDirectory(prefix="kindmap-osm-") as tmp:
+        small = Path(tmp) / "third-places.osm.pbf"
+        size = path.stat().st_size
+        with tqdm(total=3 * size, unit="B", unit_scale=True, desc=f"osm {path.name} (3 passes)",
+                  disable=not ctx.progress) as bar:
+            def progress(done: int, kept: int) -> None:
+                bar.update(done - bar.n)
+                bar.set_postfix(places=kept, refresh=False)
+            found = osm_pbf.extract(path, small, sorted(filter_values(extras)),
+                                    lambda tags: classify(tags, extras) is not None, progress)
+        ctx.note("objects kept by the tag table: " + ", ".join(f"{k} {v}" for k, v in found.items()))
         config = Path(tmp) / "osmconf.ini"
-        config.write_text(osm_config())
+        config.write_text(osm_config(extras))
         counts = {layer: 0 for layer in PBF_LAYERS}
+        seen: list[str] = []
 
         def batches():
-            for layer, frame in _pbf_batches(path, config):
+            for layer, frame in _pbf_batches(small, config, extras):
                 ctx.read(len(frame))
                 counts[layer] += len(frame)
                 refs = _pbf_refs(layer, frame)
+                seen.extend(refs)
                 tags = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["all_tags"]]
-                yield _places(ctx, refs, tags, frame["wkb"], [f"{layer} {r}" for r in refs])
+                yield _places(ctx, refs, tags, frame["wkb"], [f"{layer} {r}" for r in refs],
+                              list(frame["osm_version"]), list(frame["osm_timestamp"]), extras)
 
-        upsert_places(ctx, batches(), srid=4326)
-        ctx.note("features read after the tag pre-filter: "
-                 + ", ".join(f"{layer} {n}" for layer, n in counts.items()))
+        upsert_places(ctx, batches(), srid=4326, target=OSM_PLACES, group=False)
+        ctx.note("features read: " + ", ".join(f"{layer} {n}" for layer, n in counts.items()))
+    close_gone(ctx, seen, header, {c for _, c in rules(extras) if c})
+    places_changed(ctx)
+
+
+def close_gone(ctx: LoadContext, seen: list[str], header: osm_pbf.Header, categories: set[str]) -> int:
+    """Records of this source, of the ``categories`` this load reads, inside the extract's box
+    that it no longer has are closed in the extract's year (sql/osm_gone.sql); a record that comes
+    back is reopened by the next load. (A load without --extras leaves the optional ones alone.)"""
+    if header.box is None:
+        ctx.note("the extract states no bounding box: no record of an earlier extract is closed")
+        return 0
+    closed = ctx.execute((SQL / "osm_gone.sql").read_text(), source=SOURCE.key, refs=seen,
+                         categories=sorted(categories),
+                         west=header.box[0], south=header.box[1], east=header.box[2], north=header.box[3],
+                         year=header.year)
+    if closed:
+        ctx.report.changed += closed
+        ctx.report.tables.setdefault("places", {})["closed (gone from OSM)"] = closed
+        ctx.note(f"{closed} places of earlier extracts are gone from this one (inside its box "
+                 f"{header.box}): closed in {header.year}")
+    return closed
 
 
 # -- Overpass-style GeoJSON ---------------------------------------------------------------------
@@ -350,7 +247,8 @@ def _geojson_ref(properties: dict) -> str | None:
     return None
 
 
-def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None) -> None:
+def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None,
+                 extras: frozenset[str] = frozenset()) -> None:
     def batches():
         for frame in _geojson_batches(path, layer):
             ctx.read(len(frame))
@@ -366,23 +264,30 @@ def load_geojson(ctx: LoadContext, path: Path, layer: str | None = None) -> None
             frame, refs = frame[~bad], refs[~bad]
             tags = [{k: str(v) for k, v in props.items() if k not in GEOJSON_META and v is not None
                      and v != ""} for props in frame["properties"]]
-            yield _places(ctx, refs, tags, frame["wkb"], [feature(i) for i in frame.index])
+            meta = [(p.get("osm_version", p.get("@version")), p.get("osm_timestamp", p.get("@timestamp")))
+                    for p in frame["properties"]]
+            yield _places(ctx, refs, tags, frame["wkb"], [feature(i) for i in frame.index],
+                          [m[0] for m in meta], [m[1] for m in meta], extras)
 
-    upsert_places(ctx, batches(), srid=4326)
+    upsert_places(ctx, batches(), srid=4326, target=OSM_PLACES)
 
 
-def load(ctx: LoadContext, path: Path, layer: str | None = None) -> None:
+def load(ctx: LoadContext, path: Path, layer: str | None = None, extras: str | None = None) -> None:
     """OpenStreetMap third places from a .osm.pbf extract or an Overpass-style GeoJSON export."""
+    try:
+        asked = extras_of(extras)
+    except ValueError as error:
+        raise LoadError(str(error), file=str(path)) from None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="More than one layer found")
         info = vector_info(path, layer)
     driver = info.get("driver")
     if driver == "OSM":
-        load_pbf(ctx, path)
+        load_pbf(ctx, path, asked)
     elif driver in ("GeoJSON", "GeoJSONSeq"):
         if info.get("crs") not in (None, "EPSG:4326", "OGC:CRS84"):
             raise LoadError(f"an OSM export is in WGS84; this file declares {info['crs']}", file=str(path))
-        load_geojson(ctx, path, layer)
+        load_geojson(ctx, path, layer, asked)
     else:
         raise LoadError(f"not an OpenStreetMap file: GDAL reads it as {driver}; expected a .osm.pbf "
                         "extract or an Overpass-style GeoJSON export", file=str(path))
@@ -390,5 +295,7 @@ def load(ctx: LoadContext, path: Path, layer: str | None = None) -> None:
 
 KINDS = {
     "osm": Kind(load, SOURCE, "OpenStreetMap .osm.pbf extract or Overpass-style GeoJSON → third places", {
-        "layer": "GeoJSON layer to read (rarely needed)"}),
+        "layer": "GeoJSON layer to read (rarely needed)",
+        "extras": "Optional categories to keep too (docs/osm-tags.md): comma-separated of pub, cafe, "
+                  "sports_centre, park, playground, or all"}),
 }

@@ -20,14 +20,13 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from loaders.errors import LoadError
+from store.db import hold_load_lock
+from store.errors import LoadError
 from models.table_statistics import analyse
 
 log = structlog.get_logger(__name__)
 
 MAX_REJECTIONS_LISTED = 50
-# Serialises loads: two loads of overlapping rows must not interleave.
-LOAD_LOCK_ID = 0x6B696E64
 
 
 @dataclass(frozen=True)
@@ -272,7 +271,7 @@ def run(engine: Engine, kind: str, loader: Loader, source: SourceInfo, path: Pat
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
+            hold_load_lock(conn)
             run_id = _begin_run(conn, kind, source, path, report.sha256, options)
             ctx = LoadContext(conn, report, run_id, progress)
             loader(ctx, path, **options)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from loaders.readers import crs_option, csv_row, feature, iter_features, read_csv, source_srid, to_number, vector_info

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from models.vintages import normalise_vintage
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.sources import OGL
 from loaders.spending_common import (ECODE, SPENDING, known_ons_codes, pounds,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import UK_BOUNDS

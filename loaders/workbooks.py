@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 
 SUFFIXES = (".xls", ".xlsx", ".xlsm", ".ods")
 # calamine (Rust) reads all three formats; odfpy took 30 s on a 1 MB ODS where calamine takes 0.2 s.
@@ -44,9 +44,3 @@ def read_workbook(path: Path, sheets: Callable[[str], bool] | None = None) -> di
 def excel_row(index: int) -> int:
     """The row number a spreadsheet user sees for a 0-based grid row."""
     return index + 1
-
-
-def find_rows(grid: pd.DataFrame, predicate: Callable[[list], bool]) -> list[int]:
-    """Grid rows whose cells (as stripped strings, blanks as '') satisfy ``predicate``."""
-    cells = grid.astype(str).where(grid.notna(), "").map(lambda v: v.strip())
-    return [i for i, row in zip(grid.index, cells.values.tolist()) if predicate(row)]

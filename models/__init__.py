@@ -12,10 +12,11 @@ from models.keys import ApiKey
 from models.lookups import AreaLookup, AuthorityCode
 from models.places import Place, PlaceCurrent, PlaceStatus, PlaceYear
 from models.provenance import ImportRun, Source
+from models.reviews import PlaceReview
 from models.spending import Spending
 from models.table_statistics import TableStatistics
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
            "Centroid", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
-           "PlaceCurrent", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
+           "PlaceCurrent", "PlaceReview", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
            "Spending", "TableStatistics"]

@@ -15,8 +15,20 @@ CATEGORIES: dict[str, str] = {
     "arts_centre": "Arts centre",
     "social_facility": "Social facility (day centre, drop-in, shelter)",
     "town_hall": "Town hall used for community events",
+    "mobile_library_stop": "Mobile library stop (a timetabled call of a library service's mobile library)",
     "other": "Another third place",
+    # Optional civic assets (OPTIONAL_CATEGORIES): loaded from OpenStreetMap only when asked
+    # (kindmap load osm FILE --extras …), for a fuller view of a community's assets.
+    "pub": "Pub (OpenStreetMap amenity=pub; optional civic asset)",
+    "cafe": "Café (OpenStreetMap amenity=cafe; optional civic asset)",
+    "sports_centre": "Sports or leisure centre (OpenStreetMap leisure=sports_centre; optional civic asset)",
+    "park": "Public park (OpenStreetMap leisure=park; optional civic asset)",
+    "playground": "Playground (OpenStreetMap leisure=playground; optional civic asset)",
 }
+
+# Categories beyond the third places of the mission: off in the gap index (and in any "every
+# category" measure) unless a request names them.
+OPTIONAL_CATEGORIES = ("pub", "cafe", "sports_centre", "park", "playground")
 
 STATUSES: dict[str, str] = {
     "open": "Open to the public",

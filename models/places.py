@@ -49,6 +49,11 @@ class Place(Base):
                                Computed("ST_Transform(geom, 27700)", persisted=True))
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
     updated_at = mapped_column(DateTime(timezone=True), server_default=func.now())
+    source_version: Mapped[int | None] = mapped_column(
+        Integer, comment="The record's version at its source, where it has one (OpenStreetMap's version)")
+    source_timestamp = mapped_column(
+        DateTime(timezone=True), nullable=True,
+        comment="When the source last changed the record, where it says (OpenStreetMap's timestamp)")
     country: Mapped[str | None] = mapped_column(
         String(9), index=True,
         comment="GSS code of the UK country the record lies in (2023 LAD boundaries), else the one its "

@@ -37,6 +37,8 @@ API_WRITES: dict[str, str] = {
     "FUNCTION write_place_audit": "EXECUTE",
     "TABLE place_proposals": "INSERT, UPDATE",
     "SEQUENCE place_proposals_id_seq": "USAGE",
+    # app/routers/reviews.py: a decision on a pending identity review (places/sql/review_decide.sql)
+    "TABLE place_reviews": "UPDATE (state, key_id, decided_at, reason)",
     # the statement triggers (bump_data_version) run as the writer: ETags follow every write
     "TABLE data_versions": "INSERT, UPDATE",
     "TABLE table_statistics": "UPDATE (changed)",  # bump_table_changes(), on places and place_years

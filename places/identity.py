@@ -22,31 +22,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import text
 
-from loaders.errors import LoadError
-from loaders.pipeline import Target
+from places import reviews
 from places.names import name_similarity
+from places.sql import SQL
 from places.statement_links import BASIC_2023, STATEMENT_LISTS, UK_2025, statement_pairs
+from store.errors import LoadError
 
-SQL = Path(__file__).resolve().parent / "sql"
 OVERRIDES = Path(os.environ.get("KINDMAP_PLACE_OVERRIDES",
                                 Path(__file__).resolve().parent.parent / "data" / "place-overrides.toml"))
 
-CANDIDATE_METRES = 150.0  # the widest distance at which two records may be one place
+CANDIDATE_METRES = 150.0  # the widest distance at which two records may be one place …
+SECTOR_METRES = 1000.0    # … unless both postcodes lie in one sector (a library moved, or geocoded apart)
 SAME_SPOT_METRES = 30.0   # closer than this, one category: one place unless the names differ
 UNNAMED_METRES = 60.0     # a record with no distinctive name joins a place this close
 NAME_AGREES = 85          # rapidfuzz token_set_ratio (0–100) of the distinctive words
 NAME_DIFFERS = 50         # below this, names say two different places
 NAME_REVIEW = 60          # between this and NAME_AGREES, further than SAME_SPOT: listed for review
 # Sources whose several records may lie in one place (footprints of one library's buildings).
+# A footprint is named after its building ("Caedmon Hall", "The Ebbisham Centre"), not after the
+# service inside, so its name says nothing against a listed library on the same spot.
 PART_SOURCES = {"os-openmap-local"}
 # Which record stands for the place: the dated national list, then other dated lists, then maps,
 # then the statement lists without a location (newest first).
 CANONICAL_RANK = {"dcms-libraries-2016": 0, "osm": 2, "os-openmap-local": 3, UK_2025: 4, BASIC_2023: 5}
 DEFAULT_RANK = 1
 REVIEW_LISTED = 20
-IDENTITY_STAGE = Target(table="place_identity", key=("id",), stage={"id": "bigint", "merged_into": "bigint"})
 @dataclass(frozen=True)
 class Overrides:
     merge: frozenset[frozenset[str]]
@@ -75,11 +76,21 @@ def read_overrides(path: Path | None = None) -> Overrides:
     return Overrides(**out)
 
 
-def decide(distance: float, score: float | None, postcodes: str | None) -> tuple[str, str | None]:
+def decide(distance: float, score: float | None, postcodes: str | None, footprints: int = 0) -> tuple[str, str | None]:
     """('merge' | 'review' | 'apart', the rule that decided) for one candidate pair;
-    ``postcodes``: 'same' or 'differ' when both records have one, else None."""
+    ``postcodes``: 'same', 'sector' (differ, one postcode sector) or 'differ' when both records
+    have one, else None; ``footprints``: how many of the two are building footprints (PART_SOURCES).
+    A 'review' pair is joined too, last (its place is counted once until someone decides)."""
     if postcodes == "same":
         return "merge", "postcode"
+    if distance > CANDIDATE_METRES:  # only pairs in one postcode sector come this far
+        same_name = postcodes == "sector" and score is not None and score >= NAME_AGREES
+        return ("merge", "name, same postcode sector") if same_name else ("apart", None)
+    if footprints == 2:  # two buildings of one source: parts of one place when adjoining
+        adjoining = distance <= SAME_SPOT_METRES and (score is None or score >= NAME_DIFFERS)
+        return ("merge", "parts of one building") if adjoining else ("apart", None)
+    if footprints == 1 and distance <= SAME_SPOT_METRES:
+        return "merge", "building"
     if score is not None and score < NAME_DIFFERS:
         near = distance <= SAME_SPOT_METRES and postcodes is None
         return ("review", "same spot, names differ") if near else ("apart", None)
@@ -92,19 +103,24 @@ def decide(distance: float, score: float | None, postcodes: str | None) -> tuple
     return ("review", "near, names partly agree") if score >= NAME_REVIEW else ("apart", None)
 
 
-RULE_ORDER = {"override": 0, "postcode": 1, "statement": 1, "same spot": 2, "name": 3, "nearest unnamed": 4}
+RULE_ORDER = {"override": 0, "postcode": 1, "statement": 1, "building": 2, "parts of one building": 2,
+              "same spot": 2, "name": 3, "nearest unnamed": 4, "name, same postcode sector": 5,
+              "same spot, names differ": 6, "near, names partly agree": 6}
 
 
 def candidate_pairs(conn, overrides: Overrides) -> pd.DataFrame:
     """Located pairs within CANDIDATE_METRES, decided by ``decide``; overrides applied."""
-    pairs = pd.DataFrame(conn.execute(text((SQL / "place_candidates.sql").read_text()),
-                                      {"radius": CANDIDATE_METRES}).mappings().all())
+    pairs = pd.DataFrame(conn.execute(SQL.statement("place_candidates"),
+                                      {"radius": CANDIDATE_METRES, "far": SECTOR_METRES,
+                                       "parts": sorted(PART_SOURCES)}).mappings().all())
     if pairs.empty:
         return pairs
     pairs["score"] = [name_similarity(a, b) for a, b in zip(pairs["name_a"], pairs["name_b"])]
-    decided = [decide(d, None if pd.isna(s) else s,
-                      None if pd.isna(pa) or pd.isna(pb) else "same" if pa == pb else "differ")
-               for d, s, pa, pb in zip(pairs["distance"], pairs["score"], pairs["pc_a"], pairs["pc_b"])]
+    postcodes = [None if pd.isna(pa) or pd.isna(pb) else "same" if pa == pb else "sector" if sector is True
+                 else "differ" for pa, pb, sector in zip(pairs["pc_a"], pairs["pc_b"], pairs["same_sector"])]
+    footprints = pairs["source_a"].isin(PART_SOURCES).astype(int) + pairs["source_b"].isin(PART_SOURCES).astype(int)
+    decided = [decide(d, None if pd.isna(s) else s, pc, n)
+               for d, s, pc, n in zip(pairs["distance"], pairs["score"], postcodes, footprints)]
     pairs["decision"], pairs["rule"] = zip(*decided) if decided else ([], [])
     keys = [frozenset(k) for k in zip(pairs["ref_a"], pairs["ref_b"])]
     forced = [k in overrides.merge for k in keys]
@@ -147,7 +163,7 @@ def merged_into(records: pd.DataFrame, pairs: pd.DataFrame, overrides: Overrides
     """Per record id, the id of its group's canonical record (itself when it stands alone)."""
     groups = Groups(records, set(overrides.split))
     if not pairs.empty:
-        merges = pairs[pairs["decision"] == "merge"].assign(
+        merges = pairs[pairs["decision"].isin(("merge", "review"))].assign(
             order=lambda p: p["rule"].map(RULE_ORDER), score0=lambda p: p["score"].fillna(0))
         merges = merges.sort_values(["order", "score0", "same_status", "distance", "ref_a", "ref_b"],
                                     ascending=[True, False, False, True, True, True])
@@ -161,8 +177,10 @@ def merged_into(records: pd.DataFrame, pairs: pd.DataFrame, overrides: Overrides
 
 def resolve(ctx) -> dict[str, int]:
     """Group every stored record into places (``merged_into``); report this load's source.
-    Edit records amending a place are not grouped: they stay with it (edits/reload.py)."""
-    overrides = read_overrides()
+    Edit records amending a place are not grouped: they stay with it (places/reloads.py)."""
+    from_file = read_overrides()
+    accepted, rejected = reviews.decisions(ctx.conn)  # decisions made through the API win like overrides
+    overrides = Overrides(from_file.merge | accepted, from_file.split | rejected)
     records = pd.DataFrame(ctx.conn.exec_driver_sql(
         "SELECT id, source, source_ref, source || ':' || source_ref AS ref FROM places "
         "WHERE id NOT IN (SELECT record_id FROM place_edits)").mappings().all(),
@@ -171,13 +189,14 @@ def resolve(ctx) -> dict[str, int]:
     links = statement_pairs(ctx.conn)  # rows of the lists without coordinates (statement_links.py)
     joined = [p for p in (pairs, links) if not p.empty]
     canonical = merged_into(records, pd.concat(joined, ignore_index=True) if joined else pairs, overrides)
-    target = pd.DataFrame({"id": canonical.index, "merged_into": canonical.astype("Int64").array})
-    target["merged_into"] = target["merged_into"].mask(target["id"] == target["merged_into"])
-    stage = ctx.stage(IDENTITY_STAGE, target)
-    changed = ctx.execute(f"""
-        UPDATE places p SET merged_into = s.merged_into FROM {stage} s
-        WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""")
+    ids = [int(i) for i in canonical.index]
+    into = [None if int(c) == i else int(c) for i, c in zip(ids, canonical)]  # NULL: the place itself
+    changed = ctx.execute("""
+        UPDATE places p SET merged_into = s.merged_into
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:into AS bigint[])) AS s(id, merged_into)
+        WHERE p.id = s.id AND p.merged_into IS DISTINCT FROM s.merged_into""", ids=ids, into=into)
     ctx.report.changed += changed
+    reviews.sync(ctx.conn, pairs[pairs["decision"] == "review"] if not pairs.empty else pairs)
     _report(ctx, records, canonical, pairs, links)
     return {"changed": changed}
 
@@ -204,5 +223,6 @@ def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFram
         listed = "; ".join(f"{r.ref_a} {r.name_a!r} ~ {r.ref_b} {r.name_b!r} ({r.distance:.0f} m, "
                            f"names {'-' if pd.isna(r.score) else round(r.score)}: {r.rule})"
                            for r in review.sort_values(["ref_a", "ref_b"]).head(REVIEW_LISTED).itertuples())
-        ctx.note(f"{len(review)} uncertain matches left apart, for review (force them in "
+        ctx.note(f"{len(review)} uncertain matches joined meanwhile (one place each), for review: "
+                 "GET /collections/places/reviews, then accept or reject (or force them in "
                  f"{OVERRIDES.name} with [[merge]] or [[split]]). First {min(len(review), REVIEW_LISTED)}: {listed}")

@@ -4,18 +4,16 @@ history, and ``place_current`` (the status, sources and properties the collectio
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Connection, text
 
-from app.collections import COLLECTIONS
-from edits.reload import after_grouping as edits_after_grouping
 from models.places import COUNTRIES, STATUS_YEARS
+from models.properties import json_key, json_object
 from models.table_statistics import analyse, analyse_if_changed, unchanged
 from places.identity import PART_SOURCES, resolve
+from places.properties import PLACE_PROPERTIES
+from places.reloads import after_grouping as edits_after_grouping
+from places.sql import SQL
 from places.statement_links import BASIC_2023, STATEMENT_LISTS
-
-SQL = Path(__file__).resolve().parent / "sql"
 
 # Lists that state the country of every record they hold ("public libraries in England").
 LIST_COUNTRY = {"dcms-libraries-2016": "E92000001", BASIC_2023: "E92000001"}
@@ -26,12 +24,18 @@ COAST_METRES = 2000  # a located record this close to a generalised boundary is 
 COUNTRY_BOUNDARIES = {("utla", "2023-12"), ("ltla", "2023-12")}  # (level, vintage) place_country.sql reads
 
 
+def place_years_parameters(place: int | None = None) -> dict:
+    """What sql/place_years.sql binds: every place's years, or ``place``'s only (an edit's)."""
+    return {"first": STATUS_YEARS[0], "last": STATUS_YEARS[-1], "footprints": sorted(PART_SOURCES),
+            "place": place, "statement_lists": list(STATEMENT_LISTS)}
+
+
 def set_countries(ctx) -> int:
     """Every record's country (sql/place_country.sql): run by every places load, and by a load of
     the 2023 boundaries it reads (COUNTRY_BOUNDARIES), so the load order does not matter; answers
     how many records it set."""
     countries = ctx.execute(
-        (SQL / "place_country.sql").read_text(), coast=COAST_METRES,
+        SQL.text("place_country"), coast=COAST_METRES,
         country_codes=list(COUNTRIES), country_names=list(COUNTRIES.values()),
         list_sources=list(LIST_COUNTRY), list_countries=list(LIST_COUNTRY.values()),
         aliases_from=list(AUTHORITY_ALIASES), aliases_to=list(AUTHORITY_ALIASES.values()))
@@ -47,14 +51,12 @@ def places_changed(ctx) -> None:
     stored history (set-based; merged as a difference), and place_current (the status and
     sources the collection serves) follows place_years. Each record's country comes first
     (sql/place_country.sql). Planner edits stay with their places, and those whose publisher's
-    record this load changed are superseded (edits/reload.py)."""
+    record this load changed are superseded (places/reloads.py)."""
     set_countries(ctx)
     resolve(ctx)
     edits_after_grouping(ctx)
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
-    ctx.execute("INSERT INTO resolved_years " + (SQL / "place_years.sql").read_text(),
-                first=STATUS_YEARS[0], last=STATUS_YEARS[-1], footprints=sorted(PART_SOURCES), place=None,
-                statement_lists=list(STATEMENT_LISTS))
+    ctx.execute("INSERT INTO resolved_years " + SQL.text("place_years"), **place_years_parameters())
     # Statistics for both sides, so the anti-join is hashed, never a nested loop (place_years'
     # are usually still those taken after the last write to it, below).
     ctx.execute("ANALYZE resolved_years")
@@ -79,13 +81,13 @@ def places_changed(ctx) -> None:
         ctx.report.tables["place_current"] = {"written": written, "removed": removed}
 
 
-# The properties it stores are the registry's: the page reads them as the route would build them.
-SERVED = COLLECTIONS["places"]
-PLACE_CURRENT = text((SQL / "place_current.sql").read_text().format(properties=SERVED.properties_json()))
+# The properties it stores are those the registry serves (places/properties.py), with their key.
+PLACE_CURRENT = text(SQL.text("place_current").format(properties=json_object(PLACE_PROPERTIES)))
+PROPERTIES_KEY = json_key(PLACE_PROPERTIES)
 
 
 def refresh_current(conn: Connection, place: int | None = None) -> tuple[int, int]:
     """place_current after place_years (sql/place_current.sql): every place, or ``place`` only
     (an edit's); (rows written, rows removed)."""
-    written, removed = conn.execute(PLACE_CURRENT, {"place": place, "properties_key": SERVED.properties_key}).one()
+    written, removed = conn.execute(PLACE_CURRENT, {"place": place, "properties_key": PROPERTIES_KEY}).one()
     return written, removed

@@ -10,14 +10,12 @@ its country). Names are scored with rapidfuzz, as in the identity engine.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from rapidfuzz import fuzz
 
 from places.names import name_words
+from places.sql import SQL
 
-SQL = Path(__file__).resolve().parent / "sql"
 
 BASIC_2023 = "dcms-libraries-basic-2023"
 UK_2025 = "librarieshacked-libraries-uk-2025"
@@ -108,7 +106,7 @@ def statement_pairs(conn) -> pd.DataFrame:
     record that is linked: to a located record first; a UK row left over, to a basic row whose
     place has no UK row."""
     records = pd.DataFrame.from_records(conn.exec_driver_sql(
-        (SQL / "statement_records.sql").read_text(),
+        SQL.text("statement_records"),
         {"lists": list(STATEMENT_LISTS), "linked_to": list(LINKED_TO), "uk": UK_2025}).all(),
         columns=["id", "source", "ref", "name", "status", "pc", "district", "status16", "existed16"])
     if records.empty:

@@ -5,7 +5,7 @@ import time
 from functools import lru_cache
 
 import structlog
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from store import localdb
@@ -103,3 +103,13 @@ def api_engine() -> Engine:
     """The API's engine (its own role): statements are time-limited so a slow query never hangs a
     request."""
     return make_engine(api_database_url(), database_settings().statement_timeout_ms)
+
+
+# Serialises the writes to places and their derived tables: two loads of overlapping rows, or a
+# load and a planner's edit, must not interleave (loaders/pipeline.py, edits/places.py).
+LOAD_LOCK_ID = 0x6B696E64
+
+
+def hold_load_lock(conn: Connection) -> None:
+    """Wait for the load lock; held until the transaction ends."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})

@@ -32,8 +32,9 @@ from psycopg import sql
 import structlog
 
 from store.settings import DatabaseSettings, database_settings
+from store.sql import SqlFiles
 
-OWNER_TAKES_OVER = Path(__file__).resolve().parent / "sql" / "owner_takes_over.sql"
+SQL = SqlFiles.beside(__file__)
 
 log = structlog.get_logger(__name__)
 
@@ -246,7 +247,7 @@ def _hand_over(settings: DatabaseSettings, database: str) -> None:
     with _connect(settings, database, ADMIN) as conn, conn.transaction():
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database),
                                                                     sql.Identifier(OWNER)))
-        statements = conn.execute(OWNER_TAKES_OVER.read_text(), {"owner": OWNER, "admin": ADMIN}).fetchall()
+        statements = conn.execute(SQL.text("owner_takes_over"), {"owner": OWNER, "admin": ADMIN}).fetchall()
         for (statement,) in statements:
             conn.execute(statement)
     log.info("localdb.database_handed_over", database=database, owner=OWNER, objects=len(statements))

@@ -4,7 +4,7 @@ import pyogrio
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, scalar
 
 

@@ -31,7 +31,7 @@ def client(analysis_loaded, database_url):
 
 @pytest.fixture(scope="module")
 def origins(analysis_loaded) -> pd.DataFrame:
-    """Small-area origins with their 2023 authorities (area_hierarchy, contract C2)."""
+    """Small-area origins with their 2023 authorities (area_hierarchy, docs/rollups.md)."""
     return pd.read_sql(text("""
         SELECT s.code, s.population, s.imd_decile, h.ltla, h.utla, ST_X(s.origin) AS x, ST_Y(s.origin) AS y
         FROM analysis_small_areas s
@@ -124,7 +124,7 @@ def test_the_wrapper_returns_what_the_route_serves(analysis_loaded, client):
 
 @pytest.mark.parametrize("params, status, parameter", [
     ({"area": "E99999999"}, 404, "area"),
-    ({"categories": "library,pub"}, 400, "categories"),
+    ({"categories": "library,casino"}, 400, "categories"),
     ({"from": 2009}, 400, "from"),
     ({"to": 2031}, 400, "to"),
     ({"from": 2016, "to": 2016}, 400, "to"),

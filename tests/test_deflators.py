@@ -3,7 +3,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import damaged_copy, scalar
 
 OCT_2024, MAR_2024 = "30102024 deflator update", "28032024 deflator update"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from bench.generated_grants import grant_rows, write_csv, write_json, write_xlsx
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.analysis_inputs import analysis_entries
 from tests.conftest import DATA_TABLES, load_files
 

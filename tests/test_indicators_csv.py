@@ -4,7 +4,7 @@ import csv
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import damaged_copy, scalar
 
 OPTIONS = dict(period="2015", prefix="libraries2016_", source="libraries-hacked-authorities-2016",

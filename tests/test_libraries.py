@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, scalar
 
 TASKFORCE = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"

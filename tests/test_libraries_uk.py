@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
 
 TASKFORCE = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"

@@ -4,7 +4,7 @@ import hashlib
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
 
 LIBRARIES = SAMPLE / "libraries_england_taskforce_2016_geocoded.csv"

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import damaged_copy, scalar
 from tests.test_cli import kindmap
 

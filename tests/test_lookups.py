@@ -4,7 +4,7 @@ import csv
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, damaged_copy, scalar
 
 LAD = SAMPLE / "lad_dec2023_uk_buc.topojson"

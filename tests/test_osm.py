@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from loaders.osm import TAG_MAP, classify, osm_config
 from tests.conftest import scalar
 

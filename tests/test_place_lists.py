@@ -4,7 +4,7 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import text
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import SAMPLE, scalar
 
 LAD = SAMPLE / "lad_dec2023_uk_buc.topojson"

@@ -1,4 +1,4 @@
-"""place_years follows each place's stored history (contract C1), refreshed by every places load."""
+"""place_years follows each place's stored history (docs/places.md#status-by-year-place_years), refreshed by every places load."""
 import pandas as pd
 import pytest
 from sqlalchemy import text

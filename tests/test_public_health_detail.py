@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from loaders.errors import LoadError
-from loaders.public_health_detail import LINES, MEMO, ROLLUP, TOTAL
+from store.errors import LoadError
+from models.public_health_lines import LINES, MEMO, ROLLUP, TOTAL
 from tests.conftest import scalar
 
 TRAFFORD, RUTLAND, BIRMINGHAM = "E08000009", "E06000017", "E08000025"

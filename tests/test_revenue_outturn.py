@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import scalar
 
 RS = {"2013-14": "RS_2013-14_by_LA_revised_28-Jan-2015.xls",

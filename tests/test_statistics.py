@@ -3,7 +3,7 @@ import csv
 
 import pytest
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from tests.conftest import damaged_copy, scalar
 
 

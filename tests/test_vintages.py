@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from loaders.errors import LoadError
+from store.errors import LoadError
 from models.vintages import normalise_vintage
 from tests.conftest import scalar
 

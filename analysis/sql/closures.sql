@@ -9,7 +9,7 @@
 -- Returns one row: the GeoJSON FeatureCollection of the closed places of the area with the
 -- coverage figures overall, per IMD decile, per LTLA and per UTLA, as JSON text.
 WITH
-small_areas AS (  -- the base's origins, placed in the 2023 authorities by area_hierarchy (C2)
+small_areas AS (  -- the base's origins, placed in the 2023 authorities by area_hierarchy (docs/rollups.md)
     SELECT s.code, s.population, s.imd_decile, s.origin, h.ltla, h.utla, h.region
     FROM analysis_small_areas s
     LEFT JOIN area_hierarchy h ON h.level = 'lsoa' AND h.code = s.code AND h.vintage = s.vintage

@@ -12,11 +12,14 @@ import structlog
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from store.sql import SqlFiles
+
 log = structlog.get_logger(__name__)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
+SQL = SqlFiles(HERE / "sql")  # what the pages read that no JSON route gives
 NODE_MODULES = HERE.parent.parent / "node_modules"
 # /static/vendor/<package>/… → the folder of the package that holds its browser build.
 VENDOR = {

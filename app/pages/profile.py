@@ -9,11 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path as PathParam, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 from starlette.routing import Match
 
+from analysis import defaults
 from analysis.spending_services import services
-from app.pages.assets import HERE
+from app.pages.assets import SQL
 from app.pages.router import templates
 from models.categories import CATEGORIES
 from models.places import STATUS_YEARS
@@ -35,8 +35,6 @@ LEVEL_NAMES = {"country": "Country", "region": "Region", "utla": "Upper-tier loc
                "ltla": "Local authority district", "lsoa": "Lower layer super output area"}
 
 
-def sql(name: str) -> str:
-    return (HERE / "sql" / f"{name}.sql").read_text()
 
 
 def wants_page(scope) -> bool:
@@ -65,7 +63,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 def sources_behind(conn, place_sources: set[str]) -> list[dict]:
     """The loaded sources of the profile's figures, each with the parts it feeds."""
     shown = []
-    for row in conn.execute(text(sql("sources"))).mappings():
+    for row in conn.execute(SQL.statement("sources")).mappings():
         feeds = sorted({f for kind in row["kinds"] for f in FIGURES_OF_KIND.get(kind, ())}
                        | ({"places", "access", "closures", "priorities"}
                           if row["key"] in place_sources else set()))
@@ -103,6 +101,11 @@ def unit_utla(area) -> str | None:
         (p["code"] for p in area["parents"] or [] if p["level"] == "utla"), None)}.get(area["level"])
 
 
+# The analysis parameters' defaults (analysis/defaults.py), as the forms and scripts spell them.
+DEFAULTS = {"categories": ",".join(defaults.CATEGORIES), "year": defaults.YEAR, "from": defaults.LOSS_FROM,
+            "loss_from": defaults.LOSS_FROM, "radius": f"{defaults.RADIUS_M:g}"}
+
+
 def spending_area(area) -> str | None:
     """What the page asks /spending for: the authority's unit, or the region or England itself
     (the sums of their authorities); none for a small area."""
@@ -112,21 +115,21 @@ def spending_area(area) -> str | None:
 def choices(request: Request) -> dict:
     """The profile's own controls, echoed into the form (the page's script reads the same URL)."""
     q = request.query_params
-    return {"categories": (q.get("categories") or "library").split(","),
-            "year": int(q["year"]) if q.get("year", "").isdigit() else 2016,
-            "from": int(q["from"]) if q.get("from", "").isdigit() else 2010,
-            "radius": q.get("radius") or "1200"}
+    return {"categories": (q.get("categories") or DEFAULTS["categories"]).split(","),
+            "year": int(q["year"]) if q.get("year", "").isdigit() else DEFAULTS["year"],
+            "from": int(q["from"]) if q.get("from", "").isdigit() else DEFAULTS["from"],
+            "radius": q.get("radius") or DEFAULTS["radius"]}
 
 
 @router.get("/areas/{code}", name="area_page")
 def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)]):
     code = code.strip().upper()
     with request.app.state.engine.connect() as conn:
-        area = conn.execute(text(sql("area")), {"code": code}).mappings().first()
+        area = conn.execute(SQL.statement("area"), {"code": code}).mappings().first()
         if area is None:
             return templates.TemplateResponse(request, "profile/area_missing.html", {"code": code},
                                               status_code=404)
-        places = [dict(p) for p in conn.execute(text(sql("area_places")), {"code": code}).mappings()]
+        places = [dict(p) for p in conn.execute(SQL.statement("area_places"), {"code": code}).mappings()]
         sources = sources_behind(conn, {p["source"] for p in places}
                                  | {s["source"] for p in places for s in p["statements"] or []})
     return templates.TemplateResponse(request, "profile/area.html", {
@@ -135,15 +138,16 @@ def area_profile(request: Request, code: Annotated[str, PathParam(max_length=16)
                                                       "has_small_areas", "has_spending")}
                                 | {"unit_utla": unit_utla(area), "spending_area": spending_area(area)}),
         "services_json": json.dumps(spending_services()), "places_geojson": places_geojson(places),
-        "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS)})
+        "level_names": LEVEL_NAMES, "chosen": choices(request), "years": list(STATUS_YEARS),
+        "defaults_json": json.dumps(DEFAULTS)})
 
 
 @router.get("/priorities", name="priorities_page")
 def priorities_page(request: Request):
     with request.app.state.engine.connect() as conn:
-        areas = conn.execute(text(sql("choices"))).mappings().all()
-        comparable = conn.execute(text(sql("validation_ready"))).scalar()
+        areas = conn.execute(SQL.statement("choices")).mappings().all()
+        comparable = conn.execute(SQL.statement("validation_ready")).scalar()
     return templates.TemplateResponse(request, "profile/priorities.html", {
-        "categories": CATEGORIES, "years": list(STATUS_YEARS), "comparable": comparable,
+        "categories": CATEGORIES, "years": list(STATUS_YEARS), "comparable": comparable, "defaults": DEFAULTS,
         "regions": [a for a in areas if a["level"] == "region"],
         "authorities": [a for a in areas if a["level"] == "utla"]})

@@ -10,13 +10,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
 
-from analysis import access
+from analysis.defaults import MAX_RADIUS_M, MIN_RADIUS_M, RADIUS_M, YEAR, YEARS
 from app import attribution
 from app.collections import COLLECTIONS
-from app.pages.assets import HERE, TEMPLATES
-from app.routers.access import DEFAULT_YEAR, MAX_RADIUS_M, MIN_RADIUS_M
+from app.pages.assets import SQL, TEMPLATES
 from models.categories import CATEGORIES
 
 # (route name, label) of the header's links, in order.
@@ -57,16 +55,15 @@ HTML = {200: {"content": {"text/html": {}}, "description": "An HTML page"}}
             responses=HTML)
 def map_page(request: Request) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
-        vintage = conn.execute(text((HERE / "sql" / "boundary_vintage.sql").read_text())).scalar()
+        vintage = conn.execute(SQL.statement("boundary_vintage")).scalar()
         # what the map's sources are built from, for its attribution control
         credits = {name: attribution.of(conn, COLLECTIONS[name].data_tables).text or ""
                    for name in ("places", "areas")}
     config = {"categories": list(CATEGORIES), "measures": MEASURES, "vintage": vintage, "attribution": credits,
-              "years": [access.YEARS.start, access.YEARS.stop - 1], "year": DEFAULT_YEAR,
-              "radius": access.DEFAULT_RADIUS_M}
+              "years": [YEARS.start, YEARS.stop - 1], "year": YEAR, "radius": RADIUS_M}
     return templates.TemplateResponse(request, "map.html", {
         "config": config, "categories": CATEGORIES, "measures": MEASURES, "layers": MAP_LAYERS,
-        "years": access.YEARS, "radius": {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}})
+        "years": YEARS, "radius": {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}})
 
 
 @router.get("/docs", name="docs_page", include_in_schema=False)

@@ -11,27 +11,15 @@ from sqlalchemy import text
 
 import analysis
 from analysis import access, gap_index
-from app import dependencies as dep
+from app import dependencies as dep, parameters
 from app.errors import ApiError
-from models.categories import CATEGORIES
 
 router = APIRouter(tags=["Access and gaps"])
 GEOJSON = "application/geo+json"
 JSON = "application/json"
-MIN_RADIUS_M, MAX_RADIUS_M = 100.0, 10_000.0
 MAX_GRAVITY_M = 20_000.0
 MAX_GRAVITY_ALPHA = 10.0
 MAX_STEP_WEIGHT = 1.0  # E2SFCA weights decay from 1 at the nearest step
-DEFAULT_YEAR = 2016  # the last England-wide list of located libraries (DCMS Libraries Taskforce)
-
-
-def _distance(name: str, raw: str | None, default: float | None, top: float = MAX_RADIUS_M) -> float | None:
-    if raw is None:
-        return default
-    value = dep.number(name, raw)
-    if not MIN_RADIUS_M <= value <= top:
-        raise ApiError(400, f"{name} must be {MIN_RADIUS_M:g} to {top:g} metres, got {raw}", name)
-    return value
 
 
 def _alpha(raw: str | None) -> float:
@@ -45,22 +33,6 @@ def _alpha(raw: str | None) -> float:
     return value
 
 
-def _categories(raw: str) -> tuple[str, ...]:
-    values = tuple(v.strip() for v in raw.split(",") if v.strip())
-    unknown = [v for v in values if v not in CATEGORIES]
-    if unknown or not values:
-        raise ApiError(400, f"categories {unknown or raw!r} unknown; allowed: {', '.join(CATEGORIES)}",
-                       "categories")
-    return values
-
-
-def _year(year: int) -> int:
-    if year not in access.YEARS:
-        raise ApiError(400, f"year {year} unknown; statuses are resolved for {access.YEARS.start}–"
-                            f"{access.YEARS.stop - 1}", "year")
-    return year
-
-
 def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
     """``distance:weight,…`` in increasing distance, e.g. 400:1,800:0.68,1200:0.22."""
     if raw is None:
@@ -70,7 +42,7 @@ def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
         distance, sep, weight = part.partition(":")
         if not sep:
             raise ApiError(400, f"steps: {part!r} is not distance:weight", "steps")
-        steps.append((_distance("steps", distance, None), dep.number("steps", weight)))
+        steps.append((parameters.distance("steps", distance, None), dep.number("steps", weight)))
     if [d for d, _ in steps] != sorted({d for d, _ in steps}) or any(not 0 <= w <= MAX_STEP_WEIGHT for _, w in steps):
         raise ApiError(400, f"steps: distances must increase and weights be 0 to {MAX_STEP_WEIGHT:g}", "steps")
     return tuple(steps)
@@ -78,15 +50,9 @@ def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
 
 # Parses only, so it runs on the event loop (app/dependencies.py: no thread-pool hop per request).
 async def access_params(
-    categories: Annotated[str, Query(
-        description="Categories of place, comma-separated: " + ", ".join(CATEGORIES),
-        openapi_examples={"libraries and community centres": {"value": "library,community_centre"}})] = "library",
-    year: Annotated[dep.Integer, Query(
-        description="A place counts if its status history says it was open this year "
-                    f"(default {DEFAULT_YEAR}).")] = DEFAULT_YEAR,
-    radius: Annotated[str | None, Query(
-        description=f"Metres: count_within and residents within ({MIN_RADIUS_M:g}–{MAX_RADIUS_M:g}; "
-                    f"default {access.DEFAULT_RADIUS_M:g}, the straight-line library standard).")] = None,
+    weights: dict[str, float] = Depends(parameters.categories),
+    year: int = Depends(parameters.year),
+    radius_m: float = Depends(parameters.radius),
     catchment: Annotated[str | None, Query(
         description="Metres: the 2SFCA and cumulative-opportunities catchment (default the radius).")] = None,
     steps: Annotated[str | None, Query(
@@ -100,18 +66,19 @@ async def access_params(
     gravity_max: Annotated[str | None, Query(
         description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
                     f"{MAX_GRAVITY_M:g}).")] = None,
+    supply: Annotated[access.Supply, Query(description=access.SUPPLY_DESCRIPTION)] = "places",
 ) -> access.AccessParams:
-    radius_m = _distance("radius", radius, access.DEFAULT_RADIUS_M)
     return access.AccessParams(
-        categories=_categories(categories), year=_year(year), radius_m=radius_m,
-        catchment_m=_distance("catchment", catchment, None), steps=_steps(steps),
-        gravity_scale_m=_distance("gravity_scale", gravity_scale, None),
+        categories=tuple(weights), category_weights=tuple(weights.values()), year=year, radius_m=radius_m,
+        catchment_m=parameters.distance("catchment", catchment, None), steps=_steps(steps),
+        gravity_scale_m=parameters.distance("gravity_scale", gravity_scale, None),
         gravity_alpha=_alpha(gravity_alpha),
-        gravity_max_m=_distance("gravity_max", gravity_max, None, MAX_GRAVITY_M))
+        gravity_max_m=parameters.distance("gravity_max", gravity_max, None, MAX_GRAVITY_M), supply=supply)
 
 
 def _parameters(params: access.AccessParams) -> dict:
-    return {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
+    return {"categories": list(params.categories), "category_weights": list(params.weights),
+            "supply": params.supply, "year": params.year, "radius_m": params.radius_m,
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
 
 
@@ -147,14 +114,12 @@ def gaps(
     area: Annotated[str, Query(description="An LTLA, UTLA, region or LSOA code, or any loaded area's code.",
                                openapi_examples={"Trafford": {"value": "E08000009"},
                                                  "Rutland": {"value": "E06000017"}})],
-    level: Annotated[str, Query(description="The small areas: `lsoa` (the only level so far).")] = "lsoa",
+    level: str = Depends(parameters.gaps_level),
     params: access.AccessParams = Depends(access_params),
 ) -> Response:
-    if level != "lsoa":
-        raise ApiError(400, f"level {level!r} unknown; small areas are at level lsoa", "level")
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
-        scope = _scope(conn, area, "area")
+        scope = _scope(conn, parameters.area_code(area) or "", "area")
         features = access.gap_features(conn, params, scope, gap_parameters(params))
     head = json.dumps({"type": "FeatureCollection", "area": area, "parameters": _parameters(params)})
     return Response(head[:-1] + ',"features":[' + features + "]}", media_type=GEOJSON)

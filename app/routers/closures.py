@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import closures as measure
-from app import dependencies as dep
+from analysis.defaults import LOSS_FROM, YEAR, YEARS
+from app import dependencies as dep, parameters
 from app.errors import ApiError
-from models.categories import CATEGORIES
 
 router = APIRouter(tags=["Closures"])
 GEOJSON = "application/geo+json"
-MIN_RADIUS_M, MAX_RADIUS_M = 100.0, 10_000.0
 FIGURES = ("small_areas, residents, residents_covered_from/_to (residents with a place of the "
            "categories open within the radius in each year), coverage_change, share_covered_from/_to, "
            "residents_lost_every_place and small_areas_lost_every_place (covered in `from`, not in "
@@ -37,22 +36,6 @@ EXAMPLE = {
 }
 
 
-def _categories(raw: str) -> tuple[str, ...]:
-    values = dep._list(raw) or []
-    unknown = [v for v in values if v not in CATEGORIES]
-    if unknown or not values:
-        raise ApiError(400, f"categories {unknown or raw!r} unknown; allowed: {', '.join(CATEGORIES)}",
-                       "categories")
-    return tuple(values)
-
-
-def _year(name: str, year: int) -> int:
-    if year not in measure.YEARS:
-        raise ApiError(400, f"{name}: year {year} is outside the status history "
-                            f"({measure.YEARS.start}–{measure.YEARS.stop - 1})", name)
-    return year
-
-
 @router.get(
     "/closures", summary="Places closed between two years and the residents who lost every place",
     response_class=Response,
@@ -69,25 +52,17 @@ def closures(
     area: Annotated[str | None, Query(
         description="An LTLA, UTLA, region or LSOA code (2023 authorities), or E92000001; default England.",
         openapi_examples={"Rutland": {"value": "E06000017"}, "Trafford": {"value": "E08000009"}})] = None,
-    categories: Annotated[str, Query(
-        description="Categories of place, comma-separated: " + ", ".join(CATEGORIES))] = "library",
+    weights: dict[str, float] = Depends(parameters.categories),
     from_year: Annotated[dep.Integer, Query(
-        alias="from", description=f"The earlier year ({measure.YEARS.start}–{measure.YEARS.stop - 1}).")] = 2010,
+        alias="from", description=f"The earlier year ({YEARS.start}–{YEARS.stop - 1}).")] = LOSS_FROM,
     to_year: Annotated[dep.Integer, Query(
-        alias="to", description="The later year (after `from`).")] = 2016,
-    radius: Annotated[str | None, Query(
-        description=f"Metres from a small area's origin within which a place counts "
-                    f"({MIN_RADIUS_M:g}–{MAX_RADIUS_M:g}; default {measure.DEFAULT_RADIUS_M:g}, the "
-                    "straight-line library standard).")] = None,
+        alias="to", description="The later year (after `from`).")] = YEAR,
+    radius_m: float = Depends(parameters.radius),
 ) -> Response:
-    radius_m = measure.DEFAULT_RADIUS_M if radius is None else dep.number("radius", radius)
-    if not MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M:
-        raise ApiError(400, f"radius must be {MIN_RADIUS_M:g} to {MAX_RADIUS_M:g} metres, got {radius}", "radius")
-    _year("from", from_year), _year("to", to_year)
+    parameters.status_year("from", from_year), parameters.status_year("to", to_year)
     if from_year >= to_year:
         raise ApiError(400, f"to ({to_year}) must be a later year than from ({from_year})", "to")
-    params = measure.ClosuresParams(_categories(categories),
-                                    from_year, to_year, radius_m, area.strip() if area else None)
+    params = measure.ClosuresParams(tuple(weights), from_year, to_year, radius_m, parameters.area_code(area))
     with request.app.state.engine.begin() as conn:
         if params.area and not measure.area_known(conn, params.area):
             raise ApiError(404, f"no area {params.area!r}: not an LSOA, authority or region of the "

@@ -7,16 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import gap_index, need, spending
-from app import attribution
+from analysis.defaults import ACCESS_CAP_M
+from app import attribution, parameters
 from app.collections import COLLECTIONS
+from analysis.access import SUPPLY_DESCRIPTION, Supply
 from app.dependencies import Integer, _list
 from app.errors import ApiError
-from models.categories import CATEGORIES
-from models.places import STATUS_YEARS
 
 router = APIRouter(tags=["Gap analysis"])
-FIRST_YEAR, LAST_YEAR = STATUS_YEARS[0], STATUS_YEARS[-1]  # the years place_years resolves
-WEIGHT = "Weight of the {} part in the score (0 … 10, default 1; 0 leaves it out)."
 
 
 def _codes(raw: str | None, parameter: str, pattern: str) -> list[str] | None:
@@ -29,31 +27,21 @@ def _codes(raw: str | None, parameter: str, pattern: str) -> list[str] | None:
 
 def gap_query(
     request: Request,
-    level: Annotated[Literal["lsoa", "authority"], Query(
-        description="lsoa: one row per small area (LSOA); authority: one per 2023 upper-tier "
-                    "authority (split or merged ones together, as in /spending).")] = "authority",
-    category: Annotated[str, Query(
-        description="Place categories whose access and loss count, comma-separated: "
-                    + ", ".join(CATEGORIES), examples=["library,community_centre"])] = "library",
-    year: Annotated[Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR,
-                               description="Places open in this year count for access.")] = 2016,
-    loss_from: Annotated[Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR, description=(
-        "Loss: places open in this year within the radius that are not open in `year`."))] = 2010,
-    radius: Annotated[float, Query(ge=100, le=10000, description=(
-        "Radius in metres (straight line, EPSG:27700) for 'within reach' (default 1,200 m, the "
-        "library walking standard)."))] = 1200.0,
+    level: str = Depends(parameters.priorities_level),
+    weights: dict[str, float] = Depends(parameters.categories_or_category),
+    year: int = Depends(parameters.year),
+    loss_from: int = Depends(parameters.loss_from),
+    radius_m: float = Depends(parameters.radius),
     access_cap: Annotated[float, Query(ge=100, le=50000, description=(
-        "Distance in metres at which the access part reaches 1 (default 2,400 m, twice the "
-        "radius)."))] = 2400.0,
+        f"Distance in metres at which the access part reaches 1 (default {ACCESS_CAP_M:,g} m, twice the "
+        "radius)."))] = ACCESS_CAP_M,
     region: Annotated[str | None, Query(description="Only these regions (E12… codes, comma-separated).")] = None,
     authority: Annotated[str | None, Query(description=(
         "Only this authority: a 2023 upper-tier authority, a district or an abolished authority "
         "code (its comparable unit)."), examples=["E08000009"])] = None,
-    w_need: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("need"))] = 1.0,
-    w_access: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("access"))] = 1.0,
-    w_loss: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("loss"))] = 1.0,
-    w_spending: Annotated[float, Query(ge=0, le=10, description=WEIGHT.format("spending"))] = 1.0,
+    part_weights: gap_index.Weights = Depends(parameters.gap_weights),
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+    supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
     need_: Annotated[str | None, Query(alias="need", description=(
         "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
         "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
@@ -61,15 +49,8 @@ def gap_query(
         "`indicator:income_average_score*2,imd`."),
         examples=["indicator:health_deprivation_average_score"])] = None,
 ) -> gap_index.GapQuery:
-    categories = _list(category) or []
-    unknown = [c for c in categories if c not in CATEGORIES]
-    if unknown or not categories:
-        raise ApiError(400, f"category {unknown or category!r} unknown; allowed: {', '.join(CATEGORIES)}",
-                       "category")
     if loss_from > year:
         raise ApiError(400, f"loss_from {loss_from} is after year {year}", "loss_from")
-    if not any((w_need, w_access, w_loss, w_spending)):
-        raise ApiError(400, "every weight is 0: give at least one part a weight", "w_need")
     regions = _codes(region, "region", "E12")
     try:
         terms = need.parse(need_)
@@ -82,9 +63,9 @@ def gap_query(
                 utlas = gap_index.utlas_of(conn, authority.strip().upper())
             except spending.SpendingQueryError as error:
                 raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
-    return gap_index.GapQuery(level, tuple(categories), year, loss_from, radius, access_cap,
-                              gap_index.Weights(w_need, w_access, w_loss, w_spending), utlas,
-                              tuple(regions) if regions else None, limit, terms)
+    return gap_index.GapQuery(level, tuple(weights), year, loss_from, radius_m, access_cap,
+                              part_weights, utlas, tuple(regions) if regions else None, limit, terms,
+                              category_weights=tuple(weights.values()), supply=supply)
 
 
 @router.get(
@@ -125,7 +106,7 @@ def priorities(
     del headers["Content-Disposition"]
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
-            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
+            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
             "need": need.as_parameter(query.need),
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}

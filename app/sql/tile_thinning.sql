@@ -7,7 +7,10 @@
 , cells AS (
     SELECT f.*, CASE WHEN GeometryType(f.geom) = 'POINT' THEN ST_SnapToGrid(f.geom, :cell) END AS cell
     FROM features f
-    WHERE f.geom IS NOT NULL
+    -- a point is drawn by its own tile only (not in its neighbours' buffers), so the point_counts
+    -- of a map's tiles add up to every point once
+    WHERE f.geom IS NOT NULL AND (GeometryType(f.geom) <> 'POINT'
+          OR (ST_X(f.geom) >= 0 AND ST_X(f.geom) < :extent AND ST_Y(f.geom) >= 0 AND ST_Y(f.geom) < :extent))
 ), ranked AS (
     SELECT c.*, count(*) OVER w AS in_cell, row_number() OVER (w ORDER BY c.geom) AS nth
     FROM cells c

@@ -4,6 +4,6 @@
 SELECT f.id, f.source, f.source_ref, f.name, f.category, f.status, f.opened_year, f.closed_year,
        f.operator_type, f.attributes, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
        md5(CAST(row(f.*) AS text)) AS state,
-       {feature} AS feature
+       {{feature_json(f)}} AS feature
 FROM place_features f
 WHERE f.id = :id

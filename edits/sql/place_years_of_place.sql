@@ -2,7 +2,7 @@
 -- by the same rules as every load (places/sql/place_years.sql, read in as place_years below, for
 -- :place only).
 WITH resolved AS (
-    SELECT year, place_id, status FROM ({place_years}) y),
+    SELECT year, place_id, status FROM ({{place_years}}) y),
 removed AS (
     DELETE FROM place_years py WHERE py.place_id = :place
       AND NOT EXISTS (SELECT 1 FROM resolved r WHERE r.year = py.year))

@@ -8,11 +8,12 @@
   const page = document.getElementById("profile");
   const area = JSON.parse(page.dataset.area);
   const query = new URLSearchParams(location.search);
+  const defaults = JSON.parse(page.dataset.defaults);  // the analysis' own (analysis/defaults.py)
   const choice = {
-    categories: query.get("categories") || "library",
-    year: query.get("year") || "2016",
-    from: query.get("from") || "2010",
-    radius: query.get("radius") || "1200",
+    categories: query.get("categories") || defaults.categories,
+    year: query.get("year") || String(defaults.year),
+    from: query.get("from") || String(defaults.from),
+    radius: query.get("radius") || defaults.radius,
   };
   const charts = {};  // section key → Chart, for the tests and the print stylesheet
   window.kindmapProfile = {charts, ready: null};

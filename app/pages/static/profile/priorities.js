@@ -11,14 +11,18 @@
 
   // The URL's parameters into the form (a shared link shows the same ranking).
   const given = new URLSearchParams(location.search);
+  if (given.has("category") && !given.has("categories")) {  // a link from before `categories`
+    given.set("categories", given.get("category"));
+    given.delete("category");
+  }
   for (const [name, value] of given) {
     const field = form.elements[name];
     if (field?.type === "checkbox") field.checked = value === "1" || value === "true";
     else if (field) field.value = value;
   }
   if (given.size && !given.has("sensitivity")) form.elements.sensitivity.checked = false;
-  for (const box of form.querySelectorAll("input[data-joins=category]")) {
-    box.checked = form.elements.category.value.split(",").includes(box.value);
+  for (const box of form.querySelectorAll("input[data-joins=categories]")) {
+    box.checked = form.elements.categories.value.split(",").includes(box.value);
   }
   Figures.joinCheckboxes(form);
 

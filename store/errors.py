@@ -1,4 +1,5 @@
-"""What a loader raises when a file cannot be loaded, and where exactly."""
+"""What a load raises when an input file cannot be used, and where exactly: a published file
+(loaders/), a manifest, the place overrides (places/identity.py). Shown by `kindmap` as one line."""
 from __future__ import annotations
 
 from dataclasses import dataclass

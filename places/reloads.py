@@ -9,16 +9,16 @@ silently, and the planner can re-apply one (its If-Match is the place's new ETag
 """
 from __future__ import annotations
 
-from edits.sql import statement
+from places.sql import SQL
 
 LISTED = 20
 
 
 def after_grouping(ctx) -> None:
     """Run by every load that changes places, after records are grouped into places
-    (places/refresh.py ``places_changed``) and before place_years are resolved."""
-    ctx.conn.execute(statement("pin_edits"))
-    places = sorted(ctx.conn.execute(statement("supersede"), {"run": ctx.run_id}).scalars())
+    (``places_changed``) and before place_years are resolved."""
+    ctx.conn.execute(SQL.statement("pin_edits"))
+    places = sorted(ctx.conn.execute(SQL.statement("supersede"), {"run": ctx.run_id}).scalars())
     if places:
         ctx.report.changed += len(places)
         ctx.report.reconciliation["planner edits superseded (the publisher changed the record they amend)"] = \

@@ -1,0 +1,76 @@
+"""The review queue of place identity through the API (places/reviews.py, docs/places.md).
+
+Listing is a read (public unless KINDMAP_READS_NEED_KEY); accepting or rejecting needs a key
+with ``write:places``, and a key bound to authorities decides only pairs whose records lie in
+them. A pending pair is one place meanwhile (counted once by every analysis).
+"""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.errors import ApiError, problem_response
+from app.routers.edits import COLLECTION, SECURITY, WRITE_RESPONSES, writer
+from edits.places import authorities_at, check_authority
+from edits.validation import EditError
+from models.reviews import REVIEW_STATES
+from places import reviews
+
+router = APIRouter(tags=["Place identity review"])
+REVIEW_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "state": {"type": "string", "enum": list(REVIEW_STATES)},
+    "rule": {"type": "string"}, "distance_m": {"type": "number"}, "name_score": {"type": ["number", "null"]},
+    "records": {"type": "array", "items": {"type": "object"}}}}
+DECIDE_RESPONSES = {
+    401: WRITE_RESPONSES[401],
+    403: problem_response("The key lacks `write:places`, or a record lies outside its authorities"),
+    404: problem_response("No such review"),
+    409: problem_response("The review was decided already"),
+    200: {"description": "The decision", "content": {"application/json": {"schema": {"type": "object"}}}},
+}
+
+
+@router.get("/collections/{collectionId}/reviews", response_class=Response,
+            summary="Pairs of records the identity rules could not decide: one place until someone decides",
+            responses={200: {"description": "The reviews in this state, oldest first",
+                             "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                 "reviews": {"type": "array", "items": REVIEW_SCHEMA}}}}}}})
+def list_reviews(request: Request, c: COLLECTION,
+                 state: Annotated[Literal[REVIEW_STATES], Query(description="Which reviews")] = "pending",
+                 limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 100,
+                 offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many")] = 0) -> Response:
+    with request.app.state.engine.connect() as conn:
+        found = reviews.listing(conn, state, limit, offset)
+    return Response(json.dumps({"reviews": found, "numberReturned": len(found)}), media_type="application/json")
+
+
+def _decide(request: Request, review_id: int, state: str, reason: str | None) -> Response:
+    who = writer(request, "write:places")
+    try:
+        with request.app.state.engine.begin() as conn:
+            for lon, lat in reviews.points(conn, review_id):
+                check_authority(who, authorities_at(conn, lon, lat))
+            decided = reviews.decide(conn, review_id, state, who.key_id, reason)
+    except reviews.ReviewError as error:
+        raise ApiError(error.status, error.detail, "reviewId") from None
+    except EditError as error:
+        raise ApiError(error.status, error.detail, error.field) from None
+    return Response(json.dumps(decided), media_type="application/json")
+
+
+def _decision_route(verb: str, state: str, summary: str) -> None:
+    def route(request: Request, c: COLLECTION, review_id: Annotated[int, Path(
+            alias="reviewId", ge=1, le=2**31 - 1, description="The review's id (from the list)")],
+              reason: Annotated[str | None, Query(max_length=500, description="Why, for the record")] = None
+              ) -> Response:
+        return _decide(request, review_id, state, reason)
+    route.__name__ = f"{verb}_review"
+    router.post(f"/collections/{{collectionId}}/reviews/{{reviewId}}/{verb}", dependencies=SECURITY,
+                response_class=Response, responses=DECIDE_RESPONSES, summary=summary)(route)
+
+
+_decision_route("accept", "accepted", "The two records are one place (needs `write:places`)")
+_decision_route("reject", "rejected", "The two records are two places (needs `write:places`); "
+                "the places follow at the next places load")
