@@ -30,7 +30,9 @@ SPENDING_INPUTS = [
     ("deflators", "deflators/hmt_gdp_deflators_oct2024_socialvalueadjuster.xlsx",
      {"sheet": "30102024 deflator update"}),
 ]
-DRAWN = "[data-drawn=true]"
+# The page's own mark (div.profile), not a panel's: #validation inside the priorities page marks
+# itself drawn too, and under load it can finish before the ranking does.
+DRAWN = ".profile[data-drawn=true]"
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +169,6 @@ def test_priorities_page_and_api_share_the_path(server):
     assert httpx.get(f"{server}/areas/summary").status_code == 405
 
 
-@pytest.mark.xfail(strict=False, reason="session 9: passes alone; once under `make test`'s two workers the "
-                   "page drew an empty table (cause not found yet, closing note)")
 def test_priorities_shows_and_downloads_exactly_the_api_answer(visit, server):
     v = drawn(visit, f"/priorities?level=lsoa&authority={RUTLAND}&w_spending=0&limit=20")
     assert v.external == [] and v.console_errors == []
