@@ -8,6 +8,7 @@ Parameters in, rows out. Definitions and parameters follow pysal ``access`` so r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import Connection, text
 
@@ -27,6 +28,13 @@ SCENARIO_NEAR_M = 15_000.0
 # open places, ~0.15 s for all of England) rather than by one KNN probe per small area (~40 µs
 # each: 1.4 s for England, a few ms for one authority). Measured in docs/benchmarks.md.
 NEAREST_BY_CELLS_FROM = 1000
+# What a place supplies in 2SFCA, E2SFCA, gravity and cumulative, beside its category's weight
+# (access_ctes.sql).
+Supply = Literal["places", "hours"]
+SUPPLY_DESCRIPTION = (
+    "What a place supplies in 2SFCA, E2SFCA, gravity and cumulative, times its category's weight: "
+    "`places` (default), 1 each; `hours`, its weekly opening hours where a source states them, over "
+    "the median week of its category's open places that do (1 where unknown). docs/analysis.md.")
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,10 @@ class AccessParams:
 
     categories: tuple[str, ...]
     year: int
+    # The weight of each category, beside `categories` (its supply in 2SFCA, E2SFCA, gravity and
+    # cumulative, and its share of the gap index's access part); None: 1 each.
+    category_weights: tuple[float, ...] | None = None
+    supply: Supply = "places"  # what a place supplies beside its category's weight (SUPPLY_DESCRIPTION)
     radius_m: float = RADIUS_M
     catchment_m: float | None = None  # 2SFCA and cumulative catchment; default the radius
     steps: tuple[tuple[float, float], ...] | None = None  # E2SFCA (distance, weight); default above
@@ -42,6 +54,10 @@ class AccessParams:
     gravity_alpha: float = DEFAULT_GRAVITY_ALPHA
     gravity_min_m: float = DEFAULT_GRAVITY_MIN_M
     gravity_max_m: float | None = None  # default the catchment
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return self.category_weights or tuple(1.0 for _ in self.categories)
 
     @property
     def catchment(self) -> float:
@@ -58,6 +74,7 @@ class AccessParams:
         steps = sorted(self.step_weights)  # ascending: access_ctes.sql looks W(d) up by width_bucket
         return {
             "categories": list(self.categories), "year": self.year, "radius_m": self.radius_m,
+            "category_weights": [float(w) for w in self.weights], "supply": self.supply,
             "catchment_m": self.catchment, "step_m": [m for m, _ in steps], "step_w": [w for _, w in steps],
             "gravity_scale_m": self.gravity_scale_m or self.radius_m, "gravity_alpha": self.gravity_alpha,
             "gravity_min_m": self.gravity_min_m, "gravity_max_m": self.gravity_max_m or self.catchment,

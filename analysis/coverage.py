@@ -16,7 +16,6 @@ from sqlalchemy import Connection, text
 from analysis import step
 from analysis.sql import source, sql
 
-NOT_COVERED = "not_covered"
 TABLES = ("coverage", "analysis_small_areas", "areas", "analysis_coverage", "analysis_coverage_extents")
 
 

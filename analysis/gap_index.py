@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from analysis import coverage
 from analysis import need as need_
 from analysis import prepare, spending
-from analysis.access import AS_STORED, ENGLAND, AccessParams
+from analysis.access import AS_STORED, ENGLAND, AccessParams, Supply
 from analysis.defaults import ACCESS_CAP_M, CATEGORIES, LOSS_FROM, RADIUS_M, YEAR
 from analysis.spending_services import services
 from analysis.sql import sql
@@ -48,6 +48,15 @@ class GapQuery:
     regions: tuple[str, ...] | None = None
     limit: int | None = 100
     need: tuple[need_.NeedTerm, ...] = need_.DEFAULT
+    # Beside `categories`: each one's weight in the access part and in the supply (None: 1 each),
+    # and what a place supplies (analysis.access.SUPPLY_DESCRIPTION).
+    category_weights: tuple[float, ...] | None = None
+    supply: Supply = "places"
+
+    def access(self) -> AccessParams:
+        """The access measures (access_ctes.sql) with their defaults for the query's places."""
+        return AccessParams(categories=self.categories, year=self.year, radius_m=self.radius_m,
+                            category_weights=self.category_weights, supply=self.supply)
 
 
 def spending_query() -> spending.SpendingQuery:
@@ -74,8 +83,7 @@ def score_parameters(query: GapQuery) -> dict:
 def _parameters(query: GapQuery) -> dict:
     """The access measures (access_ctes.sql) with their defaults for the query's places, as
     stored, and the gap index's own parameters."""
-    access = AccessParams(categories=query.categories, year=query.year, radius_m=query.radius_m)
-    return score_parameters(query) | access.bind() | AS_STORED.bind() | {
+    return score_parameters(query) | query.access().bind() | AS_STORED.bind() | {
         "utlas": list(query.utlas) if query.utlas else None,
         "regions": list(query.regions) if query.regions else None, "limit": query.limit,
     }
@@ -134,12 +142,23 @@ def small_area_parts(conn: Connection, query: GapQuery) -> dict[str, dict]:
     """Small-area code → its gap score, parts and why: ranked() at the small-area level, as
     /priorities?level=lsoa serves it (tests/test_priorities.py holds the two together)."""
     rows = ranked(conn, GapQuery(**{**query.__dict__, "level": "lsoa", "limit": None}))
-    return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part",
-                                          "access_part", "loss_part", "spending_part")} for r in rows}
+    return {r["code"]: {k: r[k] for k in ("gap_score", "rank", "driver", "why", "need_part", "access_part",
+                                          "access_any_part", "loss_part", "spending_part")} for r in rows}
 
 
 def _pct(part: float | None) -> str:
     return "n/a" if part is None else f"{part:.2f}"
+
+
+def _by_category(row: dict, query: GapQuery) -> str:
+    """With several categories: each one's access part and weight, the largest first — which kind is missing."""
+    parts = json.loads(row["by_category"]) if isinstance(row.get("by_category"), str) else row.get("by_category")
+    if len(query.categories) < 2 or not parts:
+        return ""
+    ranked = sorted(parts.items(), key=lambda kv: -(kv[1]["weight"] * (kv[1]["access_part"] or 0)))
+    return " (by category: " + ", ".join(
+        f"{c} {_pct(p['access_part'])} × {p['weight']:g}" if p["access_part"] is not None else f"{c} not covered"
+        for c, p in ranked) + ")"
 
 
 def _need_said(row: dict, query: GapQuery) -> str:
@@ -163,12 +182,13 @@ def _access_said(row: dict, query: GapQuery, categories: str) -> str:
         if row["nearest_m"] is None:
             return f"access 1.00: no open {categories} anywhere in {query.year}"
         return (f"access {part}: nearest open {categories} in {query.year} {row['nearest_m']:,.0f} m "
-                f"({row['nearest_name'] or 'unnamed'}; 1.00 at {cap}), {row['within_now']} within {radius}")
+                f"({row['nearest_name'] or 'unnamed'}; 1.00 at {cap}), {row['within_now']} within {radius}"
+                + _by_category(row, query))
     median = f"{row['median_nearest_m']:,.0f} m" if row["median_nearest_m"] is not None else "n/a"
     return (f"access {part}: residents' nearest open {categories} in {query.year} is "
             f"{row['mean_capped_nearest_m'] or 0:,.0f} m away on average, counted up to {cap} (median "
             f"{median}); {row['residents_without_place'] or 0:,} of {row['population'] or 0:,} residents "
-            f"have none within {radius}")
+            f"have none within {radius}" + _by_category(row, query))
 
 
 def _loss_said(row: dict, query: GapQuery, categories: str) -> str:
@@ -213,22 +233,25 @@ def why(row: dict, query: GapQuery) -> str:
 
 PROPERTIES = {
     "lsoa": ["rank", "code", "vintage", "name", "population", "ltla", "utla", "region", "unit",
-             "gap_score", "driver", "need_part", "access_part", "loss_part", "spending_part",
-             "categories_counted", "loss_categories", "imd_rank", "imd_decile", "nearest_m", "nearest_id", "nearest_name", "nearest_category",
-             "within_now", "before", "lost", "real_change_pct", "spending_basis", "spending_from",
-             "spending_to", "why"],
+             "gap_score", "driver", "need_part", "access_part", "access_any_part", "loss_part",
+             "spending_part", "categories_counted", "loss_categories", "imd_rank", "imd_decile",
+             "nearest_m", "nearest_id", "nearest_name", "nearest_category", "within_now", "before",
+             "lost", "real_change_pct", "spending_basis", "spending_from", "spending_to", "by_category",
+             "why"],
     "authority": ["rank", "unit", "name", "utlas", "population", "small_areas", "gap_score", "driver",
-                  "need_part", "access_part", "loss_part", "spending_part", "categories_counted",
-                  "loss_categories",
+                  "need_part", "access_part", "access_any_part", "loss_part", "spending_part",
+                  "categories_counted", "loss_categories",
                   "small_areas_most_deprived_decile", "residents_without_place",
                   "residents_lost_every_place", "residents_losing_some", "median_nearest_m",
                   "mean_capped_nearest_m", "base_real_per_head",
                   "real_per_head", "real_change_pct", "spending_basis", "spending_from", "spending_to",
-                  "why"],
+                  "by_category", "why"],
 }
 
 
-def _json_value(value):
+def _json_value(key: str, value):
+    if key == "by_category" and value is not None:
+        return json.loads(value)  # PostgreSQL's JSON text, an object in the feature
     return float(value) if hasattr(value, "is_finite") else value  # Decimal → number
 
 
@@ -238,7 +261,7 @@ def feature_collection(rows: list[dict], query: GapQuery, meta: dict) -> str:
     features = (
         '{"type":"Feature","id":%s,"geometry":%s,"properties":%s}' % (
             json.dumps(r["code"] if query.level == "lsoa" else r["unit"]), r["geometry"] or "null",
-            json.dumps({k: _json_value(r[k]) for k in keys}))
+            json.dumps({k: _json_value(k, r[k]) for k in keys}))
         for r in rows)
     return ('{"type":"FeatureCollection","kindmap:parameters":%s,"numberReturned":%d,"features":[%s]}'
             % (json.dumps(meta), len(rows), ",".join(features)))

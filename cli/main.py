@@ -222,14 +222,17 @@ def _kind_command(kind_name: str, kind) -> typing.Callable:
     hints = typing.get_type_hints(kind.load)
     loader_params = list(inspect.signature(kind.load).parameters.values())[2:]
 
-    def command(path: Path, dry_run: bool, as_json: bool, strict: bool, **options) -> None:
+    def command(paths: list[Path], dry_run: bool, as_json: bool, strict: bool, **options) -> None:
         ready()
-        report = _run_load(kind_name, path, options, dry_run, as_json, strict)
-        _print_report(report, as_json)
-        _analyse([report])
+        reports = []
+        for path in paths:  # each file in its own transaction; the first refusal stops here
+            reports.append(_run_load(kind_name, path, options, dry_run, as_json, strict))
+            _print_report(reports[-1], as_json)
+        _analyse(reports)
 
-    params = [inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                annotation=Annotated[Path, typer.Argument(help="The published file")])]
+    params = [inspect.Parameter("paths", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[
+        list[Path], typer.Argument(help="The published file(s), loaded one after another, each in its "
+                                        "own transaction")])]
     for p in loader_params:
         required = p.default is inspect.Parameter.empty
         params.append(inspect.Parameter(

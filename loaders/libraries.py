@@ -24,6 +24,7 @@ import pandas as pd
 
 from loaders.coverage import claim
 from store.errors import LoadError
+from loaders.opening_hours import DAYS, weekly_from_days, weekly_total, with_hours
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.places import attributes_of, point_ewkt, upsert_places, valid_lonlat
 from places.refresh import places_changed
@@ -57,6 +58,7 @@ CLAIMS = {
     UK_2025: Claim(("library",), 2024, 2025, "the Libraries Hacked list of every public library in the UK, "
                    "2025, with closure years", area_codes=COUNTRY_CODES),
 }
+TASKFORCE_YEAR = 2016  # the year the list describes (July 2016): its opening hours' year
 TASKFORCE_ATTRIBUTES = ["authority_id", "address", "postcode", "statutory2010", "statutory2016",
                         "type", "closed", "replacement", "notes", "hours", "staffhours", "url", "email"]
 
@@ -91,11 +93,13 @@ def load_taskforce(ctx: LoadContext, path: Path) -> None:
         "operator_type": frame["type"].str.strip().map(TASKFORCE_OPERATOR),
         "source": DCMS_LIBRARIES_2016.key,
         "source_ref": frame["id"].str.strip(),
-        "attributes": attributes_of(attributes, TASKFORCE_ATTRIBUTES),
+        "attributes": with_hours(attributes_of(attributes, TASKFORCE_ATTRIBUTES),
+                                 weekly_total(frame["hours"]), TASKFORCE_YEAR),
         "geom": point_ewkt(frame["_lon"], frame["_lat"]),
     })
     claim(ctx, CLAIMS[DCMS_LIBRARIES_2016.key])
     upsert_places(ctx, places)
+    ctx.report.reconciliation["weekly opening hours stated ('hours' > 0)"] = int(weekly_total(frame["hours"]).notna().sum())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +137,9 @@ BASIC_STATIC_TYPES = {"static library", "static local history library"}
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 BASIC_ATTRIBUTES = ["reporting", "address1", "address2", "address3", "authority", "postcode", "uprn", "type",
                     "statutory_10", "statutory_16", "statutory_19", "statutory_21", "statutory_22",
-                    "statutory_23", *BASIC_YEARS.values(), "closed", "opened", "operating_organisation"]
+                    "statutory_23", *BASIC_YEARS.values(), "closed", "opened", "operating_organisation",
+                    "hours", "staffed_hours"]
+BASIC_HOURS_YEAR = 2023  # its opening hours are the latest return's
 UNLOCATED_SAMPLE = 10
 # A statement list's stated years: one row per (record, year), the record by its source_ref.
 STATEMENTS = Target(
@@ -214,7 +220,9 @@ def load_basic(ctx: LoadContext, path: Path) -> None:
         "name": rows["name"].str.strip(), "category": "library", "status": latest.map(lambda v: v[0]),
         "opened_year": to_year(rows["opened"]), "closed_year": to_year(rows["closed"]),
         "operator_type": operated, "source": BASIC_2023, "source_ref": refs,
-        "attributes": attributes_of(rows, BASIC_ATTRIBUTES), "geom": None})
+        "attributes": with_hours(attributes_of(rows, BASIC_ATTRIBUTES),
+                                 weekly_total(rows["hours"]) if "hours" in rows else pd.Series(float("nan"), rows.index),
+                                 BASIC_HOURS_YEAR), "geom": None})
     records["closed_year"] = records["closed_year"].where(records["status"] == "closed")
     statuses = [{"source_ref": ref, "year": year, "status": value[0], "operator_type": value[1]}
                 for ref, (_, row) in zip(refs, stated.iterrows()) for year, value in row.items()
@@ -255,9 +263,10 @@ UK_STATUTORY = {"Yes": True, "No": False, "": None}
 UK_CLOSED_YEAR_UNKNOWN = 1900
 # Stored as published, the authority and postcode under the names every library record uses.
 UK_NAMES = {"Local authority": "authority", "Postcode": "postcode"}
+UK_HOURS = [f"{day} {kind} hours" for kind in ("staffed", "unstaffed") for day in DAYS]
 UK_ATTRIBUTES = ["authority", "Address 1", "Address 2", "Address 3", "postcode",
                  "Unique property reference number", "Statutory", "Type of library", "Year opened",
-                 "Year closed", "Co-located", "Co-located with", "Notes", "URL"]
+                 "Year closed", *UK_HOURS, "Special hours", "Co-located", "Co-located with", "Notes", "URL"]
 
 def _uk_year(frame: pd.DataFrame, column: str) -> pd.Series:
     """A year column: blank or a year 1800–2100; anything else refuses the file."""
@@ -283,10 +292,12 @@ def load_uk(ctx: LoadContext, path: Path) -> None:
     operator = frame["Type of library"].str.strip().map(UK_OPERATOR)
     status = is_closed.map({True: "closed", False: "open"})
     refs = (frame.index + 2).astype(str)
+    hours, malformed = weekly_from_days(frame)
     records = pd.DataFrame({
         "name": frame["Library name"].str.strip(), "category": "library", "status": status,
         "opened_year": opened, "closed_year": closed_year, "operator_type": operator, "source": UK_2025,
-        "source_ref": refs, "attributes": attributes_of(frame.rename(columns=UK_NAMES), UK_ATTRIBUTES),
+        "source_ref": refs, "attributes": with_hours(attributes_of(frame.rename(columns=UK_NAMES), UK_ATTRIBUTES),
+                                                     hours, UK_YEAR),
         "geom": None})
 
     def year(value) -> int | None:
@@ -310,6 +321,8 @@ def load_uk(ctx: LoadContext, path: Path) -> None:
         "rows read": len(frame),
         "closed (Year closed, not reopened)": int(is_closed.sum()),
         "rows without a usable postcode": int(frame["Postcode"].map(normal_postcode).isna().sum()),
+        "weekly opening hours stated (staffed and unstaffed times)": int(hours.notna().sum()),
+        "opening times not HH:MM-HH:MM (hours unknown)": malformed,
     })
     _unlocated_note(ctx, UK_2025)
 

@@ -15,7 +15,7 @@ CATEGORIES: dict[str, str] = {
     "arts_centre": "Arts centre",
     "social_facility": "Social facility (day centre, drop-in, shelter)",
     "town_hall": "Town hall used for community events",
-    "sports_centre": "Sports or leisure centre",
+    "mobile_library_stop": "Mobile library stop (a timetabled call of a library service's mobile library)",
     "other": "Another third place",
     # Optional civic assets (OPTIONAL_CATEGORIES): loaded from OpenStreetMap only when asked
     # (kindmap load osm FILE --extras …), for a fuller view of a community's assets.

@@ -51,7 +51,10 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     # them takes seconds, more than they run; the rest are too small to gain from it. Every engine
     # (the API's, a load's, a test's in-process app) plans alike.
     # libpq reads PGOPTIONS only when no options are given: the user's come first, kept.
-    options = [os.environ.get("PGOPTIONS", ""), "-c jit=off"] + \
+    # A backend checks every few seconds, mid-query, that its client is still there, so a killed
+    # load doesn't hold the load lock for the rest of its statement.
+    options = [os.environ.get("PGOPTIONS", ""), "-c jit=off",
+               f"-c client_connection_check_interval={CLIENT_CHECK_MS}"] + \
         ([f"-c statement_timeout={statement_timeout_ms}"] if statement_timeout_ms else [])
     connect_args["options"] = " ".join(o for o in options if o)
     # Overflow connections (past pool_size) are closed on return: under load each would be a new
@@ -62,6 +65,8 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     _ping_when_idle(engine, PING_AFTER_IDLE_S)
     return engine
 
+
+CLIENT_CHECK_MS = 5000
 
 # A pooled connection idle this long is pinged before use (a database restarted meanwhile has
 # closed it); one used a moment ago is not: a ping on every checkout is a round trip per request.

@@ -7,6 +7,7 @@ computed without PostGIS.
 """
 import json
 import math
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from analysis import prepare
 from analysis.access import AccessParams, Scope, WhatIf, access_rows, summary
+from analysis.sql import source
 from tests.analysis_inputs import analysis_loaded  # noqa: F401 (the fixture)
 
 YEAR = 2016
@@ -150,3 +152,117 @@ def test_closing_then_reopening_a_place_changes_nothing(analysis_loaded):
         assert r.fca2 == pytest.approx(b.fca2, rel=1e-12) and r.e2sfca == pytest.approx(b.e2sfca, rel=1e-12)
     with analysis_loaded.begin() as conn:  # and nothing was written
         assert access_rows(prepare(conn), LIBRARIES, scope) == before
+
+
+# -- weighted categories and opening-hours supply (issue 17, parts 4 and 5) ---------------------
+
+MIXED = AccessParams(categories=("library", "community_centre", "village_hall"), year=YEAR,
+                     category_weights=(1.0, 1.0, 0.5), supply="hours")
+
+
+def _hand_supply(conn, params: AccessParams) -> pd.DataFrame:
+    """Each place open in the year with its supply, computed here from the stored records: its
+    weekly hours are those of the record of its group (itself or merged into it) dated nearest the
+    year (then the earlier), divided by the median of its category's open places stating hours;
+    1 where none; times its category's weight."""
+    weights = dict(zip(params.categories, params.weights))
+    places = pd.read_sql(text(
+        "SELECT p.id, p.category, ST_X(p.geom_27700) AS x, ST_Y(p.geom_27700) AS y FROM places p "
+        "JOIN place_years y ON y.place_id = p.id AND y.year = :year AND y.status = 'open' "
+        "WHERE p.category = ANY(:categories)"), conn, params={"year": params.year, "categories": list(params.categories)})
+    records = pd.read_sql(text(
+        "SELECT coalesce(merged_into, id) AS id, attributes ->> 'weekly_hours' AS hours, "
+        "attributes ->> 'hours_year' AS hours_year FROM places WHERE attributes ? 'weekly_hours'"), conn)
+    records = records.astype({"hours": float, "hours_year": int})
+    records = records[records.hours > 0]
+    hours = {}
+    for place, group in records.groupby("id"):
+        best = min(zip(group.hours_year, group.hours), key=lambda yh: (abs(yh[0] - params.year), yh[0]))
+        hours[place] = best[1]
+    places["hours"] = places.id.map(hours)
+    median = places.groupby("category").hours.median()
+    if params.supply == "places":
+        places["hours"] = float("nan")
+    factor = (places.hours / places.category.map(median)).fillna(1.0)
+    places["supply"] = places.category.map(weights) * factor
+    return places.set_index("id")
+
+
+@pytest.mark.parametrize("area", [RUTLAND, "E08000009"])
+def test_weighted_categories_and_hours_change_2sfca_as_by_hand(analysis_loaded, origins, area):
+    """2SFCA, cumulative and gravity of each small area of Rutland (libraries, OSM community
+    centres and village halls at half weight) and Trafford (libraries with their 2016 weekly
+    hours), recomputed in plain Python from the places, their supply and every origin's population."""
+    with analysis_loaded.begin() as conn:
+        prepare(conn)
+        supplied = _hand_supply(conn, MIXED)
+        ours = {r.code: r for r in access_rows(conn, MIXED, Scope(code=area))}
+        equal = {r.code: r for r in access_rows(conn, replace(MIXED, category_weights=None, supply="places"),
+                                                Scope(code=area))}
+    xy = np.c_[origins.x.to_numpy(), origins.y.to_numpy()]
+    population = origins.population.to_numpy(dtype=float)
+    demand = {}  # R_j's denominator: every origin within 1,200 m of place j
+
+    def within(x, y):
+        return np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+
+    for code, row in ours.items():
+        here = origins.loc[code]
+        d = np.hypot(supplied.x - here.x, supplied.y - here.y)
+        near = supplied[d <= 1200.0]
+        fca2 = 0.0
+        for place, p in near.iterrows():
+            if place not in demand:
+                demand[place] = population[within(p.x, p.y) <= 1200.0].sum()
+            fca2 += p.supply / demand[place]
+        gravity = sum(p.supply * (max(dist, 100.0) / 1200.0) ** -1
+                      for (_, p), dist in zip(near.iterrows(), d[d <= 1200.0]))
+        assert row.fca2 == pytest.approx(fca2, rel=1e-9, abs=1e-15)
+        assert row.cumulative == pytest.approx(near.supply.sum(), rel=1e-9)
+        assert row.gravity == pytest.approx(gravity, rel=1e-9)
+        assert row.count_within == equal[code].count_within == len(near)
+    changed = [c for c in ours if ours[c].fca2 != pytest.approx(equal[c].fca2, rel=1e-9)]
+    assert len(changed) >= 5  # the weights and hours moved the figures
+    assert supplied.supply.nunique() > 10 and (supplied.supply[supplied.category == "village_hall"] <= 0.5).all()
+
+
+def test_hours_supply_matches_pysal(ours, origins, libraries, pairs, analysis_loaded):
+    """England's 2SFCA with hours as the supply equals pysal's two_stage_fca given the same supply column."""
+    hours = AccessParams(categories=("library",), year=YEAR, supply="hours")
+    with analysis_loaded.begin() as conn:
+        supplied = _hand_supply(prepare(conn), hours)
+        theirs_rows = access_rows(conn, hours)
+    mine = pd.DataFrame([r._asdict() for r in theirs_rows]).set_index("code")
+    supply = pd.DataFrame({"supply": supplied.supply.reindex(libraries.index)}, index=libraries.index.rename("geoid"))
+    assert supply.supply.notna().all() and supply.supply.nunique() > 50
+    demand = pd.DataFrame({"pop": origins.population.astype(float)}, index=origins.index.rename("geoid"))
+    model = Access(demand_df=demand, demand_index=True, demand_value="pop",
+                   supply_df=supply, supply_index=True, supply_value="supply",
+                   cost_df=pairs, cost_origin="origin", cost_dest="dest", cost_name="cost")
+    _same(mine.fca2.astype(float), model.two_stage_fca(name="fca2", max_cost=1200)["fca2_supply"])
+    assert not np.allclose(mine.fca2.to_numpy(float), ours.fca2.reindex(mine.index).to_numpy(float))
+
+
+def test_nearest_per_category_and_of_any(analysis_loaded):
+    """Per category, the nearest open place is the one a plain distance scan finds; of any, the smaller."""
+    with analysis_loaded.begin() as conn:
+        prepare(conn)
+        rows = conn.execute(text(
+            "WITH {{access_scope}}, {{access_ctes}} SELECT code, category, nearest_m, count_within, per_1000 "
+            "FROM category_measured".replace("{{access_scope}}", source("access_scope"))
+            .replace("{{access_ctes}}", source("access_ctes"))),
+            MIXED.bind() | Scope(code=RUTLAND).bind() | WhatIf().bind()).all()
+        supplied = _hand_supply(conn, MIXED)
+        small = pd.read_sql(text("SELECT code, population, ST_X(origin) AS x, ST_Y(origin) AS y "
+                                 "FROM analysis_small_areas WHERE utla = :r"), conn, params={"r": RUTLAND}).set_index("code")
+        anyof = {r.code: r.nearest_m for r in access_rows(conn, MIXED, Scope(code=RUTLAND))}
+    assert len(rows) == 26 * 3
+    for code, category, nearest_m, count_within, per_1000 in rows:
+        here = small.loc[code]
+        of = supplied[supplied.category == category]
+        d = np.hypot(of.x - here.x, of.y - here.y)
+        assert nearest_m == pytest.approx(d.min(), abs=1e-6)
+        assert count_within == int((d <= 1200).sum())
+        assert per_1000 == pytest.approx(1000 * count_within / here.population)
+    for code, nearest in anyof.items():
+        assert nearest == pytest.approx(min(r.nearest_m for r in rows if r.code == code), abs=1e-6)

@@ -109,12 +109,13 @@ def test_gaps_where_no_boundary_is_loaded_are_points(client):
 
 @pytest.mark.parametrize("params, status, parameter", [
     ({"area": "E99999999"}, 404, "area"),
-    ({"area": TRAFFORD, "categories": "library,pub"}, 400, "categories"),
+    ({"area": TRAFFORD, "categories": "library,casino"}, 400, "categories"),
     ({"area": TRAFFORD, "year": 1999}, 400, "year"),
     ({"area": TRAFFORD, "radius": 50}, 400, "radius"),
     ({"area": TRAFFORD, "radius": "far"}, 400, "radius"),
     ({"area": TRAFFORD, "level": "msoa"}, 400, "level"),
     ({"area": TRAFFORD, "steps": "800:1,400:0.5"}, 400, "steps"),
+    ({"area": TRAFFORD, "supply": "staff"}, 400, "supply"),
     ({}, 400, "area"),
 ])
 def test_gaps_refuses_bad_parameters(client, params, status, parameter):
@@ -168,6 +169,42 @@ def test_openapi_documents_the_access_routes(client):
     assert all(p.get("description") for p in gaps["parameters"])
     assert {"400", "404"} <= set(gaps["responses"])
     assert "/areas/{code}/summary" in paths and "post" in paths["/scenarios"]
+
+
+def test_gaps_and_priorities_say_which_kind_is_missing(client):
+    """Rutland with libraries and OSM community centres: each /gaps feature's access part is the mean
+    of its categories' parts, `access_any` that of the nearer; per category the nearest place, the
+    count within and per 1,000 residents; /priorities' rows carry the same parts per category."""
+    params = {"area": RUTLAND, "categories": "library,community_centre", "supply": "hours"}
+    collection = client.get("/gaps", params=params).json()
+    assert collection["parameters"]["supply"] == "hours"
+    for feature in collection["features"]:
+        p = feature["properties"]
+        parts = p["gap"]["access_by_category"]
+        assert list(p["by_category"]) == list(parts) == ["library", "community_centre"]
+        assert p["gap"]["access"] == pytest.approx((parts["library"] + parts["community_centre"]) / 2, abs=1e-4)
+        assert p["gap"]["access_any"] == pytest.approx(min(parts.values()), abs=1e-4)
+        assert p["nearest_m"] == pytest.approx(min(c["nearest_m"] for c in p["by_category"].values()), abs=0.1)
+        assert p["count_within"] == sum(c["count_within"] for c in p["by_category"].values())
+        assert p["per_1000"] == pytest.approx(1000 * p["count_within"] / p["population"], abs=1e-3)
+    gaps = {f["id"]: f["properties"]["gap"] for f in collection["features"]}
+    assert any(g["access"] != g["access_any"] for g in gaps.values())  # the missing kind shows
+    ranked = client.get("/priorities", params={"level": "lsoa", "authority": RUTLAND, "limit": 100, "supply": "hours",
+                                               "category": "library,community_centre"}).json()["features"]
+    assert len(ranked) == len(gaps) == 26
+    for row in (f["properties"] for f in ranked):
+        by = row["by_category"]
+        assert row["access_part"] == pytest.approx(gaps[row["code"]]["access"], abs=1e-4)
+        assert row["access_part"] == pytest.approx((by["library"]["access_part"] + by["community_centre"]["access_part"]) / 2,
+                                                   abs=1e-4)
+        assert "by category: " in row["why"]
+    (unit,) = client.get("/priorities", params={"level": "authority", "authority": RUTLAND,
+                                                "category": "library,community_centre"}).json()["features"]
+    by = unit["properties"]["by_category"]
+    assert by["community_centre"]["places_within"] > 0 and by["library"]["per_1000"] == pytest.approx(
+        1000 * by["library"]["places_within"] / unit["properties"]["population"], abs=1e-3)
+    summary = client.get(f"/areas/{RUTLAND}/summary", params={"categories": "library,community_centre"}).json()
+    assert summary["all"]["by_category"]["community_centre"]["places_within"] == by["community_centre"]["places_within"]
 
 
 def test_an_added_place_counts_from_its_opening_and_a_moved_one_keeps_its_history(client, analysis_loaded):

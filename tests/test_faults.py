@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from store import keys, localdb, migrate
-from store.db import make_engine
+from store.db import LOAD_LOCK_ID, make_engine
 from app.main import create_app
 from store.settings import ApiSettings, DatabaseSettings
 from loaders.manifest import SAMPLE_MANIFEST
@@ -269,6 +269,37 @@ def test_a_load_killed_mid_way_leaves_the_database_as_it_was(cluster):
             assert time.monotonic() < deadline, "the killed load's transaction is still open"
             time.sleep(0.1)
     assert checksums(cluster.engine) == before
+
+
+# A client that takes the load lock and then sits in one long statement, as a load's biggest
+# INSERT … SELECT does.
+LOCK_AND_SLEEP = """
+import sys
+from sqlalchemy import text
+from store.db import hold_load_lock, make_engine
+with make_engine(sys.argv[1]).begin() as conn:
+    hold_load_lock(conn)
+    print("locked", flush=True)
+    conn.execute(text("SELECT pg_sleep(600)"))
+"""
+
+
+def test_a_client_killed_mid_statement_releases_the_load_lock(cluster):
+    """The backend notices its client is gone mid-statement (client_connection_check_interval),
+    so the lock is not held for the rest of a statement nobody will read."""
+    proc = subprocess.Popen([sys.executable, "-c", LOCK_AND_SLEEP, cluster.url], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "locked", proc.stderr.read()
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :id")
+    with cluster.engine.connect() as conn:
+        assert conn.execute(held, {"id": LOAD_LOCK_ID}).scalar() == 1
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 30  # the check runs every 5 s; pg_sleep had 600 s to go
+        while conn.execute(held, {"id": LOAD_LOCK_ID}).scalar():
+            conn.rollback()
+            assert time.monotonic() < deadline, "the killed client's statement still holds the load lock"
+            time.sleep(0.2)
 
 
 def test_a_read_only_database_refuses_a_load_in_one_line_and_still_serves(cluster):

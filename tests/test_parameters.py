@@ -31,7 +31,7 @@ def test_categories_take_optional_weights():
     assert list(category_weights("village_hall,library")) == ["village_hall", "library"]  # as given
 
 
-@pytest.mark.parametrize("raw", ["pub", "library:0", "library:-1", "library:11", "library:x",
+@pytest.mark.parametrize("raw", ["casino", "library:0", "library:-1", "library:11", "library:x",
                                  "library:nan", "library,library:2", ",", ""])
 def test_bad_categories_are_400s_naming_the_parameter(raw):
     for parameter in ("categories", "category"):
@@ -43,8 +43,8 @@ def test_bad_categories_are_400s_naming_the_parameter(raw):
 @pytest.mark.parametrize("path, params, parameter", [
     ("/gaps", {"area": "E06000017", "categories": "library:0"}, "categories"),
     ("/closures", {"categories": "library:x"}, "categories"),
-    ("/priorities", {"categories": "pub"}, "categories"),
-    ("/priorities", {"category": "pub"}, "category"),
+    ("/priorities", {"categories": "casino"}, "categories"),
+    ("/priorities", {"category": "casino"}, "category"),
     ("/priorities", {"categories": "library", "category": "library"}, "category"),
     ("/priorities", {"radius": "50"}, "radius"),
     ("/closures", {"radius": "20000"}, "radius"),

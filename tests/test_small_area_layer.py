@@ -149,7 +149,7 @@ def test_tilejson_keeps_the_parameters(client):
 @pytest.mark.parametrize("path, params, parameter", [
     (ITEMS, {"year": 1999}, "year"),
     (ITEMS, {"radius": 50}, "radius"),
-    (ITEMS, {"categories": "library,pub"}, "categories"),
+    (ITEMS, {"categories": "library,casino"}, "categories"),
     (ITEMS, {"nearest": 1}, "nearest"),
     (ITEMS, {"sortby": "geom"}, "sortby"),
     (f"{TILES}/8/126/82", {"year": "2016.5"}, "year"),

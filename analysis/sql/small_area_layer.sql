@@ -14,10 +14,12 @@ SELECT m.code, m.name, m.vintage, m.population, m.imd_rank, m.imd_decile, m.ltla
        {{coverage_state}} AS coverage, array_to_string(m.counted, ',') AS categories_counted,
        CAST(round(CAST(m.nearest_m AS numeric), 1) AS float8) AS nearest_m,
        m.nearest_place_id, m.nearest_place_name,
-       CAST(m.count_within AS int) AS count_within, CAST(m.cumulative AS int) AS cumulative,
+       CAST(m.count_within AS int) AS count_within, CAST(m.cumulative AS float8) AS cumulative,
+       CAST(round(CAST(1000.0 * m.count_within / nullif(m.population, 0) AS numeric), 3) AS float8) AS per_1000,
        m.fca2, m.e2sfca, m.gravity,
        CAST(g.gap ->> 'score' AS float8) AS gap_score, g.gap ->> 'driver' AS gap_driver,
        CAST(g.gap ->> 'need' AS float8) AS gap_need, CAST(g.gap ->> 'access' AS float8) AS gap_access,
+       CAST(g.gap ->> 'access_any' AS float8) AS gap_access_any,
        CAST(g.gap ->> 'loss' AS float8) AS gap_loss, CAST(g.gap ->> 'spending' AS float8) AS gap_spending,
        CAST(g.gap ->> 'places_before' AS int) AS places_before,
        CAST(g.gap ->> 'places_lost' AS int) AS places_lost,
@@ -27,5 +29,14 @@ SELECT m.code, m.name, m.vintage, m.population, m.imd_rank, m.imd_decile, m.ltla
 FROM measured m
 LEFT JOIN areas a ON a.id = m.area_id
 LEFT JOIN gap g ON g.code = m.code
+),
+-- Per category (items only: a tile carries scalars, and a query not selecting it joins nothing,
+-- the join removed as this side is one row per code).
+by_category AS (
+    SELECT code, json_object_agg(category, json_build_object(
+               'weight', weight, 'nearest_m', round(CAST(nearest_m AS numeric), 1),
+               'nearest_place_id', nearest_place_id, 'count_within', count_within,
+               'per_1000', round(CAST(per_1000 AS numeric), 3)) ORDER BY position) AS by_category
+    FROM category_measured GROUP BY code
 )
-SELECT * FROM layer
+SELECT l.*, b.by_category FROM layer l LEFT JOIN by_category b USING (code)

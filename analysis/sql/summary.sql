@@ -4,10 +4,14 @@
 --   places: open places whose nearest small-area origin is in the group, per 10,000 residents;
 --   median_m, p90_m: of residents, by distance to the nearest place — the smallest distance
 --   within which at least half (nine tenths) of the group's residents live;
---   fca2: the population-weighted mean 2SFCA score.
+--   fca2: the population-weighted mean 2SFCA score;
+--   by_category (in the request's order): per category, residents_within, share_within, and
+--   places_within — the distinct open places of it within :radius_m of the group's origins — per
+--   1,000 of the group's residents (per_1000: the Community Needs Index's civic-assets density).
 -- Only the small areas where some category asked is known in the year count (coverage); the others
 -- are summed apart in `not_covered` (small areas, residents), and `categories_counted` says which
--- categories counted somewhere in scope.
+-- categories counted somewhere in scope. A category's own figures count only the small areas where
+-- it is known (`residents` of by_category); a category known in none of the group is left out.
 WITH {{access_scope}},
 {{access_ctes}},
 place_origin AS (
@@ -45,6 +49,33 @@ rolled AS (
            sum(r.fca2 * r.population) / nullif(sum(r.population), 0) AS fca2
     FROM ranked r GROUP BY r.whole, r.imd_decile
 ),
+category_groups AS (  -- each scoped small area in its groups (all, its decile), per category known there
+    SELECT NULL::int AS imd_decile, true AS whole, c.* FROM category_measured c WHERE c.known
+    UNION ALL
+    SELECT m.imd_decile, false, c.* FROM category_measured c JOIN measured m USING (code)
+    WHERE m.imd_decile IS NOT NULL AND c.known
+),
+category_places AS (
+    SELECT g.whole, g.imd_decile, g.category, count(DISTINCT w.id) AS places
+    FROM category_groups g JOIN pairs w ON w.code = g.code AND w.category = g.category
+    WHERE w.d <= :radius_m
+    GROUP BY g.whole, g.imd_decile, g.category
+),
+category_rolled AS (
+    SELECT g.whole, g.imd_decile, json_object_agg(g.category, json_build_object(
+               'weight', g.weight, 'residents', g.residents, 'residents_within', g.residents_within,
+               'share_within', g.residents_within::float8 / nullif(g.residents, 0),
+               'places_within', coalesce(p.places, 0),
+               'per_1000', coalesce(p.places, 0) * 1000.0 / nullif(g.residents, 0)) ORDER BY g.position) AS by_category
+    FROM (SELECT cg.whole, cg.imd_decile, cg.category, max(cg.position) AS position, max(cg.weight) AS weight,
+                 sum(s.population) AS residents,
+                 coalesce(sum(s.population) FILTER (WHERE cg.count_within > 0), 0) AS residents_within
+          FROM category_groups cg JOIN scoped s USING (code)
+          GROUP BY cg.whole, cg.imd_decile, cg.category) g
+    LEFT JOIN category_places p ON p.whole = g.whole AND p.imd_decile IS NOT DISTINCT FROM g.imd_decile
+                                AND p.category = g.category
+    GROUP BY g.whole, g.imd_decile
+),
 figures AS (
     SELECT r.whole, r.imd_decile, json_build_object(
         'imd_decile', r.imd_decile, 'small_areas', r.small_areas, 'residents', r.residents,
@@ -53,8 +84,9 @@ figures AS (
         'places', coalesce(p.places, 0),
         'places_per_10k', coalesce(p.places, 0) * 10000.0 / nullif(r.residents, 0),
         'median_m', round(CAST(r.median_m AS numeric), 1), 'p90_m', round(CAST(r.p90_m AS numeric), 1),
-        'fca2', r.fca2) AS figures
+        'fca2', r.fca2, 'by_category', c.by_category) AS figures
     FROM rolled r LEFT JOIN place_counts p ON p.whole = r.whole AND p.imd_decile IS NOT DISTINCT FROM r.imd_decile
+    LEFT JOIN category_rolled c ON c.whole = r.whole AND c.imd_decile IS NOT DISTINCT FROM r.imd_decile
 )
 SELECT json_build_object(
     'categories_counted', coalesce((SELECT array_agg(DISTINCT c ORDER BY c) FROM known, unnest(counted) c),

@@ -66,17 +66,19 @@ async def access_params(
     gravity_max: Annotated[str | None, Query(
         description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
                     f"{MAX_GRAVITY_M:g}).")] = None,
+    supply: Annotated[access.Supply, Query(description=access.SUPPLY_DESCRIPTION)] = "places",
 ) -> access.AccessParams:
     return access.AccessParams(
-        categories=tuple(weights), year=year, radius_m=radius_m,
+        categories=tuple(weights), category_weights=tuple(weights.values()), year=year, radius_m=radius_m,
         catchment_m=parameters.distance("catchment", catchment, None), steps=_steps(steps),
         gravity_scale_m=parameters.distance("gravity_scale", gravity_scale, None),
         gravity_alpha=_alpha(gravity_alpha),
-        gravity_max_m=parameters.distance("gravity_max", gravity_max, None, MAX_GRAVITY_M))
+        gravity_max_m=parameters.distance("gravity_max", gravity_max, None, MAX_GRAVITY_M), supply=supply)
 
 
 def _parameters(params: access.AccessParams, known: coverage.Known | None = None) -> dict:
-    said = {"categories": list(params.categories), "year": params.year, "radius_m": params.radius_m,
+    said = {"categories": list(params.categories), "category_weights": list(params.weights),
+            "supply": params.supply, "year": params.year, "radius_m": params.radius_m,
             "catchment_m": params.catchment, "steps": [list(s) for s in params.step_weights]}
     if known is not None:  # which categories are known somewhere in the answer (docs/analysis.md, "Coverage")
         said["coverage"] = {"covered": list(known.covered), "not_covered": list(known.missing(params.categories))}

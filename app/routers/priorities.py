@@ -10,6 +10,7 @@ from analysis import gap_index, need, spending
 from analysis.defaults import ACCESS_CAP_M
 from app import attribution, parameters
 from app.collections import COLLECTIONS
+from analysis.access import SUPPLY_DESCRIPTION, Supply
 from app.dependencies import Integer, _list
 from app.errors import ApiError
 
@@ -40,6 +41,7 @@ def gap_query(
         "code (its comparable unit)."), examples=["E08000009"])] = None,
     part_weights: gap_index.Weights = Depends(parameters.gap_weights),
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
+    supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
     need_: Annotated[str | None, Query(alias="need", description=(
         "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
         "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
@@ -62,7 +64,8 @@ def gap_query(
             except spending.SpendingQueryError as error:
                 raise ApiError(error.status, error.detail.replace("area", "authority", 1), "authority")
     return gap_index.GapQuery(level, tuple(weights), year, loss_from, radius_m, access_cap,
-                              part_weights, utlas, tuple(regions) if regions else None, limit, terms)
+                              part_weights, utlas, tuple(regions) if regions else None, limit, terms,
+                              category_weights=tuple(weights.values()), supply=supply)
 
 
 @router.get(
@@ -105,7 +108,7 @@ def priorities(
     meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
             "loss_from": query.loss_from, "radius_m": query.radius_m,
             "coverage": {"covered": list(known.covered), "not_covered": list(known.missing(query.categories))},
-            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__,
+            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
             "need": need.as_parameter(query.need),
             "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
                         f"{gap_index.SPENDING_TO}"}

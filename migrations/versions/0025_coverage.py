@@ -3,38 +3,28 @@
 Until now every analysis took "no place of this kind loaded here" for "no place here". Each places
 load now records its claim (`coverage`, one row per claim, with its import run), and the refresh
 resolves the claims onto the small areas (`analysis_coverage`), so a measure is computed only where
-its category is known. The category `sports_centre` is added (Trafford's leisure centres).
+its category is known. (Trafford's leisure centres load as `sports_centre`, in the vocabulary since 0023.)
 
 The three national library lists loaded before this revision get the claims their loaders now make
 (England; their years), so an existing database's library analyses go on answering; every other
 source states its coverage when it is next loaded (docs/places.md, "Coverage").
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
 from sqlalchemy.dialects import postgresql
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
-BEFORE = ('library', 'community_centre', 'youth_centre', 'village_hall', 'social_centre', 'childrens_centre',
-          'place_of_worship', 'food_bank', 'arts_centre', 'social_facility', 'town_hall', 'other')
-AFTER = BEFORE[:-1] + ('sports_centre', 'other')
 # The claims of the national lists' loaders (loaders/libraries.py), for runs loaded before this revision.
 NATIONAL = {"dcms-libraries-2016": (2010, 2016), "dcms-libraries-basic-2023": (2016, 2023),
             "librarieshacked-libraries-uk-2025": (2024, 2025)}
-
-
-def _categories(values) -> None:
-    listed = ", ".join(f"'{v}'" for v in values)
-    for table in ("places", "place_proposals"):
-        op.drop_constraint(op.f(f"ck_{table}_category"), table, type_="check")
-        op.create_check_constraint(op.f(f"ck_{table}_category"), table, f"category IN ({listed})")
 
 
 def upgrade() -> None:
@@ -74,21 +64,17 @@ def upgrade() -> None:
     for table in ("coverage", "analysis_coverage", "analysis_coverage_extents"):  # inputs and outputs of a refresh step (analysis.step)
         op.execute(f"CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()")
-    _categories(AFTER)
     for source, (first, last) in NATIONAL.items():
         op.execute(sa.text("""
             INSERT INTO coverage (import_run_id, source, categories, first_year, last_year, extent_kind,
                                   area_codes, basis)
             SELECT max(r.id), :source, ARRAY['library'], :first, :last, 'area', ARRAY['E92000001'],
-                   'a national list of public libraries in England (claim recorded by migration 0024)'
+                   'a national list of public libraries in England (claim recorded by migration 0025)'
             FROM import_runs r JOIN sources s ON s.id = r.source_id WHERE s.key = :source
             HAVING count(*) > 0""").bindparams(source=source, first=first, last=last))
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM places WHERE category = 'sports_centre'")
-    op.execute("DELETE FROM place_proposals WHERE category = 'sports_centre'")
-    _categories(BEFORE)
     op.drop_table('analysis_coverage_extents')
     op.drop_table('analysis_coverage')
     op.drop_index(op.f('ix_coverage_source'), table_name='coverage')
