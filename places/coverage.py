@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from models.coverage import EXTENT_KINDS
 from models.places import STATUS_YEARS
+from places.sql import SQL
 
-SQL = Path(__file__).resolve().parent / "sql"
 # A GSS code: a letter for the country, two digits for the entity, six for the instance.
 GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 ENGLAND = "E92000001"
@@ -55,7 +54,7 @@ def record(conn: Connection, run_id: int, source: str, claim: Claim) -> bool:
     """Store ``claim`` for import run ``run_id`` of ``source`` unless the source already made the
     same claim (same categories, years and extent); True when stored."""
     claim = claim.years_in_range()
-    return conn.execute(text((SQL / "record_coverage.sql").read_text()), {
+    return conn.execute(SQL.statement("record_coverage"), {
         "run": run_id, "source": source, "categories": sorted(set(claim.categories)),
         "first_year": claim.first_year, "last_year": claim.last_year, "extent_kind": claim.extent_kind,
         "area_codes": list(claim.area_codes) if claim.area_codes is not None else None,
