@@ -39,6 +39,7 @@ class Known:
 
     covered: tuple[str, ...]
     known_years: dict[str, list[int]]
+    empty: bool = False  # the selection holds no small area: nothing to compute, nothing unknown
 
     def missing(self, categories: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(c for c in categories if c not in self.covered)
@@ -69,7 +70,7 @@ def known(conn: Connection, categories: tuple[str, ...], years: tuple[int, ...],
     in every one of ``years``; one indexed read of analysis_coverage."""
     row = conn.execute(sql("coverage_known"), {"utlas": None, "regions": None} | scope | {
         "categories": list(categories), "years": list(years)}).one()
-    return Known(tuple(row.covered or ()), json.loads(row.known_years or "{}"))
+    return Known(tuple(row.covered or ()), json.loads(row.known_years or "{}"), not row.any_small_area)
 
 
 class NotCovered(Exception):
@@ -83,9 +84,10 @@ class NotCovered(Exception):
 
 def require(conn: Connection, categories: tuple[str, ...], years: tuple[int, ...], scope: dict,
             where: str, parameter: str = "categories") -> Known:
-    """``known`` for the request, or NotCovered when none of its categories is covered in scope."""
+    """``known`` for the request, or NotCovered when none of its categories is covered in scope
+    (a scope without small areas is answered as before: empty, not unknown)."""
     found = known(conn, categories, years, scope)
-    if not found.covered:
+    if not found.covered and not found.empty:
         raise NotCovered(found.explain(categories, years, where), parameter, found.known_years)
     return found
 

@@ -12,10 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import text
 
 from store.errors import LoadError
 from loaders.hierarchy import rebuild_area_hierarchy
-from places.refresh import COUNTRY_BOUNDARIES, refresh_current, set_countries
+from places.refresh import COUNTRY_BOUNDARIES, refresh_years, set_countries
 from loaders.pipeline import Kind, LoadContext, SourceInfo, Target
 from loaders.readers import feature, iter_features, source_srid, vector_info, vintage_option
 from loaders.sources import OGL
@@ -107,9 +108,15 @@ def load(ctx: LoadContext, path: Path, level: str, vintage: str, code_field: str
         ctx.report.repairs["invalid geometries made valid (ST_MakeValid)"] = invalid
     ctx.merge(target, stage)
     rebuild_area_hierarchy(ctx)
-    # Places loaded before their boundaries get a country, and the properties served carry it.
-    if (level, vintage) in COUNTRY_BOUNDARIES and set_countries(ctx):
-        refresh_current(ctx.conn)
+    # Places loaded before their boundaries get a country, and the years a source's claim covers
+    # follow the boundaries of the authorities it names (places/coverage.py): whatever the load order.
+    countries = (level, vintage) in COUNTRY_BOUNDARIES and set_countries(ctx)
+    if countries or ctx.conn.execute(CLAIMED, {"level": level, "vintage": vintage}).scalar():
+        refresh_years(ctx)
+
+
+CLAIMED = text("SELECT EXISTS (SELECT 1 FROM coverage c CROSS JOIN LATERAL unnest(c.area_codes) n(code) "
+               "JOIN areas a ON a.code = n.code WHERE a.level = :level AND a.vintage = :vintage)")
 
 
 KINDS = {

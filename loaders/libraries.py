@@ -168,10 +168,16 @@ def _operation(frame: pd.DataFrame) -> dict[int, pd.Series]:
     return out
 
 
-def store_statements(ctx: LoadContext, source: str, records: pd.DataFrame, statuses: list[dict]) -> None:
+def store_statements(ctx: LoadContext, source: str, records: pd.DataFrame, statuses: list[dict],
+                     claimed: Claim | None = None) -> None:
     """Store a statement list's rows as records without a location, then their stated years
-    (place_status, by record; years the list no longer states are removed), then group places."""
-    claim(ctx, CLAIMS[source])
+    (place_status, by record; years the list no longer states are removed), then group places.
+    ``claimed``: what the list covers (a national list's, CLAIMS, by default; none: noted)."""
+    claimed = claimed or CLAIMS.get(source)
+    if claimed:
+        claim(ctx, claimed)
+    else:
+        ctx.note("no coverage claimed: these places count as complete nowhere")
     upsert_places(ctx, records, unlocated=True, group=False)
     frame = pd.DataFrame(statuses, columns=list(STATEMENTS.stage))
     target = replace(STATEMENTS, params={"source": source})

@@ -28,6 +28,7 @@ from loaders.opening_hours import with_hours
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import attributes_of, point_ewkt, valid_lonlat
 from loaders.readers import csv_row, read_csv
+from places.coverage import Claim
 
 CATEGORY = "mobile_library_stop"
 SOURCE_PREFIX = "librarieshacked-mobile-stops-"
@@ -125,7 +126,12 @@ def load_stops(ctx: LoadContext, path: Path) -> None:
         "geom": point_ewkt(table["lon"], table["lat"])})
     statuses = [{"source_ref": ref, "year": year, "status": "open", "operator_type": "council"}
                 for ref, year in zip(table["source_ref"], table["year"])]
-    store_statements(ctx, source, records, statuses)
+    # What the timetable covers: every stop of its service, in the authority it serves, in the
+    # years its timetables start (a service whose authority is not loaded claims nothing).
+    years = sorted(set(table["year"]))
+    claimed = Claim((CATEGORY,), years[0], years[-1], f"the {organisation} mobile library timetable: "
+                    "every stop of the service", area_codes=(code,)) if code else None
+    store_statements(ctx, source, records, statuses, claimed)
     ctx.report.reconciliation.update({
         "stop visits read": len(frame) + ctx.report.rejected,
         "stops (places)": len(table),

@@ -203,13 +203,16 @@ def resolve(ctx) -> dict[str, int]:
 
 def _report(ctx, records: pd.DataFrame, canonical: pd.Series, pairs: pd.DataFrame, links: pd.DataFrame) -> None:
     source = ctx.report.source
-    group_size = canonical.value_counts()
     mine = records[records["source"] == source].set_index("id")
     if mine.empty:
         return
+    # a place "with other sources' records": its group holds a record of another source (a group
+    # of this source's records only, e.g. the footprints of one building, is a place of its own)
+    others = records.assign(place=canonical.loc[records["id"]].to_numpy())
+    others = set(others.loc[others["source"] != source, "place"])
     review = pairs[(pairs["decision"] == "review") & ((pairs["source_a"] == source) | (pairs["source_b"] == source))] \
         if not pairs.empty else pairs
-    in_group = canonical.loc[mine.index].map(group_size) > 1
+    in_group = canonical.loc[mine.index].isin(others)
     ctx.report.reconciliation.update({
         "records in places with other sources' records (merged)": int(in_group.sum()),
         "records that are a place of their own (new)": int((~in_group).sum()),

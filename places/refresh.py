@@ -55,6 +55,13 @@ def places_changed(ctx) -> None:
     set_countries(ctx)
     resolve(ctx)
     edits_after_grouping(ctx)
+    refresh_years(ctx)
+
+
+def refresh_years(ctx) -> None:
+    """place_years from the records' history and their sources' coverage (set-based; merged as a
+    difference), then place_current: run by every places load, and by a boundary load that moves
+    what the coverage of a record depends on (its country, a claimed authority's boundary)."""
     ctx.execute("CREATE TEMP TABLE resolved_years (year int, place_id bigint, status text) ON COMMIT DROP")
     ctx.execute("INSERT INTO resolved_years " + SQL.text("place_years"), **place_years_parameters())
     # Statistics for both sides, so the anti-join is hashed, never a nested loop (place_years'

@@ -77,8 +77,9 @@ def test_activity_indicators_are_the_workbook_figures(loaded, shared_data):
     rutland = next(r for r in rows if r[1] == "Rutland")
     visits = sum(v for name, v in zip(header, rutland)
                  if name.startswith("Physical Visitors") and isinstance(v, (int, float)))
-    stored = dict(loaded.connect().execute(text(
-        "SELECT indicator, value FROM indicators WHERE area_code = :r AND period = '2023-24'"), {"r": RUTLAND}).all())
+    with loaded.connect() as conn:  # closed here: a failing assertion's traceback must not hold a transaction open
+        stored = dict(conn.execute(text(
+            "SELECT indicator, value FROM indicators WHERE area_code = :r AND period = '2023-24'"), {"r": RUTLAND}).all())
     assert stored["library_activity_active_members"] == rutland[header.index("Total Active Members")] == 5609
     assert stored["library_activity_visits"] == pytest.approx(visits) and visits > 0
     assert stored["library_activity_visits"] == pytest.approx(

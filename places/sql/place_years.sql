@@ -79,8 +79,9 @@ carried AS (
     FROM grid g),
 resolved AS (
     SELECT place_id, year, first_spoken, last_spoken, opened_year, seen, latest,
-           CASE WHEN stated IS NOT NULL THEN stated
-                WHEN opened_year > year THEN NULL
+           CASE WHEN opened_year > year THEN NULL  -- before its opening year nothing counts, not even a
+                                                    -- later statement clamped to :last (an edit this year)
+                WHEN stated IS NOT NULL THEN stated
                 WHEN seen > 0 THEN latest
                 WHEN first_stated IS NULL THEN current
                 WHEN first_stated = 'open' OR closed_year > year THEN 'open'
