@@ -1,7 +1,7 @@
 """How the gap index compares with an independent area measure (`kindmap validate`,
 `GET /priorities/validation`).
 
-The measure is any figure keyed by GSS code at any level — a loaded indicator (an IoD domain,
+The measure is any figure keyed by GSS code at any level (LSOA, ward, district, county) — a loaded indicator (an IoD domain,
 a funder's own index loaded with `indicators-csv`) or a CSV — carried to the comparable units the
 index ranks through the loaded lookups, population-weighted (validation_units.sql). For the gap
 score and each part: Spearman's ρ over the units with both, its 95 % interval (Fisher's z with
@@ -25,6 +25,10 @@ from analysis.sql import sql
 
 COMPARED = ("gap_score", "need_part", "access_part", "loss_part", "spending_part")
 Z95 = 1.959963984540054
+WARD_PREFIXES = ("E05", "W05")  # electoral wards and divisions (ONS entity E05)
+# What places a ward: an ONS LSOA → ward best-fit lookup (none is in ../shared/data).
+WARD_LOOKUP = ("LSOA → ward lookup (ONS 'LSOA (2021) to Electoral Ward to LAD Best Fit Lookup', "
+               "columns LSOA21CD and WDyyCD; `kindmap load lookup FILE`)")
 
 
 class ValidationError(ValueError):
@@ -88,6 +92,20 @@ def units_of(conn: Connection, measure: Measure) -> dict[str, dict]:
     return {r["unit"]: dict(r) for r in conn.execute(sql("validation_units"), bound).mappings()}
 
 
+def unplaced(conn: Connection, measure: Measure, placed: int) -> str:
+    """Why a measure reaches fewer than four units: for ward codes, the lookup that is missing."""
+    wards = sum(code.startswith(WARD_PREFIXES) for code in measure.codes)
+    if wards * 2 >= len(measure.codes) > 0:
+        loaded = conn.execute(text("SELECT EXISTS (SELECT 1 FROM area_lookups WHERE level = 'lsoa' "
+                                   "AND parent_level = 'ward')")).scalar()
+        if not loaded:
+            return f"its codes are wards ({wards} of {len(measure.codes)}) and no {WARD_LOOKUP} is loaded"
+        return (f"its codes are wards ({wards} of {len(measure.codes)}) and the loaded LSOA → ward lookup "
+                f"places them in only {placed} of the index's units (wards of another year?)")
+    return (f"only {placed} of the index's units have a value (its codes are not authorities, districts, "
+            "wards or LSOAs the lookups place)")
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> dict:
     """ρ, its 95 % interval and n, over the pairs where both are known."""
     both = ~(np.isnan(x) | np.isnan(y))
@@ -120,8 +138,7 @@ def validate(conn: Connection, measure: Measure, query: gap_index.GapQuery | Non
     carried = units_of(conn, measure)
     keys = [r["unit"] for r in rows if r["unit"] in carried and carried[r["unit"]]["value"] is not None]
     if len(keys) < 4:
-        raise ValidationError("indicator", f"{measure.name}: only {len(keys)} of the index's units have a value "
-                                           "(its codes are not authorities, districts or LSOAs the lookups place)")
+        raise ValidationError("indicator", f"{measure.name}: {unplaced(conn, measure, len(keys))}")
     by_unit = {r["unit"]: r for r in rows}
     sign = 1.0 if measure.high_is_need else -1.0
     y = np.array([sign * carried[k]["value"] for k in keys], dtype=float)

@@ -382,6 +382,53 @@ def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, 
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 20_000
 
 
+def test_validation_carries_wards_through_an_lsoa_to_ward_lookup(client, loaded, shared_data, tmp_path):
+    """Wards reach the units through a loaded LSOA → ward lookup, weighted by their LSOAs' people.
+    No LSOA → ward lookup is in ../shared/data: the lookup here is GENERATED (real LSOA 2021 codes
+    of six authorities grouped by the MSOA their name gives, "Trafford 001A" → "Trafford 001",
+    under made-up E05 codes) and so are the ward values; pandas computes what each unit gets.
+    Without the lookup the refusal names it."""
+    from scipy import stats
+
+    from analysis import validation
+    from tests.conftest import load_files
+
+    chosen = ["E08000009", "E06000017", "E06000001", "E10000017", "E06000009", "E06000014"]
+    lsoas = pd.read_csv(shared_data / "lookups/lsoa21_to_utla23.csv", encoding="utf-8-sig")
+    lsoas = lsoas[lsoas["UTLA23CD"].isin(chosen)].copy()
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    lsoas = lsoas.merge(people, left_on="LSOA21CD", right_on="lsoacd")
+    groups = lsoas["LSOA21NM"].str[:-1]
+    lsoas["WD23CD"] = groups.map({g: f"E05{900000 + i:06d}" for i, g in enumerate(sorted(groups.unique()))})
+    lsoas["WD23NM"] = "GENERATED " + groups
+    wards = pd.DataFrame({"WD23CD": sorted(lsoas["WD23CD"].unique())})
+    wards["value"] = np.random.default_rng(1905).uniform(0, 100, len(wards))
+    measure = validation.Measure("GENERATED ward values", tuple(wards["WD23CD"]), tuple(wards["value"]))
+    with loaded.connect() as conn, pytest.raises(validation.ValidationError) as refused:
+        validation.validate(conn, measure)
+    assert f"its codes are wards ({len(wards)} of {len(wards)}) and no LSOA → ward lookup" in refused.value.detail
+    assert "LSOA21CD" in refused.value.detail and refused.value.parameter == "indicator"
+    lookup = tmp_path / "GENERATED_lsoa21_to_ward.csv"
+    lsoas[["LSOA21CD", "LSOA21NM", "WD23CD", "WD23NM"]].to_csv(lookup, index=False)
+    load_files(loaded)("lookup", lookup)
+    try:
+        with loaded.connect() as conn:
+            units = validation.units_of(conn, measure)
+            result = validation.validate(conn, measure)
+    finally:
+        with loaded.begin() as conn:
+            conn.execute(text("DELETE FROM area_lookups WHERE lookup = 'generated_lsoa21_to_ward'"))
+    frame = lsoas.merge(wards, on="WD23CD")
+    by_ward = frame.groupby(["UTLA23CD", "WD23CD"]).agg(value=("value", "first"), people=("population", "sum"))
+    expected = by_ward.groupby(level=0).apply(lambda w: (w["value"] * w["people"]).sum() / w["people"].sum())
+    assert {u: units[u]["value"] for u in units} == pytest.approx(expected.to_dict())
+    assert units["E06000017"]["codes"] == by_ward.loc["E06000017"].shape[0] and units["E06000017"]["weighted"]
+    assert result["units_compared"] == 6
+    score = {p["unit"]: p["gap_score"] for p in result["points"]}
+    rho = stats.spearmanr([score[u] for u in chosen], [expected[u] for u in chosen]).statistic
+    assert result["compared"]["gap_score"]["spearman"]["rho"] == pytest.approx(rho)
+
+
 @pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
                                             ({"indicator": "gdp_deflator_2023_24"}, 400),
                                             ({"indicator": "imd_average_score", "period": "1999"}, 400)])

@@ -17,7 +17,7 @@ router = APIRouter(tags=["Gap analysis"])
     "/priorities/validation",
     summary="How the gap index and each part compare with an independent indicator",
     description="The gap index per comparable unit (default parameters) and each of its parts "
-                "against a loaded indicator keyed by GSS code at any level (LSOA, district, "
+                "against a loaded indicator keyed by GSS code at any level (LSOA, ward, district, "
                 "authority), carried to the units through the lookups, population-weighted: "
                 "Spearman's ρ with its 95 % interval, the overlap of the two top deciles against "
                 "chance, ρ within each region, and every unit's pair of values. See "
