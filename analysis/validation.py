@@ -32,11 +32,12 @@ WARD_LOOKUP = ("LSOA → ward lookup (ONS 'LSOA (2021) to Electoral Ward to LAD 
 
 
 class ValidationError(ValueError):
-    """A measure the index cannot be compared with; ``status`` 400, or 404 (nothing such loaded)."""
+    """A measure the index cannot be compared with, naming the parameter at fault (a 400: an
+    indicator not loaded is a bad parameter, not a missing resource — issue 19)."""
 
-    def __init__(self, parameter: str, detail: str, status: int = 400):
+    def __init__(self, parameter: str, detail: str):
         super().__init__(detail)
-        self.parameter, self.detail, self.status = parameter, detail, status
+        self.parameter, self.detail = parameter, detail
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def from_indicator(conn: Connection, name: str, period: str | None = None, high_
     chosen = period or conn.execute(text("SELECT max(period) FROM indicators WHERE indicator = :n"),
                                     {"n": name}).scalar()
     if chosen is None:
-        raise ValidationError("indicator", f"indicator {name!r} is not loaded", 404)
+        raise ValidationError("indicator", f"indicator {name!r} is not loaded")
     rows = conn.execute(text("SELECT area_code, value FROM indicators WHERE indicator = :n AND period = :p "
                              "AND value IS NOT NULL ORDER BY area_code"), {"n": name, "p": chosen}).all()
     if not rows:

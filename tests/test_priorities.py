@@ -429,12 +429,15 @@ def test_validation_carries_wards_through_an_lsoa_to_ward_lookup(client, loaded,
     assert result["compared"]["gap_score"]["spearman"]["rho"] == pytest.approx(rho)
 
 
-@pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
-                                            ({"indicator": "gdp_deflator_2023_24"}, 400),
-                                            ({"indicator": "imd_average_score", "period": "1999"}, 400)])
-def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
+@pytest.mark.parametrize("params, parameter", [({"indicator": "no_such_thing"}, "indicator"),
+                                               ({"indicator": "gdp_deflator_2023_24"}, "indicator"),
+                                               ({"indicator": "imd_average_score", "period": "1999"}, "period")])
+def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, parameter):
+    """A bad parameter — an indicator not loaded, one no unit has, a period it lacks — is a 400
+    naming it (issue 19), as application/problem+json."""
     response = client.get("/priorities/validation", params=params)
-    assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["parameter"] == parameter and response.json()["status"] == 400
 
 
 def test_sensitivity_of_an_empty_selection_is_an_empty_answer(client):

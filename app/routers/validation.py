@@ -41,7 +41,7 @@ def priorities_validation(
             measure = validation.from_indicator(conn, indicator, period, direction == "high", per_head)
             result = validation.validate(conn, measure)
         except validation.ValidationError as error:
-            raise ApiError(error.status, error.detail, error.parameter)
+            raise ApiError(400, error.detail, error.parameter)
         except spending.SpendingQueryError as error:
             raise ApiError(error.status, error.detail, error.parameter)
     return Response(json.dumps(result), media_type="application/json")
