@@ -7,7 +7,7 @@ index ranks through the loaded lookups, population-weighted (validation_units.sq
 score and each part: Spearman's ρ over the units with both, its 95 % interval (Fisher's z with
 the Fieller–Hartley–Pearson standard error 1.06/√(n−3)), the overlap of the two top deciles
 against what chance gives (m²/n for top sets of m of n; the hypergeometric P of at least that
-overlap), and ρ within each region. docs/analysis/validation.md.
+overlap), and both within each region (a region's top tenth: its own ⌈n/10⌉ units). docs/analysis/validation.md.
 """
 from __future__ import annotations
 
@@ -154,7 +154,8 @@ def validate(conn: Connection, measure: Measure, query: gap_index.GapQuery | Non
         in_region = {}
         for region in regions:
             mask = np.array([carried[k]["region"] == region for k in keys])
-            in_region[region] = spearman(x[mask], y[mask])
+            in_region[region] = {"spearman": spearman(x[mask], y[mask]),
+                                 "top_decile": top_decile_overlap(x[mask], y[mask])}
         result["compared"][column] = {"spearman": spearman(x, y), "top_decile": top_decile_overlap(x, y),
                                       "by_region": in_region}
     result["points"] = [{"unit": k, "name": by_unit[k].get("name"), "region": carried[k]["region"],

@@ -349,7 +349,32 @@ def test_validation_carries_districts_to_units_population_weighted(client, loade
     assert document["units_compared"] == 150 == document["units_ranked"]
     need = document["compared"]["need_part"]["spearman"]
     assert need["rho"] > 0.9 and need["ci95"][0] < need["rho"] < need["ci95"][1]  # need is IMD: a check
-    assert set(document["compared"]["gap_score"]["by_region"]) == {f"E1200000{i}" for i in range(1, 10)}
+    by_region = document["compared"]["gap_score"]["by_region"]
+    assert set(by_region) == {f"E1200000{i}" for i in range(1, 10)}
+    # Per region, ρ as scipy gives it and the top-decile overlap counted by hand from the points.
+    from math import ceil, comb
+
+    from scipy import stats
+
+    counted = 0
+    for region, found in by_region.items():
+        points = [p for p in document["points"] if p["region"] == region]
+        assert found["spearman"]["n"] == len(points) == found["top_decile"]["n"]
+        rho = stats.spearmanr([p["gap_score"] for p in points], [p["value"] for p in points]).statistic
+        assert found["spearman"]["rho"] == pytest.approx(rho)
+        m = ceil(len(points) / 10)
+        by_score = {p["unit"] for p in sorted(points, key=lambda p: -p["gap_score"])[:m]}
+        by_need = {p["unit"] for p in sorted(points, key=lambda p: -p["value"])[:m]}
+        top = found["top_decile"]
+        if len(points) < 10:
+            assert top["overlap"] is None
+            continue
+        counted += 1
+        n, k = len(points), len(by_score & by_need)
+        p_at_least = sum(comb(m, j) * comb(n - m, m - j) for j in range(k, m + 1)) / comb(n, m)
+        assert (top["top"], top["overlap"]) == (m, k) and top["expected_by_chance"] == pytest.approx(m * m / n)
+        assert top["p_at_least"] == pytest.approx(p_at_least)
+    assert counted >= 5  # most regions hold ten units or more
 
 
 def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, tmp_path, database_url):
