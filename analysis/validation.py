@@ -132,30 +132,50 @@ def top_decile_overlap(x: np.ndarray, y: np.ndarray) -> dict:
             "p_at_least": float(stats.hypergeom.sf(k - 1, n, m, m))}
 
 
-def validate(conn: Connection, measure: Measure, query: gap_index.GapQuery | None = None) -> dict:
-    """The comparison of the gap index (per authority, ``query`` or the defaults) with ``measure``."""
-    query = replace(query or gap_index.GapQuery(), level="authority", limit=None)
+def small_areas_of(conn: Connection, measure: Measure, rows: list[dict]) -> dict[str, dict]:
+    """Small area → {value, region, codes, weighted}: the measure on the LSOAs the index ranks
+    (validation_small_areas.sql), per head over the small area's population."""
+    by_code = {r["code"]: r for r in rows}
+    found = {}
+    for code, value in conn.execute(sql("validation_small_areas"),
+                                    {"codes": list(measure.codes), "values": list(measure.values)}):
+        row = by_code.get(code)
+        if row is None:
+            continue
+        if measure.per_head:
+            value = value / row["population"] if row["population"] else None
+        found[code] = {"value": value, "region": row["region"], "codes": 1, "weighted": True}
+    return found
+
+
+def validate(conn: Connection, measure: Measure, query: gap_index.GapQuery | None = None,
+             level: str = "authority") -> dict:
+    """The comparison of the gap index (``query`` or the defaults) with ``measure``: per
+    comparable unit (``level`` authority), or per small area (``lsoa``: the measure's LSOA codes)."""
+    query = replace(query or gap_index.GapQuery(), level=level, limit=None)
     rows = gap_index.ranked(conn, query)
-    carried = units_of(conn, measure)
-    keys = [r["unit"] for r in rows if r["unit"] in carried and carried[r["unit"]]["value"] is not None]
+    key = "code" if level == "lsoa" else "unit"
+    carried = small_areas_of(conn, measure, rows) if level == "lsoa" else units_of(conn, measure)
+    keys = [r[key] for r in rows if r[key] in carried and carried[r[key]]["value"] is not None]
     if len(keys) < 4:
-        raise ValidationError("indicator", f"{measure.name}: {unplaced(conn, measure, len(keys))}")
-    by_unit = {r["unit"]: r for r in rows}
+        reason = (f"only {len(keys)} of the index's small areas have a value (at level lsoa only LSOA codes "
+                  "count)" if level == "lsoa" else unplaced(conn, measure, len(keys)))
+        raise ValidationError("indicator", f"{measure.name}: {reason}")
+    by_unit = {r[key]: r for r in rows}
     sign = 1.0 if measure.high_is_need else -1.0
     y = np.array([sign * carried[k]["value"] for k in keys], dtype=float)
     regions = sorted({carried[k]["region"] for k in keys if carried[k]["region"]})
-    result = {"measure": measure.name, "source": measure.source,
+    result = {"measure": measure.name, "source": measure.source, "level": level,
               "direction": "high = need" if measure.high_is_need else "low = need",
               "per_head": measure.per_head, "units_ranked": len(rows), "units_compared": len(keys),
               "units_unweighted": sorted(k for k in keys if not carried[k]["weighted"]),
               "units_without_value": sorted(set(by_unit) - set(keys)), "compared": {}}
+    in_regions = {region: np.array([carried[k]["region"] == region for k in keys]) for region in regions}
     for column in COMPARED:
         x = np.array([np.nan if by_unit[k][column] is None else float(by_unit[k][column]) for k in keys])
-        in_region = {}
-        for region in regions:
-            mask = np.array([carried[k]["region"] == region for k in keys])
-            in_region[region] = {"spearman": spearman(x[mask], y[mask]),
-                                 "top_decile": top_decile_overlap(x[mask], y[mask])}
+        in_region = {region: {"spearman": spearman(x[mask], y[mask]),
+                              "top_decile": top_decile_overlap(x[mask], y[mask])}
+                     for region, mask in in_regions.items()}
         result["compared"][column] = {"spearman": spearman(x, y), "top_decile": top_decile_overlap(x, y),
                                       "by_region": in_region}
     result["points"] = [{"unit": k, "name": by_unit[k].get("name"), "region": carried[k]["region"],

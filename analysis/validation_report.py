@@ -61,7 +61,8 @@ def plot(result: dict, path: Path) -> Path:
     left.set_ylabel("rank by the gap index (1 = largest gap)")
     left.invert_xaxis()
     left.invert_yaxis()
-    left.set_title(f"{len(points)} comparable units (2023 upper-tier authorities)", fontsize=10)
+    left.set_title(f"{len(points)} " + ("small areas (LSOAs)" if result.get("level") == "lsoa" else
+                                        "comparable units (2023 upper-tier authorities)"), fontsize=10)
     columns = list(result["compared"])
     found = [result["compared"][c]["spearman"] for c in columns]
     rho = np.array([np.nan if s["rho"] is None else s["rho"] for s in found])

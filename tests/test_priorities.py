@@ -454,6 +454,45 @@ def test_validation_carries_wards_through_an_lsoa_to_ward_lookup(client, loaded,
     assert result["compared"]["gap_score"]["spearman"]["rho"] == pytest.approx(rho)
 
 
+def test_validation_at_lsoa_level_compares_the_small_areas(client, loaded, shared_data):
+    """level=lsoa: the index per small area against the IMD 2019 rank of each LSOA (low = need):
+    every point holds the file's rank, ρ is scipy's over the points, the need part (the IMD rank)
+    agrees wholly; an LSOA 2021-keyed measure reaches an LSOA 2011 whose code changed through the
+    published best-fit lookup."""
+    from scipy import stats
+
+    from analysis import validation
+
+    imd = pd.read_csv(shared_data / IMD, encoding="utf-8-sig", thousands=",")
+    ranks = dict(zip(imd["LSOA code (2011)"], imd["Index of Multiple Deprivation (IMD) Rank"].astype(float)))
+    document = client.get("/priorities/validation", params={"indicator": "imd_rank", "direction": "low",
+                                                            "level": "lsoa"}).json()
+    lookup = pd.read_csv(shared_data / "lookups/lsoa11_to_lsoa21_to_lad22.csv", encoding="utf-8-sig")
+    # Small areas the index holds by their 2021 code (Trafford's, from its LSOA 2021 boundaries)
+    # take the rank of the first LSOA 2011 the lookup links them with.
+    earlier = lookup.groupby("LSOA21CD")["LSOA11CD"].min()
+    values = {p["unit"]: p["value"] for p in document["points"]}
+    assert document["level"] == "lsoa" and len(values) == document["units_compared"] > 32_800
+    assert values == {c: ranks[c] if c in ranks else ranks[earlier[c]] for c in values}
+    pairs = [(p["gap_score"], -p["value"]) for p in document["points"] if p["gap_score"] is not None]
+    gap = document["compared"]["gap_score"]
+    assert gap["spearman"]["n"] == len(pairs)
+    assert gap["spearman"]["rho"] == pytest.approx(stats.spearmanr(*zip(*pairs)).statistic)
+    assert document["compared"]["need_part"]["spearman"]["rho"] == pytest.approx(1)
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    people = dict(zip(people["lsoacd"], people["population"].astype(float)))
+    changed = lookup[~lookup["LSOA11CD"].isin(people)].groupby("LSOA11CD")["LSOA21CD"].min()
+    changed = changed[changed.index.isin(values)]  # the index's small areas
+    assert len(changed) > 100
+    with loaded.connect() as conn:
+        measure = validation.from_indicator(conn, "population")
+        found = validation.small_areas_of(conn, measure, [{"code": c, "region": None, "population": 1}
+                                                          for c in changed.index])
+    assert {c: found[c]["value"] for c in changed.index} == {c: people[c21] for c, c21 in changed.items()}
+    refused = client.get("/priorities/validation", params={"indicator": "imd_average_score", "level": "lsoa"})
+    assert refused.status_code == 400 and "only LSOA codes count" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize("params, parameter", [({"indicator": "no_such_thing"}, "indicator"),
                                                ({"indicator": "gdp_deflator_2023_24"}, "indicator"),
                                                ({"indicator": "imd_average_score", "period": "1999"}, "period")])

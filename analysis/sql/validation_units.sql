@@ -9,12 +9,7 @@
 -- mean, or with :per_head the codes' sum over their population; a unit with a code of unknown
 -- population takes the plain mean (weighted false), or per head no value.
 WITH {{spending_units}},
-measure AS (
-    SELECT DISTINCT ON (code) code, value
-    FROM unnest(CAST(:codes AS text[]), CAST(:values AS float8[])) AS m(code, value)
-    WHERE value IS NOT NULL AND value = value  -- not NaN
-    ORDER BY code
-),
+{{validation_measure}},
 lsoa AS (
     SELECT DISTINCT ON (m.code) m.code, m.value, u.unit, coalesce(p.value, s.population) AS weight, 1 AS fineness
     FROM measure m

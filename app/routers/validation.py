@@ -35,11 +35,14 @@ def priorities_validation(
         description="high: a high value means more need; low: a low value does.")] = "high",
     per_head: Annotated[bool, Query(description="The values are counts: summed and divided by the "
                                                 "units' population.")] = False,
+    level: Annotated[Literal["authority", "lsoa"], Query(
+        description="authority: per comparable unit, the indicator carried to it; lsoa: per small "
+                    "area, the indicator's LSOA codes only.")] = "authority",
 ) -> Response:
     with request.app.state.engine.connect() as conn:
         try:
             measure = validation.from_indicator(conn, indicator, period, direction == "high", per_head)
-            result = validation.validate(conn, measure)
+            result = validation.validate(conn, measure, level=level)
         except validation.ValidationError as error:
             raise ApiError(400, error.detail, error.parameter)
         except spending.SpendingQueryError as error:
