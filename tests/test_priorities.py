@@ -50,6 +50,13 @@ def client(loaded, database_url):
         yield client
 
 
+@pytest.fixture(scope="module")
+def served(loaded):
+    """What `server` serves here (the page test): this module's load, England's small areas —
+    the demo sample holds one authority, too few for the validation figure."""
+    return loaded
+
+
 def features(client, **params) -> list[dict]:
     response = client.get("/priorities", params=params)
     assert response.status_code == 200, response.text
@@ -508,3 +515,32 @@ def test_sensitivity_of_an_empty_selection_is_an_empty_answer(client):
     """No small area in the selection (a region code nothing lies in): no rows, no scenarios, no error."""
     document = client.get("/priorities", params={"region": "E12000099", "sensitivity": "true"}).json()
     assert document["features"] == [] and document["kindmap:parameters"]["sensitivity"]["rows"] == 0
+
+
+def test_priorities_page_draws_the_validation_figure(visit, server):
+    """With England's small areas loaded the priorities page draws its validation figure: one
+    mark per compared column at the API's ρ, the table beside it with the same figures, the
+    units counted as the API counts them; no request leaves the app, no console error.
+    (tests/test_pages_profile.py's page test runs on the demo sample: the "needs four
+    authorities" notice.)"""
+    import httpx
+
+    from analysis.validation import COMPARED
+    from tests.test_pages_profile import drawn
+
+    v = drawn(visit, f"/priorities?level=lsoa&authority={TRAFFORD}&limit=20")
+    page = v.page
+    page.wait_for_selector("#validation[data-drawn=true]", state="attached", timeout=180_000)
+    answer = httpx.get(f"{server}/priorities/validation", params={"indicator": "imd_average_score",
+                                                                  "direction": "high"}, timeout=180).json()
+    assert v.external == [] and v.console_errors == []
+    marks = page.locator("#validation .validation-figure circle")
+    shown = [float(c.get_attribute("data-rho")) for c in marks.all()]
+    assert shown == pytest.approx([answer["compared"][c]["spearman"]["rho"] for c in COMPARED])
+    text = page.locator("#validation").inner_text()
+    assert f"{answer['units_compared']} of {answer['units_ranked']} authorities compared" in text
+    gap = answer["compared"]["gap_score"]
+    low, high = (f"{x:+.2f}".replace("-", "−") for x in gap["spearman"]["ci95"])
+    assert f"{gap['spearman']['rho']:+.2f} [{low}, {high}]".replace("-", "−") in text
+    assert f"{gap['top_decile']['overlap']} of {gap['top_decile']['top']}" in text
+    v.screenshot("priorities-validation")
