@@ -20,7 +20,9 @@ router = APIRouter(tags=["Gap analysis"])
                 "against a loaded indicator keyed by GSS code at any level (LSOA, ward, district, "
                 "authority), carried to the units through the lookups, population-weighted: "
                 "Spearman's ρ with its 95 % interval, the overlap of the two top deciles against "
-                "chance, ρ within each region, and every unit's pair of values. See "
+                "chance, both within each region, and every unit's pair of values; with level=lsoa "
+                "per small area against the indicator's LSOA codes. An indicator not loaded, with no "
+                "value for enough units, or a period it lacks is a 400 naming the parameter. See "
                 "docs/analysis/validation.md.",
     responses={200: {"description": "JSON", "content": {"application/json": {}}}},
 )
