@@ -47,7 +47,7 @@ def test_landing_conformance_collections(client):
     assert {"self", "service-desc", "conformance", "data"} <= links
     assert any(c.endswith("/conf/geojson") for c in client.get("/conformance").json()["conformsTo"])
     collections = {c["id"]: c for c in client.get("/collections").json()["collections"]}
-    assert set(collections) == {"places", "areas", "spending", "indicators", "small_areas"}
+    assert set(collections) == {"places", "areas", "spending", "indicators", "small_areas", "grants"}
     minx, miny, maxx, maxy = collections["places"]["extent"]["spatial"]["bbox"][0]
     frame = pd.read_csv(LIBRARIES)
     assert minx == pytest.approx(frame.lng.min(), abs=1e-3) and maxy == pytest.approx(frame.lat.max(), abs=1e-3)
