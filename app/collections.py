@@ -88,6 +88,11 @@ class Collection:
     # What a tile carries when no `properties=` is asked: what a map draws and names (None: every
     # scalar). Every property of every feature made a small_areas z5 tile 4.6 MB.
     tile_properties: tuple[str, ...] | None = None
+    # One feature's answer (/items/{id}) only: SQL binding :fid, the feature's id, whose one JSON
+    # object's members join the feature's (places: its grants), and the tables they are read from
+    # (in that answer's ETag).
+    item_members: str | None = None
+    item_tables: tuple[str, ...] = ()
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -149,6 +154,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                    "AND y.year BETWEEN :dt_start AND :dt_end)",
             bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
         properties=PLACE_PROPERTIES,
+        item_members=source("place_grants"),  # analysis/grant_places.py
+        item_tables=("analysis_grant_places", "grants"),
     ),
     Collection(
         id="areas",
