@@ -155,7 +155,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
         properties=PLACE_PROPERTIES,
         item_members=source("place_grants"),  # analysis/grant_places.py
-        item_tables=("analysis_grant_places", "grants"),
+        item_tables=("analysis_grant_places", "grant_place_reviews", "grants"),
     ),
     Collection(
         id="areas",

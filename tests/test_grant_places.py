@@ -106,3 +106,34 @@ def test_a_charity_number_in_a_places_attributes_links_its_grants(client, loaded
     assert client.get(f"/collections/places/items/{church}",
                       headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
     assert json.loads(after.text)["id"] == church
+
+
+def test_a_reviewer_accepts_or_rejects_a_candidate_and_refreshes_keep_it(client, loaded):
+    from tests.test_api import assert_problem
+    from tests.test_edits import bearer
+
+    gorse = place_named(loaded, "Gorse Hill Methodist Church", "os-openmap-local-worship-trafford")
+    sale = place_named(loaded, "Sale United Reformed Church", "os-openmap-local-worship-trafford")
+    [candidate] = grants_of(client, gorse)["candidates"]
+    [other] = [c for c in grants_of(client, sale)["candidates"] if c["recipient_name"] == "Sale United Reformed Church"]
+    url = "/collections/places/items/{}/grants/{}/{}"
+    key = make_key(loaded, "write:places", authorities=[TRAFFORD_CODE])
+    elsewhere = make_key(loaded, "write:places", authorities=["E08000003"])  # Manchester's
+    assert_problem(client.post(url.format(gorse, candidate["identifier"], "accept")), 401, "Authorization")
+    assert_problem(client.post(url.format(gorse, candidate["identifier"], "accept"), headers=bearer(elsewhere)),
+                   403, "Authorization")
+    assert_problem(client.post(url.format(gorse, "360G-nothing", "accept"), headers=bearer(key)), 404, "grantId")
+    assert_problem(client.post(url.format(sale, candidate["identifier"], "accept"), headers=bearer(key)), 404, "grantId")
+    accepted = client.post(url.format(gorse, candidate["identifier"], "accept"), params={"reason": "same church"},
+                           headers=bearer(key))
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    assert client.post(url.format(sale, other["identifier"], "reject"), headers=bearer(key)).status_code == 200
+    for refreshed in (False, True):
+        if refreshed:
+            with loaded.begin() as conn:
+                refresh_grant_places(conn)
+        shown = grants_of(client, gorse)
+        assert shown["candidates"] == [] and [g["identifier"] for g in shown["linked"]] == [candidate["identifier"]]
+        assert shown["linked"][0]["basis"] == "name_distance" and shown["linked"][0]["review"]["reason"] == "same church"
+        assert other["identifier"] not in {g["identifier"] for k in ("linked", "candidates")
+                                           for g in grants_of(client, sale)[k]}

@@ -1,6 +1,7 @@
 """analysis_grant_places: grants tied to the places their recipients run — by charity or company
 number in a place's attributes (linked), or by a similar name near where the grant lands (a
-candidate for review, never linked silently); rebuilt by the analysis refresh (analysis/grant_places.py)
+candidate for review, never linked silently); rebuilt by the analysis refresh (analysis/grant_places.py);
+and grant_place_reviews, a reviewer's decision on a candidate, kept through the refreshes
 
 Revision ID: 0025
 Revises: 0024
@@ -9,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from models.base import in_list
-from models.grants import LINK_BASES, LINK_STATES
+from models.grants import DECISIONS, LINK_BASES, LINK_STATES
 
 revision = '0025'
 down_revision = '0024'
@@ -38,9 +39,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('grant_id', 'place_id', name=op.f('pk_analysis_grant_places')),
     )
     op.create_index('ix_analysis_grant_places_place_id', 'analysis_grant_places', ['place_id'])
-    op.execute("CREATE TRIGGER analysis_grant_places_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-               "ON analysis_grant_places FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()")
+    op.create_table('grant_place_reviews',
+    sa.Column('grant_identifier', sa.Text(), nullable=False, comment='360Giving Identifier'),
+    sa.Column('place_id', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False, comment='accepted or rejected'),
+    sa.Column('key_id', sa.BigInteger(), nullable=True, comment='The key that decided'),
+    sa.Column('decided_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.CheckConstraint(in_list('state', DECISIONS), name=op.f('ck_grant_place_reviews_state')),
+    sa.ForeignKeyConstraint(['key_id'], ['api_keys.id'], name=op.f('fk_grant_place_reviews_key_id_api_keys')),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_grant_place_reviews_place_id_places'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('grant_identifier', 'place_id', name=op.f('pk_grant_place_reviews')),
+    )
+    for table in ('analysis_grant_places', 'grant_place_reviews'):
+        op.execute(f"CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                   f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()")
 
 
 def downgrade() -> None:
+    op.drop_table('grant_place_reviews')
     op.drop_table('analysis_grant_places')
