@@ -33,6 +33,8 @@ TABLES = ("grants", "places", "place_edits", "areas", "analysis_grant_places")
 def refresh_grant_places(conn: Connection) -> int:
     """Rebuild the links and candidates; returns how many rows were written."""
     conn.execute(text("DELETE FROM analysis_grant_places"))
+    if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM grants)")).scalar():
+        return 0  # a places load with no grants loaded: nothing to compare its attributes with
     linked = conn.execute(sql("grant_place_numbers"), {"charity_keys": list(CHARITY_KEYS),
                                                        "company_keys": list(COMPANY_KEYS)}).rowcount
     agreeing = []
