@@ -48,3 +48,9 @@ def refresh_grant_places(conn: Connection) -> int:
     return linked + conn.execute(sql("grant_place_candidates"),
                                  {name: list(values) for name, values in zip(columns, zip(*agreeing))}).rowcount
 
+
+
+def candidates(conn: Connection, area: str | None, limit: int, offset: int) -> list[str]:
+    """The candidates no reviewer has decided, of grants landing in ``area`` (or inside it; None:
+    all), best names first, each as JSON text PostgreSQL built (grant_candidates.sql)."""
+    return list(conn.execute(sql("grant_candidates"), {"area": area, "limit": limit, "offset": offset}).scalars())

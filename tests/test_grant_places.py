@@ -115,6 +115,9 @@ def test_a_reviewer_accepts_or_rejects_a_candidate_and_refreshes_keep_it(client,
     gorse = place_named(loaded, "Gorse Hill Methodist Church", "os-openmap-local-worship-trafford")
     sale = place_named(loaded, "Sale United Reformed Church", "os-openmap-local-worship-trafford")
     [candidate] = grants_of(client, gorse)["candidates"]
+    listed = client.get("/collections/places/grant-candidates", params={"area": TRAFFORD_CODE}).json()["candidates"]
+    assert {"place_id": gorse, "grant": candidate} in [{k: c[k] for k in ("place_id", "grant")} for c in listed]
+    assert client.get("/collections/places/grant-candidates", params={"area": "E06000052"}).json()["candidates"] == []
     [other] = [c for c in grants_of(client, sale)["candidates"] if c["recipient_name"] == "Sale United Reformed Church"]
     url = "/collections/places/items/{}/grants/{}/{}"
     key = make_key(loaded, "write:places", authorities=[TRAFFORD_CODE])
@@ -137,3 +140,5 @@ def test_a_reviewer_accepts_or_rejects_a_candidate_and_refreshes_keep_it(client,
         assert shown["linked"][0]["basis"] == "name_distance" and shown["linked"][0]["review"]["reason"] == "same church"
         assert other["identifier"] not in {g["identifier"] for k in ("linked", "candidates")
                                            for g in grants_of(client, sale)[k]}
+        decided = {c["grant"]["identifier"] for c in client.get("/collections/places/grant-candidates").json()["candidates"]}
+        assert not {candidate["identifier"], other["identifier"]} & decided  # the list holds undecided ones only

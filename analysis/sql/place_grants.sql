@@ -11,15 +11,7 @@ SELECT json_build_object('grants', json_build_object(
 FROM (
     SELECT CASE WHEN l.state = 'linked' OR r.state = 'accepted' THEN 'linked'
                 WHEN r.state IS NULL THEN 'candidate' END AS shown,
-           g.award_date, g.identifier, json_build_object(
-               'identifier', g.identifier, 'title', g.title, 'amount_awarded', g.amount_awarded,
-               'currency', g.currency, 'award_date', g.award_date, 'funder_id', g.funder_id,
-               'funder_name', g.funder_name, 'programme_title', g.programme_title,
-               'recipient_name', g.recipient_name, 'area_code', g.area_code, 'basis', l.basis,
-               'matched', l.matched, 'name_score', l.score,
-               'distance_m', round(CAST(l.distance_m AS numeric), 1),
-               'review', CASE WHEN r.state IS NOT NULL THEN json_build_object(
-                   'state', r.state, 'decided_at', r.decided_at, 'reason', r.reason) END) AS grant
+           g.award_date, g.identifier, {{grant_link_json}} AS grant
     FROM analysis_grant_places l JOIN grants g ON g.id = l.grant_id
     LEFT JOIN grant_place_reviews r ON r.grant_identifier = g.identifier AND r.place_id = l.place_id
                                    AND l.basis = 'name_distance'

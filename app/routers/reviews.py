@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from analysis import grant_places
 from app.errors import ApiError, problem_response
 from app.routers.edits import COLLECTION, SECURITY, WRITE_RESPONSES, writer
 from edits import grant_reviews
@@ -79,6 +80,22 @@ _decision_route("reject", "rejected", "The two records are two places (needs `wr
 
 
 GRANT_DECISIONS = {"accept": "accepted", "reject": "rejected"}
+
+
+@router.get("/collections/{collectionId}/grant-candidates", response_class=Response,
+            summary="Grants whose recipient's name agrees with a nearby place's: candidates no reviewer decided",
+            responses={200: {"description": "The candidates, best names first, then nearest",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}})
+def list_grant_candidates(
+        request: Request, c: COLLECTION,
+        area: Annotated[str | None, Query(max_length=16, description="GSS code: grants landing in it or inside it",
+                                          examples=["E08000009"])] = None,
+        limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many")] = 0) -> Response:
+    with request.app.state.engine.connect() as conn:
+        found = grant_places.candidates(conn, area.strip().upper() if area else None, limit, offset)
+    return Response(f'{{"candidates":[{",".join(found)}],"numberReturned":{len(found)}}}',
+                    media_type="application/json")
 
 
 @router.post("/collections/{collectionId}/items/{featureId}/grants/{grantId}/{decision}", dependencies=SECURITY,
