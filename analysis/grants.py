@@ -54,9 +54,11 @@ def check(query: GrantsQuery) -> None:
         raise GrantsQueryError(400, "apportion", "apportion applies to level=lsoa only")
 
 
-def parameters(query: GrantsQuery, prices: spending.Prices | None) -> dict:
-    """What grants_area_years.sql binds (and grants_layer.sql: the labels of the range and prices)."""
-    return {"level": query.level, "area": query.area, "funder": query.funder, "programme": query.programme,
+def parameters(query: GrantsQuery, prices: spending.Prices | None, within: str | None = None) -> dict:
+    """What grants_area_years.sql binds (and grants_layer.sql: the labels of the range and prices);
+    ``within``: a GeoJSON polygon, only the areas whose boundary meets it (a map tile's)."""
+    return {"level": query.level, "area": query.area, "within": within,
+            "funder": query.funder, "programme": query.programme,
             "from_year": _start(query.from_year), "to_year": _start(query.to_year),
             "apportion": query.apportion, "uk": spending.UNITED_KINGDOM,
             "deflator": prices.deflator if prices else None, "prices_index": prices.index if prices else None,
@@ -64,7 +66,7 @@ def parameters(query: GrantsQuery, prices: spending.Prices | None) -> dict:
             "to_label": query.to_year, "uncovered": UNCOVERED}
 
 
-def layer_parameters(conn: Connection, query: GrantsQuery) -> dict:
+def layer_parameters(conn: Connection, query: GrantsQuery, within: str | None = None) -> dict:
     """What the `grants` collection's query (grants_layer.sql) binds: /grants' parameters, but with
     no deflator loaded its real figures are null rather than the whole answer a 404 (a map of
     nominal figures still draws)."""
@@ -75,7 +77,7 @@ def layer_parameters(conn: Connection, query: GrantsQuery) -> dict:
         if error.status != 404:
             raise
         prices = None
-    return parameters(query, prices)
+    return parameters(query, prices, within)
 
 
 def _number(value) -> float | None:

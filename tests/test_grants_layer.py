@@ -92,6 +92,13 @@ def test_a_tile_decodes_with_the_figures_of_grants(client, grants, tmp_path):  #
     for k in FIGURES:
         assert frame.loc[TRAFFORD_CODE, k] == grants[TRAFFORD_CODE][k]
         assert frame.loc[MANCHESTER, k] != frame.loc[MANCHESTER, k]  # null (uncovered): NaN in GDAL
+    # LSOAs: a tile computes only the areas it shows (Trafford's loaded 2021 boundaries here)
+    z10 = TMS.tile(-2.33, 53.43, 10)
+    small = client.get(f"{TILES}/10/{z10.x}/{z10.y}", params={**YEARS, "level": "lsoa", "properties": "code,utla,coarser_gbp"})
+    path = tmp_path / "lsoa.pbf"
+    path.write_bytes(small.content)
+    lsoas = pyogrio.read_dataframe(path, layer="grants")
+    assert len(lsoas) > 20 and set(lsoas["utla"]) == {TRAFFORD_CODE} and (lsoas["coarser_gbp"] > 0).all()
     default = client.get(f"{TILES}/8/{tile.x}/{tile.y}", params=YEARS)
     assert default.status_code == 200 and default.content != response.content
     tilejson = client.get(f"{TILES}/tilejson.json", params=YEARS).json()

@@ -3,7 +3,7 @@
 -- (the `grants` collection), so both answer the same figures. `area_years` has one row per area
 -- and year, `area_totals` one per area.
 -- The level parameter is 'ltla', 'utla' (2023 authorities) or 'lsoa' (2021); the area parameter limits the rows to that
--- area or the areas inside it (NULL: all of England's). A grant counts towards an area when it
+-- area or the areas inside it (NULL: all of England's), :within to those a tile can show. A grant counts towards an area when it
 -- lands there or inside it (grants.ltla / grants.utla / an LSOA's own code); grants located by
 -- the recipient's address alone never count (the "headquarters effect"). An area is covered
 -- when a loaded file of some funder covers it (grant_coverage): the area itself, its UTLA (for an
@@ -29,6 +29,9 @@ places AS (
     WHERE h.level = :level AND h.vintage = CASE WHEN :level = 'lsoa' THEN '2021-12' ELSE '2023-12' END
       AND h.code LIKE 'E%'
       AND (CAST(:area AS text) IS NULL OR :area IN (h.code, h.ltla, h.utla, h.region))
+      -- a map tile's: only the areas whose loaded boundary meets :within (a GeoJSON polygon; NULL: any)
+      AND (CAST(:within AS text) IS NULL OR h.code IN (
+          SELECT a.code FROM areas a WHERE a.level = :level AND a.geom && ST_GeomFromGeoJSON(:within)))
 ),
 population AS (
     SELECT p.code, sum(l.population) AS population

@@ -4,7 +4,7 @@ defaulting to ltla (HTTP only; the figures are analysis/sql/grants_area_years.sq
 
 The query binds the parameters (analysis.grants.layer_parameters) and, where a plain filter names
 one area (`code`, `ltla`, `utla` or `region` with one value) and `area` is not given, computes only
-that area's. These routes come before the generic OGC routes (app/main.py), which serve the rest of
+that area's; a tile computes only the areas whose boundary meets it. These routes come before the generic OGC routes (app/main.py), which serve the rest of
 the collection (its description, queryables, tilesets) like any other.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from analysis import grants as analysis
 from app import crs as crs_
 from app import dependencies as dep
+from app import tiles
 from app.collections import COLLECTIONS
 from app.errors import ApiError
 from app.routers import ogc_features
@@ -42,10 +43,10 @@ def _scoped(query: analysis.GrantsQuery, chosen: Selection) -> analysis.GrantsQu
     return query
 
 
-def _bound(request: Request, query: analysis.GrantsQuery) -> dict:
+def _bound(request: Request, query: analysis.GrantsQuery, within: str | None = None) -> dict:
     with reading(request.app.state.engine) as conn:
         try:
-            return analysis.layer_parameters(conn, query)
+            return analysis.layer_parameters(conn, query, within)
         except analysis.GrantsQueryError as error:
             raise ApiError(error.status, error.detail, error.parameter)
 
@@ -96,5 +97,8 @@ def tile(
     chosen: Selection = Depends(selection),
     properties: list[str] | None = Depends(dep.properties),
 ) -> Response:
-    chosen = replace(chosen, bound=_bound(request, _scoped(query, chosen)))
+    tiles.check_tile(z, x, y)
+    # Only the areas the tile (and its buffer) can show are computed: every LSOA of England costs ~2 s.
+    covering = crs_.covering_polygon(*tiles.TMS.xy_bounds(x, y, z), 3857, margin=2 * tiles.BUFFER / tiles.EXTENT)
+    chosen = replace(chosen, bound=_bound(request, _scoped(query, chosen), covering))
     return tile_routes.tile(request, z, x, y, LAYER, tms, chosen, properties)
