@@ -81,3 +81,4 @@ def refresh(conn: Connection, progress: bool = False, force: bool = False) -> di
 # The steps, in order (each module registers itself on import): planner statistics first.
 from analysis import input_statistics, small_areas  # noqa: E402,F401
 from analysis import gap_spending  # noqa: E402,F401
+from analysis import grant_places  # noqa: E402,F401

@@ -5,7 +5,7 @@ from models.base import Base
 from models.centroids import Centroid
 from models.data_versions import DataVersion
 from models.edits import PlaceAudit, PlaceEdit, PlaceProposal
-from models.grants import Grant, GrantCoverage
+from models.grants import Grant, GrantCoverage, GrantPlace, GrantPlaceReview
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
@@ -17,6 +17,6 @@ from models.spending import Spending
 from models.table_statistics import TableStatistics
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
-           "Centroid", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
+           "Centroid", "DataVersion", "Grant", "GrantCoverage", "GrantPlace", "GrantPlaceReview", "ImportRun", "Indicator", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
            "PlaceCurrent", "PlaceReview", "PlaceStatus", "PlaceYear", "SmallArea", "Source",
            "Spending", "TableStatistics"]

@@ -131,7 +131,7 @@ def writer(request: Request, scope: str = "write:places") -> edits.Writer:
 
 def answer(request: Request, conn: Connection, place: edits.Place, status: int = 200) -> Response:
     """The place as the collection serves it, with the ETag a following write names."""
-    headers = {"ETag": caching.item_tag(request, place.state)}
+    headers = {"ETag": caching.item_tag(request, place.state, caching.members_version(conn, PLACES.item_tables))}
     if status == 201:
         headers["Location"] = f"{str(request.base_url).rstrip('/')}/collections/places/items/{place.id}"
     return Response(features.item(conn, PLACES, place.id, crs_.CRS84), status_code=status,

@@ -304,7 +304,9 @@ def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Cr
     with reading(request.app.state.engine) as conn:
         if c.editable:  # its own version, which a write's If-Match names (docs/edits.md)
             state = edits.state_of(conn, feature_id)
-            headers = caching.validate_item(request, state) if state else {}
+            # the members read from other tables (a place's grants) change its answer, not its state
+            members = caching.members_version(conn, c.item_tables)
+            headers = caching.validate_item(request, state, members) if state else {}
         else:
             headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = features.item(conn, c, feature_id, crs, bound or {})
