@@ -26,3 +26,5 @@ _.by_name            # datasets/catalog.py
 missing_files        # loaders/manifest.py (tests/test_manifest.py)
 write_xlsx           # bench/generated_grants.py: the generated files tests/test_grants_load.py loads
 write_json
+gdal_read            # bench/osm.py: run by name in a measured subprocess (its -c string)
+newer                # bench/osm_files.py: the later extract tests/test_osm_reload.py loads
