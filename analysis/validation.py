@@ -55,7 +55,7 @@ def from_indicator(conn: Connection, name: str, period: str | None = None, high_
     rows = conn.execute(text("SELECT area_code, value FROM indicators WHERE indicator = :n AND period = :p "
                              "AND value IS NOT NULL ORDER BY area_code"), {"n": name, "p": chosen}).all()
     if not rows:
-        raise ValidationError("period", f"indicator {name!r} has no values for period {chosen!r}")
+        raise ValidationError("period", f"indicator {name!r} has no values for period {chosen!r}", 404)
     return Measure(f"{name} ({chosen})", tuple(r[0] for r in rows), tuple(float(r[1]) for r in rows),
                    high_is_need, per_head, f"indicator {name}, period {chosen}")
 

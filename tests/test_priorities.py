@@ -211,7 +211,7 @@ def test_gaps_hook_matches_priorities(client, loaded):
     ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
     ({"region": "North West"}, 400, "region"),
     ({"authority": "E99999999"}, 404, "authority"),
-    ({"need": "indicator:no_such_thing"}, 400, "need"),
+    ({"need": "indicator:no_such_thing"}, 404, "need"),  # not loaded, as /priorities/validation's
     ({"need": "indicator:gdp_deflator_2023_24"}, 400, "need"),  # loaded, but for the UK only
     ({"need": "indicator:income_average_score*0"}, 400, "need"),
     ({"need": "imd,imd"}, 400, "need"),
@@ -384,7 +384,7 @@ def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, 
 
 @pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
                                             ({"indicator": "gdp_deflator_2023_24"}, 400),
-                                            ({"indicator": "imd_average_score", "period": "1999"}, 400)])
+                                            ({"indicator": "imd_average_score", "period": "1999"}, 404)])
 def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
     response = client.get("/priorities/validation", params=params)
     assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")

@@ -44,7 +44,7 @@ def gap_query(
     part_weights: gap_index.Weights = Depends(parameters.gap_weights),
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
     supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
-    need_: Annotated[str | None, Query(alias="need", description=(
+    need_: Annotated[str | None, Query(alias="need", pattern=need.PATTERN, description=(
         "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
         "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
         "(default) = a high value is more need), or several, each with `*weight`, comma-separated: "
@@ -57,7 +57,7 @@ def gap_query(
     try:
         terms = need.parse(need_)
     except need.NeedError as error:
-        raise ApiError(400, str(error), "need")
+        raise ApiError(error.status, str(error), "need")
     utlas = None
     if authority:
         with request.app.state.engine.connect() as conn:
@@ -105,7 +105,7 @@ def priorities(
             else:
                 rows = gap_index.ranked(conn, query)
         except need.NeedError as error:
-            raise ApiError(400, str(error), "need")
+            raise ApiError(error.status, str(error), "need")
         # built from what the small-area layer is: places, boundaries, population, IMD, spending
         headers = attribution.download_headers(conn, COLLECTIONS["small_areas"].data_tables, "priorities.csv")
     if f == "csv":
