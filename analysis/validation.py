@@ -35,6 +35,8 @@ class ValidationError(ValueError):
     """A measure the index cannot be compared with, naming the parameter at fault (a 400: an
     indicator not loaded is a bad parameter, not a missing resource — issue 19)."""
 
+    status = 400
+
     def __init__(self, parameter: str, detail: str):
         super().__init__(detail)
         self.parameter, self.detail = parameter, detail

@@ -18,7 +18,7 @@ from models import AREA_LEVELS
 from models.places import STATUS_YEARS
 from models.properties import Property, json_key, json_object
 from models.spending import BASES
-from models.vintages import normalise_vintage
+from models.vintages import VINTAGE_SPELLING, normalise_vintage
 from places.properties import PLACE_PROPERTIES
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "name": Property("t.name", description="Name"),
             "level": Property("t.level", enum=tuple(AREA_LEVELS), filter=True,
                               description="Level: region, utla, ltla, lsoa, …"),
-            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage,
+            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage, spelling=VINTAGE_SPELLING,
                                 description="Boundary vintage YYYY-MM, e.g. 2023-12; a bare year "
                                             "means December (2021 = 2021-12)"),
             "parent_codes": Property("t.parent_codes", "object", "Codes of containing areas by level",

@@ -125,8 +125,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
 
     def openapi() -> dict:
         if not app.openapi_schema:
-            app.openapi_schema = errors.without_validation_422(get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes))
+            app.openapi_schema = ogc_features.concrete_collection_paths(errors.without_validation_422(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes)))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -70,3 +70,15 @@ class GapSpending(Base):
         Text, comment="outturn, or budget (RA) where the unit has no outturn for both years")
     from_year: Mapped[str | None] = mapped_column(String(7), comment="First financial year of the change")
     to_year: Mapped[str | None] = mapped_column(String(7), comment="Last financial year of the change")
+
+
+class KeptAnswer(Base):
+    """The costliest default answers (England-wide /priorities at each level), computed by the
+    refresh (analysis/answers.py) and served while the data versions they were computed on hold."""
+
+    __tablename__ = "analysis_answers"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True, comment="What it answers, e.g. priorities?level=lsoa")
+    versions: Mapped[str] = mapped_column(
+        Text, comment="table=version,… of the tables it was computed from (data_versions); served only while they hold")
+    body: Mapped[str] = mapped_column(Text, comment="The answer's body as the route would send it")

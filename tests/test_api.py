@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from shapely.geometry import Point, shape
 
 from store.db import make_engine
+from app.collections import COLLECTIONS
+from app.dependencies import PROPERTY_FILTERS
 from app.main import create_app
 from tests.conftest import SAMPLE
 
@@ -126,9 +128,13 @@ def test_unknown_collection_is_404(client):
 
 def test_openapi_describes_every_parameter(client):
     spec = client.get("/openapi.json").json()
-    operation = spec["paths"]["/collections/{collectionId}/items"]["get"]
-    for parameter in operation["parameters"]:
-        assert parameter.get("description"), parameter["name"]
+    for collection in COLLECTIONS:  # one items path per collection, each with its own filters
+        operation = spec["paths"][f"/collections/{collection}/items"]["get"]
+        for parameter in operation["parameters"]:
+            assert parameter.get("description"), parameter["name"]
+        filters = {p["name"] for p in operation["parameters"]} & set(PROPERTY_FILTERS)
+        assert filters == set(COLLECTIONS[collection].filters), collection
+    assert "/collections/{collectionId}/items" not in spec["paths"]
 
 
 def test_answers_name_the_licences_and_attribution_of_what_is_loaded(client):

@@ -218,7 +218,7 @@ def test_gaps_hook_matches_priorities(client, loaded):
     ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
     ({"region": "North West"}, 400, "region"),
     ({"authority": "E99999999"}, 404, "authority"),
-    ({"need": "indicator:no_such_thing"}, 400, "need"),
+    ({"need": "indicator:no_such_thing"}, 400, "need"),  # not loaded: a bad parameter (issue 19), as /priorities/validation
     ({"need": "indicator:gdp_deflator_2023_24"}, 400, "need"),  # loaded, but for the UK only
     ({"need": "indicator:income_average_score*0"}, 400, "need"),
     ({"need": "imd,imd"}, 400, "need"),

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import grants as analysis
-from analysis.spending import financial_year
+from analysis.spending import FINANCIAL_YEAR_PATTERN, financial_year
 from app.errors import ApiError
 
 router = APIRouter(tags=["Grants"])
@@ -36,10 +36,10 @@ def query_of(default_level: str):
                         "region). Omitted: all of England's.", examples=["E08000009"])] = None,
         funder: Annotated[str | None, Query(description="Funding Org identifier, e.g. GB-LAE-TRF")] = None,
         programme: Annotated[str | None, Query(description="Grant programme code or title")] = None,
-        from_: Annotated[str, Query(alias="from", description="First financial year: 2013 or 2013-14")] = "2013",
-        to: Annotated[str, Query(description="Last financial year: 2023 or 2023-24")] = "2023",
+        from_: Annotated[str, Query(alias="from", pattern=FINANCIAL_YEAR_PATTERN, description="First financial year: 2013 or 2013-14")] = "2013",
+        to: Annotated[str, Query(pattern=FINANCIAL_YEAR_PATTERN, description="Last financial year: 2023 or 2023-24")] = "2023",
         real: Annotated[bool, Query(description="Add real-terms columns (HM Treasury GDP deflators)")] = True,
-        prices: Annotated[str | None, Query(description="Price year of the real figures, e.g. 2022-23")] = None,
+        prices: Annotated[str | None, Query(pattern=FINANCIAL_YEAR_PATTERN, description="Price year of the real figures, e.g. 2022-23")] = None,
         apportion: Annotated[Literal["population"] | None, Query(
             description="level=lsoa only: also share out the grants stated only for the LSOA's borough "
                         "or county by population, in `apportioned_gbp` (marked apportioned). Never "
