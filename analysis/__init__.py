@@ -37,6 +37,11 @@ RAN = text("INSERT INTO analysis_steps (step, versions) VALUES (:step, :versions
            "ON CONFLICT (step) DO UPDATE SET versions = excluded.versions")
 
 
+def versions(conn: Connection, tables: tuple[str, ...]) -> str:
+    """``table=version,…`` of ``tables`` now (data_versions; 0 for a table never written)."""
+    return conn.execute(VERSIONS, {"tables": list(tables)}).scalar()
+
+
 def step(name: str, tables: tuple[str, ...]):
     """Register ``run`` as a refresh step over ``tables`` (decorator); steps run in registration order."""
     def register(run: Callable[[Connection], int]) -> Callable[[Connection], int]:
@@ -82,3 +87,5 @@ def refresh(conn: Connection, progress: bool = False, force: bool = False) -> di
 from analysis import input_statistics, small_areas  # noqa: E402,F401
 from analysis import coverage  # noqa: E402,F401
 from analysis import gap_spending  # noqa: E402,F401
+from analysis import grant_places  # noqa: E402,F401
+from analysis import answers  # noqa: E402,F401  (last: it reads what the others wrote)

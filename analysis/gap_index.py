@@ -59,6 +59,22 @@ class GapQuery:
                             category_weights=self.category_weights, supply=self.supply)
 
 
+def default_query(level: str) -> GapQuery:
+    """What GET /priorities?level=``level`` asks with every other parameter left out."""
+    return GapQuery(level, CATEGORIES, category_weights=(1.0,) * len(CATEGORIES))
+
+
+def meta(query: GapQuery, known: coverage.Known) -> dict:
+    """The answer's ``kindmap:parameters``: every choice it was computed with, and which of its
+    categories coverage knows somewhere in the selection."""
+    return {"level": query.level, "categories": list(query.categories), "year": query.year,
+            "loss_from": query.loss_from, "radius_m": query.radius_m,
+            "coverage": {"covered": list(known.covered), "not_covered": list(known.missing(query.categories))},
+            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
+            "need": need_.as_parameter(query.need),
+            "spending": f"public_health_excl_0_5 outturn, real per head {SPENDING_FROM} → {SPENDING_TO}"}
+
+
 def spending_query() -> spending.SpendingQuery:
     return spending.SpendingQuery(services()["public_health_excl_0_5"], "outturn",
                                   SPENDING_FROM, SPENDING_TO)

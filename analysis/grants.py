@@ -14,8 +14,6 @@ grants are known (docs/analysis/grants.md). Parameters in, a document (dict) out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
-
 from sqlalchemy import Connection, text
 
 from analysis import spending
@@ -46,30 +44,53 @@ def _start(year: str) -> int:
     return int(year[:4])
 
 
-def deflators(conn: Connection, prices: spending.Prices) -> dict[int, float]:
-    rows = conn.execute(text("SELECT period, value FROM indicators WHERE area_code = :uk AND indicator = :d"),
-                        {"uk": spending.UNITED_KINGDOM, "d": prices.deflator}).all()
-    return {int(period[:4]): value for period, value in rows if value}
-
-
-def _money(value) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
-def grants_by_area(conn: Connection, query: GrantsQuery) -> dict:
-    """One entry per area with its years (grants, amount, per head, real) and the range's totals."""
+def check(query: GrantsQuery) -> None:
+    """400 naming the parameter a query cannot have."""
     if query.level not in LEVELS:
         raise GrantsQueryError(400, "level", f"level {query.level!r}: one of {', '.join(LEVELS)}")
     if query.from_year > query.to_year:
         raise GrantsQueryError(400, "from", f"from {query.from_year} is after to {query.to_year}")
     if query.apportion and query.level != "lsoa":
         raise GrantsQueryError(400, "apportion", "apportion applies to level=lsoa only")
+
+
+def parameters(query: GrantsQuery, prices: spending.Prices | None, within: str | None = None) -> dict:
+    """What grants_area_years.sql binds (and grants_layer.sql: the labels of the range and prices);
+    ``within``: a GeoJSON polygon, only the areas whose boundary meets it (a map tile's)."""
+    return {"level": query.level, "area": query.area, "within": within,
+            "funder": query.funder, "programme": query.programme,
+            "from_year": _start(query.from_year), "to_year": _start(query.to_year),
+            "apportion": query.apportion, "uk": spending.UNITED_KINGDOM,
+            "deflator": prices.deflator if prices else None, "prices_index": prices.index if prices else None,
+            "prices_of": prices.year if prices else None, "from_label": query.from_year,
+            "to_label": query.to_year, "uncovered": UNCOVERED}
+
+
+def layer_parameters(conn: Connection, query: GrantsQuery, within: str | None = None) -> dict:
+    """What the `grants` collection's query (grants_layer.sql) binds: /grants' parameters, but with
+    no deflator loaded its real figures are null rather than the whole answer a 404 (a map of
+    nominal figures still draws)."""
+    check(query)
+    try:
+        prices = spending.prices(conn, query.prices) if query.real else None
+    except spending.SpendingQueryError as error:
+        if error.status != 404:
+            raise
+        prices = None
+    return parameters(query, prices, within)
+
+
+def _number(value) -> float | None:
+    """A figure PostgreSQL rounded (grants_area_years.sql), as a JSON number."""
+    return None if value is None else float(value)
+
+
+def grants_by_area(conn: Connection, query: GrantsQuery) -> dict:
+    """One entry per area with its years (grants, amount, per head, real) and the range's totals,
+    all computed by grants_area_years.sql (as the `grants` collection's)."""
+    check(query)
     prices = spending.prices(conn, query.prices) if query.real else None
-    index = deflators(conn, prices) if prices else {}
-    rows = conn.execute(sql("grants_by_area"), {
-        "level": query.level, "area": query.area, "funder": query.funder, "programme": query.programme,
-        "from_year": _start(query.from_year), "to_year": _start(query.to_year),
-        "apportion": query.apportion}).mappings().all()
+    rows = conn.execute(sql("grants_by_area"), parameters(query, prices)).mappings().all()
     if query.area and not rows:
         raise GrantsQueryError(404, "area", f"area {query.area!r} is not an English {query.level}, or an "
                                             "area holding some, in the loaded hierarchy")
@@ -79,9 +100,7 @@ def grants_by_area(conn: Connection, query: GrantsQuery) -> dict:
         entry = areas.get(row["code"])
         if entry is None:
             entry = areas[row["code"]] = _area(row, names, query)
-        entry["years"].append(_year(row, entry, index, prices, query))
-    for entry in areas.values():
-        _totals(entry, query)
+        entry["years"].append(_year(row, query))
     return {"level": query.level, "from": query.from_year, "to": query.to_year,
             "funder": query.funder, "programme": query.programme,
             "prices": {"deflator": prices.deflator, "prices_of": prices.year, "index": prices.index}
@@ -95,53 +114,29 @@ def area_names(conn: Connection, codes: set[str]) -> dict[str, str]:
 
 
 def _area(row, names: dict, query: GrantsQuery) -> dict:
-    covered = row["funders"] is not None
+    covered = row["covered"]
     return {"code": row["code"], "name": names.get(row["code"]), "level": query.level,
             "ltla": row["ltla"], "utla": row["utla"], "region": row["region"],
             "population": row["population"], "covered": covered, "covering_funders": row["funders"] or [],
-            "coverage_reason": None if covered else UNCOVERED, "years": []}
+            "coverage_reason": None if covered else UNCOVERED, "years": [],
+            "amount_gbp": _number(row["range_amount_gbp"]),
+            "per_head_per_year_gbp": _number(row["per_head_per_year_gbp"]),
+            "real_per_head_per_year_gbp": _number(row["real_per_head_per_year_gbp"])}
 
 
-def _year(row, entry: dict, index: dict, prices, query: GrantsQuery) -> dict:
-    covered, population = entry["covered"], entry["population"]
-    amount = row["amount"] if covered else None
+def _year(row, query: GrantsQuery) -> dict:
     fy = row["fy"]
-    deflator = index.get(fy)
-    real = (amount * Decimal(prices.index) / Decimal(deflator)) if (
-        amount is not None and prices and deflator) else None
     year = {"financial_year": f"{fy}-{(fy + 1) % 100:02d}",
-            "grants": row["grants"] if covered else None, "amount_gbp": _money(amount),
-            "per_head_gbp": _per_head(amount, population),
-            "deflator": deflator, "real_amount_gbp": _money(real), "real_per_head_gbp": _per_head(real, population),
-            "coarser_grants": row["coarser_grants"] if covered else None,
-            "coarser_gbp": _money(row["coarser_amount"]) if covered else None}
-    if query.real and covered and not deflator:
+            "grants": row["grants"], "amount_gbp": _number(row["amount_gbp"]),
+            "per_head_gbp": _number(row["per_head_gbp"]), "deflator": row["deflator"],
+            "real_amount_gbp": _number(row["real_amount_gbp"]), "real_per_head_gbp": _number(row["real_per_head_gbp"]),
+            "coarser_grants": row["coarser_grants"], "coarser_gbp": _number(row["coarser_gbp"])}
+    if query.real and row["covered"] and row["deflator"] is None:
         year["real_note"] = "no outturn deflator loaded for this year"
     if query.apportion:
-        apportioned = row["apportioned"] if covered else None
-        year["apportioned_gbp"] = _money(apportioned or (0 if covered else None))
+        year["apportioned_gbp"] = _number(row["apportioned_gbp"])
         year["apportioned"] = True
     return year
-
-
-def _per_head(amount, population) -> float | None:
-    if amount is None or not population:
-        return None
-    return round(float(amount) / float(population), 4)
-
-
-def _totals(entry: dict, query: GrantsQuery) -> None:
-    """The range: total, per head per year (nominal and real; real only if every year has it)."""
-    years = entry["years"]
-    if not entry["covered"]:
-        entry.update(amount_gbp=None, per_head_per_year_gbp=None, real_per_head_per_year_gbp=None)
-        return
-    total = sum(y["amount_gbp"] for y in years)
-    real = [y["real_amount_gbp"] for y in years]
-    entry["amount_gbp"] = round(total, 2)
-    entry["per_head_per_year_gbp"] = _per_head(total / len(years), entry["population"])
-    entry["real_per_head_per_year_gbp"] = (_per_head(sum(real) / len(years), entry["population"])
-                                           if query.real and None not in real else None)
 
 
 def geometries(conn: Connection, level: str, codes: list[str]) -> dict[str, str]:

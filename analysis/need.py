@@ -24,12 +24,21 @@ from sqlalchemy import Connection, text
 IMD = "imd"
 TERM = re.compile(r"(?:(imd)|indicator:([A-Za-z0-9_]{1,64})(?::(high|low))?)(?:\*([0-9]+(?:\.[0-9]*)?))?")
 MAX_TERMS = 8
+# TERM's grammar, weights 0 … 10, at most MAX_TERMS: what parse takes, as the document says it
+# (not that each indicator comes once nor that some weight is above 0). Blank: the default.
+_WEIGHT = r"(0*10(\.0*)?|0*[0-9](\.[0-9]*)?)"
+_TERM = rf" *(imd|indicator:[A-Za-z0-9_]{{1,64}}(:(high|low))?)(\*{_WEIGHT})? *"
+PATTERN = rf"^ *$|^{_TERM}(,{_TERM}){{0,{MAX_TERMS - 1}}}$"
 
 
 class NeedError(ValueError):
-    """A need= the data cannot answer: 400 naming ``need``."""
+    """A need= the data cannot answer: 400 naming ``need`` (an indicator not loaded too: issue 19)."""
 
     parameter = "need"
+
+    def __init__(self, detail: str, status: int = 400):
+        super().__init__(detail)
+        self.status = status
 
 
 @dataclass(frozen=True)

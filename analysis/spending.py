@@ -39,6 +39,11 @@ class SpendingQueryError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Parameters
 
+# What financial_year takes, as a regular expression: each start year 1990–2100, alone or with
+# its following year's last two digits (a pattern can only list them).
+FINANCIAL_YEAR_PATTERN = "^ *(" + "|".join(f"{y}(-{(y + 1) % 100:02d})?" for y in range(1990, 2101)) + ") *$"
+
+
 def financial_year(value: str, parameter: str) -> str:
     """'2013' or '2013-14' → '2013-14' (the year starting in April 2013)."""
     value = value.strip()

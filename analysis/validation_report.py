@@ -23,7 +23,7 @@ def _overlap(t: dict) -> str:
 
 
 def markdown(result: dict, names: dict[str, str] | None = None) -> str:
-    """The table of ρ and top-decile overlap per compared column, then ρ per region."""
+    """The table of ρ and top-decile overlap per compared column, then both per region."""
     names = names or {}
     lines = [f"**{result['measure']}** ({result['direction']}{', per head' if result['per_head'] else ''}): "
              f"{result['units_compared']} of {result['units_ranked']} units compared"
@@ -33,9 +33,11 @@ def markdown(result: dict, names: dict[str, str] | None = None) -> str:
              "", "| compared with | Spearman ρ [95 % CI] | top-decile overlap |", "|---|---|---|"]
     for column, found in result["compared"].items():
         lines.append(f"| {LABELS[column]} | {_rho(found['spearman'])} | {_overlap(found['top_decile'])} |")
-    regions = list(result["compared"]["gap_score"]["by_region"])
-    lines += ["", "Gap score ρ within each region: " + "; ".join(
-        f"{names.get(r, r)} {_rho(result['compared']['gap_score']['by_region'][r])}" for r in regions)]
+    lines += ["", "The gap score within each region:", "",
+              "| region | units | Spearman ρ [95 % CI] | top-decile overlap |", "|---|---|---|---|"]
+    for region, found in result["compared"]["gap_score"]["by_region"].items():
+        lines.append(f"| {names.get(region, region)} | {found['spearman']['n']} | {_rho(found['spearman'])} | "
+                     f"{_overlap(found['top_decile'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -59,7 +61,8 @@ def plot(result: dict, path: Path) -> Path:
     left.set_ylabel("rank by the gap index (1 = largest gap)")
     left.invert_xaxis()
     left.invert_yaxis()
-    left.set_title(f"{len(points)} comparable units (2023 upper-tier authorities)", fontsize=10)
+    left.set_title(f"{len(points)} " + ("small areas (LSOAs)" if result.get("level") == "lsoa" else
+                                        "comparable units (2023 upper-tier authorities)"), fontsize=10)
     columns = list(result["compared"])
     found = [result["compared"][c]["spearman"] for c in columns]
     rho = np.array([np.nan if s["rho"] is None else s["rho"] for s in found])

@@ -42,15 +42,21 @@ def validate(request: Request, version: str, variant: str = "") -> dict:
     return _checked(request, '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"')
 
 
-def validate_item(request: Request, state: str) -> dict:
+def members_version(conn: Connection, tables: tuple[str, ...]) -> str:
+    """The data version of the tables a feature's answer reads besides its own (``item_tables``)."""
+    return data_version(conn, tables) if tables else ""
+
+
+def validate_item(request: Request, state: str, members: str = "") -> dict:
     """The same for one feature of an editable collection, whose ETag is ``"<state>.<variant>"``:
     ``state`` the feature's own version (edits.places.place), ``variant`` a hash of the
-    representation (query, gzip, app version). A write's If-Match compares the state only."""
-    return _checked(request, item_tag(request, state))
+    representation (query, gzip, app version, ``members``: the data version of what else the
+    answer carries). A write's If-Match compares the state only."""
+    return _checked(request, item_tag(request, state, members))
 
 
-def item_tag(request: Request, state: str) -> str:
-    key = "\n".join([request.app.version, request.url.query, str(_gzip(request))])
+def item_tag(request: Request, state: str, members: str = "") -> str:
+    key = "\n".join([request.app.version, request.url.query, str(_gzip(request))] + ([members] if members else []))
     return f'"{state}.{hashlib.sha256(key.encode()).hexdigest()[:12]}"'
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from analysis import grants
 from analysis.sql import source
 from models import AREA_LEVELS
 from models.places import STATUS_YEARS
 from models.properties import Property, json_key, json_object
 from models.spending import BASES
-from models.vintages import normalise_vintage
+from models.vintages import VINTAGE_SPELLING, normalise_vintage
 from places.properties import PLACE_PROPERTIES
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ class Collection:
     # What a tile carries when no `properties=` is asked: what a map draws and names (None: every
     # scalar). Every property of every feature made a small_areas z5 tile 4.6 MB.
     tile_properties: tuple[str, ...] | None = None
+    # One feature's answer (/items/{id}) only: SQL binding :fid, the feature's id, whose one JSON
+    # object's members join the feature's (places: its grants), and the tables they are read from
+    # (in that answer's ETag).
+    item_members: str | None = None
+    item_tables: tuple[str, ...] = ()
 
     @property
     def filters(self) -> dict[str, Property]:
@@ -112,6 +118,10 @@ class Collection:
     def properties_json(self, names: list[str] | None = None) -> str:
         """SQL over t building the JSON object of these properties, every one by default."""
         return json_object(self.properties if names is None else {name: self.properties[name] for name in names})
+
+
+# The stored Web Mercator copies of area boundaries per zoom band (models/areas.py, migration 0009).
+AREA_TILE_COLUMNS = ((5, "geom_3857_z5"), (7, "geom_3857_z7"), (9, "geom_3857_z9"), (99, "geom_3857"))  # 99: any deeper
 
 
 def _measure(sql: str, type: str, description: str) -> Property:
@@ -144,6 +154,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                    "AND y.year BETWEEN :dt_start AND :dt_end)",
             bounds=(STATUS_YEARS[0], STATUS_YEARS[-1])),
         properties=PLACE_PROPERTIES,
+        item_members=source("place_grants"),  # analysis/grant_places.py
+        item_tables=("analysis_grant_places", "grant_place_reviews", "grants"),
     ),
     Collection(
         id="areas",
@@ -151,14 +163,13 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
         description="Statistical and administrative areas (regions, upper- and lower-tier local "
                     "authorities, LSOAs, wards) with ONS GSS codes and boundary vintages.",
         table="areas",
-        geometry=Geometry("MultiPolygon", tile_columns=(  # models/areas.py, migration 0009
-            (5, "geom_3857_z5"), (7, "geom_3857_z7"), (9, "geom_3857_z9"), (99, "geom_3857"))),  # 99: any deeper
+        geometry=Geometry("MultiPolygon", tile_columns=AREA_TILE_COLUMNS),
         properties={
             "code": Property("t.code", filter=True, description="ONS GSS code, e.g. E06000017"),
             "name": Property("t.name", description="Name"),
             "level": Property("t.level", enum=tuple(AREA_LEVELS), filter=True,
                               description="Level: region, utla, ltla, lsoa, …"),
-            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage,
+            "vintage": Property("t.vintage", filter=True, normalise=normalise_vintage, spelling=VINTAGE_SPELLING,
                                 description="Boundary vintage YYYY-MM, e.g. 2023-12; a bare year "
                                             "means December (2021 = 2021-12)"),
             "parent_codes": Property("t.parent_codes", "object", "Codes of containing areas by level",
@@ -268,6 +279,61 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
             "by_category": Property("t.by_category", "object", sortable=False, description=(
                 "Per category of `categories` (its weight, nearest_m, nearest_place_id, count_within, "
                 "per_1000); items only, not in tiles")),
+        },
+    ),
+    Collection(
+        id="grants",
+        title="Community grants per head",
+        description="One feature per area of `level` (2023 LTLAs by default, UTLAs, or 2021 LSOAs) "
+                    "with the 360Giving grants landing in it over the financial years `from`…`to`: "
+                    "amount, per head per year, nominal and real (HM Treasury GDP deflators), as GET "
+                    "/grants computes them. Grants located by the recipient's address alone are left "
+                    "out; grants stated only for a coarser area are beside (`coarser_gbp`) and, with "
+                    "`apportion=population` (LSOAs), shared by population and flagged `apportioned`. "
+                    "Where no loaded grants file covers the area every figure is null, with "
+                    "`coverage_reason`. Method: docs/analysis/grants.md.",
+        table=f"({source('grants_layer')})",
+        tables=("grants", "grant_coverage", "indicators", "area_hierarchy", "areas"),
+        parameters=("area", "funder", "programme", "from", "to", "real", "prices", "apportion"),
+        stored_extent=Extent("areas"),
+        geometry=Geometry("MultiPolygon", tile_columns=AREA_TILE_COLUMNS),
+        id_column="t.code",
+        integer_id=False,
+        tile_properties=("code", "name", "per_head_per_year_gbp", "real_per_head_per_year_gbp",
+                         "apportioned_per_head_per_year_gbp"),
+        properties={
+            "code": Property("t.code", filter=True, description="GSS code of the area"),
+            "name": Property("t.name", description="Name"),
+            "level": Property("t.level", enum=grants.LEVELS, filter=True,
+                              description="ltla, utla (2023 authorities) or lsoa (2021): the parameter "
+                                          "choosing the areas (default ltla)"),
+            "ltla": Property("t.ltla", filter=True, description="Lower-tier authority (2023) code"),
+            "utla": Property("t.utla", filter=True, description="Upper-tier authority (2023) code"),
+            "region": Property("t.region", filter=True, description="Region code"),
+            "population": Property("t.population", "integer", "Residents of its 2021 LSOAs, newest mid-year"),
+            "covered": Property("t.covered", "boolean", "Whether a loaded grants file covers the area"),
+            "covering_funders": Property("t.covering_funders", "array", sortable=False,
+                                         description="Funding Org identifiers whose files cover it"),
+            "coverage_reason": Property("t.coverage_reason", description="Why the figures are null"),
+            "from_year": Property("t.from_year", description="First financial year of the range"),
+            "to_year": Property("t.to_year", description="Last financial year of the range"),
+            "grants": Property("t.grants", "integer", "Grants landing in the area over the range"),
+            "amount_gbp": Property("t.amount_gbp", "number", "Their amount over the range, nominal £"),
+            "per_head_per_year_gbp": Property("t.per_head_per_year_gbp", "number",
+                                              "Amount ÷ years ÷ population, nominal £"),
+            "prices_of": Property("t.prices_of", description="Financial year whose prices the real figures are in"),
+            "real_amount_gbp": Property("t.real_amount_gbp", "number",
+                                        "Amount in `prices_of` prices; null unless every year has a deflator"),
+            "real_per_head_per_year_gbp": Property("t.real_per_head_per_year_gbp", "number",
+                                                   "Real amount ÷ years ÷ population"),
+            "coarser_gbp": Property("t.coarser_gbp", "number",
+                                    "Grants stated only for the area holding this one (not in amount_gbp)"),
+            "apportioned": Property("t.apportioned", "boolean",
+                                    "The apportioned_* figures share coarser grants out by population"),
+            "apportioned_gbp": Property("t.apportioned_gbp", "number",
+                                        "With apportion=population: its population share of coarser_gbp"),
+            "apportioned_per_head_per_year_gbp": Property(
+                "t.apportioned_per_head_per_year_gbp", "number", "apportioned_gbp ÷ years ÷ population"),
         },
     ),
 ]}

@@ -28,11 +28,19 @@ from store.settings import api_settings
 
 INTEGER = re.compile(r"-?[0-9]{1,19}")
 NUMBER = re.compile(r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})?")
-_NUMBER = r"[-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?"
+_NUMBER = r"[-+]?[0-9]{1,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,2})?"  # NUMBER's, within a double
 BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}$"
 NAME_LIST_PATTERN = r"^[+-]?[A-Za-z_][A-Za-z0-9_]*(,[+-]?[A-Za-z_][A-Za-z0-9_]*)*$"
 YEAR = re.compile(r"([0-9]{4})(-[0-9]{2}(-[0-9]{2}([Tt ].*)?)?)?")
+# What `datetime` takes, as the document says it: an instant (a year, a month, a day or an RFC 3339
+# time) or an interval of two, either end open (`..` or empty). (That the day is a real one and that
+# the interval does not end before it starts, a pattern does not say.)
+_INSTANT = r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-][01][0-9]:[0-5][0-9])?)?)?)?"
+DATETIME_PATTERN = rf"^{_INSTANT}$|^({_INSTANT}|\.\.|)/({_INSTANT}|\.\.|)$"
 CRS_DESCRIPTION = "; ".join(crs_.SUPPORTED)
+# What a CRS parameter takes, as the document says: the URIs and their short names (crs_.parse
+# also reads a URI in <…> and the short names in any case).
+CRS_VALUES = {"enum": [*crs_.SUPPORTED, *crs_.ALIASES]}
 
 
 def _ascii_integer(value):
@@ -45,6 +53,18 @@ def _ascii_integer(value):
 
 # The type of every integer query parameter: strict grammar, so PostgreSQL always holds it.
 Integer = Annotated[int, BeforeValidator(_ascii_integer)]
+
+
+def _ascii_number(value):
+    """A decimal number in plain ASCII, as ``number`` reads it (no 'nan', 'inf', '1_000')."""
+    if isinstance(value, str) and not NUMBER.fullmatch(value):
+        raise ValueError(f"not a number: {value!r}")
+    return value
+
+
+# The type of every number query parameter, documented as a number with its bounds (``ge``/``le``
+# on the Query), so the document says which values the server takes.
+Number = Annotated[float, BeforeValidator(_ascii_number)]
 
 
 def number(name: str, raw: str) -> float:
@@ -68,7 +88,8 @@ class BBox:
 
 async def bbox_crs(
     bbox_crs: Annotated[str | None, Query(
-        alias="bbox-crs", description=f"CRS of `bbox` (default CRS84): {CRS_DESCRIPTION}")] = None,
+        alias="bbox-crs", description=f"CRS of `bbox` (default CRS84): {CRS_DESCRIPTION}",
+        json_schema_extra=CRS_VALUES)] = None,
 ) -> crs_.Crs:
     return crs_.parse("bbox-crs", bbox_crs)
 
@@ -115,7 +136,8 @@ async def offset(
 
 async def crs(
     crs: Annotated[str | None, Query(
-        description=f"CRS of the geometries returned (default CRS84): {CRS_DESCRIPTION}")] = None,
+        description=f"CRS of the geometries returned (default CRS84): {CRS_DESCRIPTION}",
+        json_schema_extra=CRS_VALUES)] = None,
 ) -> crs_.Crs:
     return crs_.parse("crs", crs)
 
@@ -142,6 +164,7 @@ def _year(raw: str) -> int | None:
 
 async def datetime(
     datetime: Annotated[str | None, Query(
+        pattern=DATETIME_PATTERN,
         description="Only features whose time span meets this instant or interval "
                     "(`2018`, `2018-06-30`, `2015/2019`, `../2012`, `2020-01-01T00:00:00Z/..`). "
                     "The data are yearly, so instants count by their year.")] = None,
@@ -173,12 +196,14 @@ async def filter_(
         alias="filter-lang", description="Language of `filter`. `cql-text` (the draft's name, which "
                                          "GDAL's OAPIF driver looks for) is read as cql2-text.")] = "cql2-text",
     filter_crs: Annotated[str | None, Query(
-        alias="filter-crs", description=f"CRS of geometries in `filter` (default CRS84): {CRS_DESCRIPTION}")] = None,
+        alias="filter-crs", description=f"CRS of geometries in `filter` (default CRS84): {CRS_DESCRIPTION}",
+        json_schema_extra=CRS_VALUES)] = None,
 ) -> Filter | None:
+    crs = crs_.parse("filter-crs", filter_crs)  # refused when not served, with a filter or without
     if filter is None:
         return None
     language = "cql2-text" if filter_lang == "cql-text" else filter_lang
-    return Filter(cql.parse(filter, language), crs_.parse("filter-crs", filter_crs))
+    return Filter(cql.parse(filter, language), crs)
 
 
 async def properties(
@@ -235,12 +260,37 @@ async def property_filters(request: Request) -> dict[str, list[str]]:
     return {name: _list(given[name]) or [] for name in PROPERTY_FILTERS if name in given}
 
 
-def filter_parameters() -> dict:
-    """The plain filters as OpenAPI query parameters, for a route's ``openapi_extra``."""
-    return {"parameters": [{"name": name, "in": "query", "required": False, "description": text,
-                            "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "description": text,
+def filter_parameters(collection_id: str | None = None) -> dict:
+    """The plain filters as OpenAPI query parameters, for a route's ``openapi_extra``: those of
+    ``collection_id`` with the grammar of their values, or (a route of every collection) the
+    union of all, which the document then splits into one path per collection
+    (app/routers/ogc_features.py: ``concrete_collection_paths``)."""
+    if collection_id is None:
+        return {"parameters": [{"name": name, "in": "query", "required": False, "description": text,
+                                "schema": {"type": "string", "description": text,
+                                           "title": name.replace("_", " ").title()}}
+                               for name, text in PROPERTY_FILTERS.items()]}
+    filters = COLLECTIONS[collection_id].filters
+    return {"parameters": [{"name": name, "in": "query", "required": False,
+                            "description": prop.description or PROPERTY_FILTERS[name],
+                            "schema": {"type": "string", "pattern": filter_pattern(prop),
                                        "title": name.replace("_", " ").title()}}
-                           for name, text in PROPERTY_FILTERS.items()]}
+                           for name, prop in filters.items()]}
+
+
+# A value a filter takes without a vocabulary: any text with something besides spaces and commas.
+ANY_VALUE = r"[^,\x00-\x1f\x7f]*[^\s,\x00-\x1f\x7f][^,\x00-\x1f\x7f]*"
+
+
+def one_of(names) -> str:
+    """A regular expression (no anchors) matching exactly one of ``names``."""
+    return "(" + "|".join(re.escape(n) for n in names) + ")"
+
+
+def filter_pattern(prop) -> str:
+    """What a plain filter takes: comma-separated values of its vocabulary or spelling."""
+    value = one_of(prop.enum) if prop.enum else prop.spelling or ANY_VALUE
+    return f"^ *{value} *(, *{value} *)*$"
 
 
 async def output_format(

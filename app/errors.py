@@ -131,7 +131,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):
         first = error.errors()[0]
-        parameter = str(first["loc"][-1]) if first.get("loc") else None
+        names = [str(part) for part in first.get("loc") or () if not isinstance(part, int)]  # not list indexes
+        parameter = names[-1] if names else None
         return problem(400, "Bad request", f"{parameter}: {first['msg']}", request.url.path, parameter)
 
     @app.exception_handler(HTTPException)

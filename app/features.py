@@ -198,7 +198,11 @@ def item(conn: Connection, collection: Collection, feature_id: int | str, crs: c
          bound: dict | None = None) -> str | None:
     query = ItemsQuery(limit=1, crs=crs)
     statement = feature_sql(collection, query, f"{collection.id_column} = :fid")
-    return conn.execute(text(statement), {**(bound or {}), "fid": feature_id, **page_params(query)}).scalar()
+    body = conn.execute(text(statement), {**(bound or {}), "fid": feature_id, **page_params(query)}).scalar()
+    if body is None or not collection.item_members:
+        return body
+    members = conn.execute(text(collection.item_members), {"fid": feature_id}).scalar()
+    return f"{body[:-1]},{members[1:]}"  # both are JSON objects PostgreSQL wrote: joined as text
 
 
 def extent(conn: Connection, collection: Collection) -> list[float] | None:

@@ -22,9 +22,8 @@ from store.logging import configure_logging
 from app.pages import assets as page_assets
 from app.pages import profile
 from app.pages import router as pages
-from app.routers import (access, closures, coverage, edits, grants, health, ogc_features, priorities, reviews,
-                         small_areas,
-                         spending, tiles, validation)
+from app.routers import (access, closures, coverage, edits, grants, grants_layer, health, ogc_features, priorities,
+                         reviews, small_areas, spending, tiles, validation)
 from store.settings import ApiSettings, api_settings, database_settings
 
 log = structlog.get_logger(__name__)
@@ -109,6 +108,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.include_router(health.router, responses=errors.PROBLEM_RESPONSES)
     # Before the generic OGC routes: the computed collection's own items and tiles take its parameters.
     app.include_router(small_areas.router, responses=errors.PROBLEM_RESPONSES)
+    app.include_router(grants_layer.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(ogc_features.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(tiles.router, responses=errors.PROBLEM_RESPONSES)
     app.include_router(access.router, responses=errors.PROBLEM_RESPONSES)
@@ -126,8 +126,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
 
     def openapi() -> dict:
         if not app.openapi_schema:
-            app.openapi_schema = errors.without_validation_422(get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes))
+            app.openapi_schema = ogc_features.concrete_collection_paths(errors.without_validation_422(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes)))
         return app.openapi_schema
 
     app.openapi = openapi

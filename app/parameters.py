@@ -22,6 +22,13 @@ CATEGORIES_DESCRIPTION = (
     f"at most {MAX_WEIGHT:g}; default 1), e.g. `library:1,community_centre:0.5`: " + ", ".join(CATEGORIES))
 RADIUS_DESCRIPTION = (f"Metres (straight line, EPSG:27700) within which a place is within reach "
                       f"({MIN_RADIUS_M:g}–{MAX_RADIUS_M:g}; default {RADIUS_M:g}, the library standard).")
+# What category_weights reads, as a regular expression: comma-separated parts, each blank or a
+# known category with an optional weight above 0 and at most MAX_WEIGHT (10) in plain decimals.
+# (It also refuses a category given twice, which a pattern does not say.)
+_WEIGHT = r"(0{0,18}10(\.0{0,20})?|0{0,19}[1-9](\.[0-9]{0,20})?|0{1,20}\.0{0,10}[1-9][0-9]{0,9})"
+_CATEGORY = rf" *({'|'.join(CATEGORIES)})( *: *{_WEIGHT})? *"
+CATEGORIES_PATTERN = rf"^( *,)*{_CATEGORY}(,({_CATEGORY}| *))*$"
+CATEGORIES_OR_NONE_PATTERN = rf"^ *$|{CATEGORIES_PATTERN}"  # /priorities: blank is the default
 WEIGHT = "Weight of the {} part in the score (0 … %g, default 1; 0 leaves it out)." % MAX_WEIGHT
 
 
@@ -70,38 +77,44 @@ def area_code(raw: str | None) -> str | None:
 
 
 async def categories(categories: Annotated[str, Query(
-        description=CATEGORIES_DESCRIPTION,
+        description=CATEGORIES_DESCRIPTION, pattern=CATEGORIES_PATTERN,
         openapi_examples={"libraries and community centres": {"value": "library,community_centre:0.5"}},
 )] = ",".join(DEFAULT_CATEGORIES)) -> dict[str, float]:
     return category_weights(categories)
 
 
 async def categories_or_category(
-    categories: Annotated[str | None, Query(description=CATEGORIES_DESCRIPTION + f" (default "
+    categories: Annotated[str | None, Query(pattern=CATEGORIES_OR_NONE_PATTERN, description=CATEGORIES_DESCRIPTION + f" (default "
                                             f"{','.join(DEFAULT_CATEGORIES)}).")] = None,
     category: Annotated[str | None, Query(
-        deprecated=True, description="Deprecated: the old name of `categories` (still read when "
-                                     "`categories` is absent).")] = None,
+        pattern=CATEGORIES_OR_NONE_PATTERN, deprecated=True,
+        description="Deprecated: the old name of `categories` (read only when `categories` is absent).")] = None,
 ) -> dict[str, float]:
-    """``categories``, on a route that took ``category`` before (/priorities)."""
-    if categories is not None and category is not None:
-        raise ApiError(400, "category is the deprecated name of categories: give only categories", "category")
-    if categories is None and category is not None:
+    """``categories``, on a route that took ``category`` before (/priorities): ``category`` is
+    read only without ``categories`` (as the document says; both given used to be a 400)."""
+    if categories is None and category and category.strip():
         return category_weights(category, "category")
     return category_weights(categories or ",".join(DEFAULT_CATEGORIES))
 
 
-async def radius(radius: Annotated[str | None, Query(description=RADIUS_DESCRIPTION)] = None) -> float:
-    return distance("radius", radius, RADIUS_M)
 
 
-async def year(year: Annotated[dep.Integer, Query(
+async def radius(radius: Annotated[dep.Number | None, Query(
+        ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description=RADIUS_DESCRIPTION)] = None) -> float:
+    return RADIUS_M if radius is None else radius
+
+
+# A year of the status history, as the document says it (status_year says it in a 400).
+FIRST_YEAR, LAST_YEAR = YEARS.start, YEARS.stop - 1
+
+
+async def year(year: Annotated[dep.Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR,
         description=f"A place counts if its status history says it was open this year "
                     f"({YEARS.start}–{YEARS.stop - 1}; default {YEAR}).")] = YEAR) -> int:
     return status_year("year", year)
 
 
-async def loss_from(loss_from: Annotated[dep.Integer, Query(
+async def loss_from(loss_from: Annotated[dep.Integer, Query(ge=FIRST_YEAR, le=LAST_YEAR,
         description=f"Loss: places open in this year within the radius that are not open in `year` "
                     f"(default {LOSS_FROM}).")] = LOSS_FROM) -> int:
     return status_year("loss_from", loss_from)

@@ -19,12 +19,15 @@ def validate(
         help="high: a high value means more need (a deprivation score); low: a low value does")] = "high",
     per_head: Annotated[bool, typer.Option(
         help="The values are counts: a unit's value is their sum over its population")] = False,
+    level: Annotated[Literal["authority", "lsoa"], typer.Option(
+        help="authority: the index per comparable unit, the measure carried to it; lsoa: per small "
+             "area, the measure's LSOA codes only")] = "authority",
     plot: Annotated[Path | None, typer.Option(help="Write the figure (PNG) here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON")] = False,
 ) -> None:
     """Compare the gap index (per authority, default parameters) and each part with an
     independent measure keyed by GSS code: Spearman's ρ with a 95 % interval, top-decile overlap
-    against chance, ρ per region. docs/analysis/validation.md."""
+    against chance, both per region. docs/analysis/validation.md."""
     from analysis import spending, validation, validation_report
     from cli.common import _fail, ready
     from store import db
@@ -40,7 +43,7 @@ def validate(
                 measure = validation.from_csv(path, code_field, column, high, per_head)
             else:
                 measure = validation.from_indicator(conn, source, period, high, per_head)
-            result = validation.validate(conn, measure)
+            result = validation.validate(conn, measure, level=level)
             names = spending.unit_names(conn, set(result["compared"]["gap_score"]["by_region"]))
         except (validation.ValidationError, spending.SpendingQueryError) as error:
             _fail(f"{error.parameter}: {error.detail}")

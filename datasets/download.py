@@ -52,8 +52,10 @@ class Origin:
 
 
 def origins(file: CatalogFile, mirror: str | None) -> list[Origin]:
-    """A mirror (URL or directory laid out like ../shared/data, serving files uncompressed)
-    replaces the catalog's URLs: an organisation hosting the set reaches nothing else."""
+    """Where ``fetch`` asks, in order: the catalog's URLs (the pinned repository copy, then the
+    publisher's download where the catalog has one), each answer checked on its own. A mirror (URL
+    or directory laid out like ../shared/data, serving files uncompressed) replaces them: an
+    organisation hosting the set, or ../shared/data beside the clone, reaches nothing else."""
     if mirror:
         if "://" in mirror and not mirror.startswith("file://"):
             return [Origin(mirror.rstrip("/") + "/" + quote(file.path))]

@@ -37,6 +37,7 @@ from tqdm import tqdm
 
 from loaders import osm_pbf
 from store.errors import LoadError
+from store.sql import SqlFiles
 from loaders.pipeline import Kind, LoadContext, SourceInfo
 from loaders.places import PLACE_COLUMNS, PLACES, upsert_places
 from loaders.readers import feature, vector_info
@@ -50,7 +51,7 @@ SOURCE = SourceInfo("osm", "OpenStreetMap third places (community centres, libra
                     "OpenStreetMap contributors", ODBL, "https://www.openstreetmap.org/copyright")
 
 
-SQL = Path(__file__).resolve().parent / "sql"
+SQL = SqlFiles.beside(__file__)
 # OSM records carry their version and timestamp (provenance: which edit of the object this is).
 OSM_STAGE = {**PLACE_COLUMNS, "source_version": "int", "source_timestamp": "timestamptz"}
 OSM_PLACES = replace(PLACES, stage=OSM_STAGE, columns={c: f"s.{c}" for c in OSM_STAGE})
@@ -234,7 +235,7 @@ def close_gone(ctx: LoadContext, seen: list[str], header: osm_pbf.Header, catego
     if header.box is None:
         ctx.note("the extract states no bounding box: no record of an earlier extract is closed")
         return 0
-    closed = ctx.execute((SQL / "osm_gone.sql").read_text(), source=SOURCE.key, refs=seen,
+    closed = ctx.execute(SQL.text("osm_gone"), source=SOURCE.key, refs=seen,
                          categories=sorted(categories),
                          west=header.box[0], south=header.box[1], east=header.box[2], north=header.box[3],
                          year=header.year)

@@ -6,7 +6,7 @@ from models.centroids import Centroid
 from models.coverage import Coverage
 from models.data_versions import DataVersion
 from models.edits import PlaceAudit, PlaceEdit, PlaceProposal
-from models.grants import Grant, GrantCoverage
+from models.grants import Grant, GrantCoverage, GrantPlace, GrantPlaceReview
 from models.hierarchy import AreaHierarchy
 from models.indicators import Indicator
 from models.keys import ApiKey
@@ -18,7 +18,7 @@ from models.spending import Spending
 from models.table_statistics import TableStatistics
 
 __all__ = ["AREA_LEVELS", "AnalysisStep", "ApiKey", "Area", "AreaHierarchy", "AreaLookup", "AuthorityCode", "Base",
-           "Centroid", "Coverage", "CoverageExtent", "DataVersion", "Grant", "GrantCoverage", "ImportRun", "Indicator",
-           "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
+           "Centroid", "Coverage", "CoverageExtent", "DataVersion", "Grant", "GrantCoverage", "GrantPlace",
+           "GrantPlaceReview", "ImportRun", "Indicator", "KeptAnswer", "Place", "PlaceAudit", "PlaceEdit", "PlaceProposal",
            "PlaceCurrent", "PlaceReview", "PlaceStatus", "PlaceYear", "SmallArea", "SmallAreaCoverage", "Source",
            "Spending", "TableStatistics"]

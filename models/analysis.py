@@ -99,3 +99,13 @@ class CoverageExtent(Base):
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True,
                          comment="NULL: none of the areas it names is loaded")
     small_areas: Mapped[int] = mapped_column(Integer, comment="Small-area origins inside it")
+class KeptAnswer(Base):
+    """The costliest default answers (England-wide /priorities at each level), computed by the
+    refresh (analysis/answers.py) and served while the data versions they were computed on hold."""
+
+    __tablename__ = "analysis_answers"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True, comment="What it answers, e.g. priorities?level=lsoa")
+    versions: Mapped[str] = mapped_column(
+        Text, comment="table=version,… of the tables it was computed from (data_versions); served only while they hold")
+    body: Mapped[str] = mapped_column(Text, comment="The answer's body as the route would send it")

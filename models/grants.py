@@ -11,7 +11,8 @@ an authority only if a file of that funder covers it (docs/analysis/grants.md).
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, Double, ForeignKey, Index, Numeric,
+                        String, Text, func)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, in_list
@@ -78,3 +79,48 @@ class GrantCoverage(Base):
     basis: Mapped[str] = mapped_column(String(12), comment="option (--coverage), council (the funder's "
                                                             "own authority) or declared (its grants' locations)")
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+
+
+# How a grant is tied to a place (analysis/grant_places.py): the recipient's charity or company
+# number in one of the place's attributes (linked), or a similar name near where the grant lands
+# (a candidate for review, never counted as linked until a reviewer accepts it).
+LINK_BASES = ("charity_number", "company_number", "name_distance")
+LINK_STATES = ("linked", "candidate")
+DECISIONS = ("accepted", "rejected")
+
+
+class GrantPlace(Base):
+    """A grant and a place its recipient may run, rebuilt by the analysis refresh."""
+
+    __tablename__ = "analysis_grant_places"
+    __table_args__ = (
+        CheckConstraint(in_list("basis", LINK_BASES), name="basis"),
+        CheckConstraint(in_list("state", LINK_STATES), name="state"),
+        Index("ix_analysis_grant_places_place_id", "place_id"),
+    )
+
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True,
+                                          comment="The place (its canonical record)")
+    basis: Mapped[str] = mapped_column(String(16), comment="charity_number, company_number or name_distance")
+    state: Mapped[str] = mapped_column(String(12), comment="linked (a number matched) or candidate (to review)")
+    matched: Mapped[str | None] = mapped_column(Text, comment="The number, or the place's name, that matched")
+    score: Mapped[float | None] = mapped_column(Double, comment="Name similarity 0–100 (name_distance)")
+    distance_m: Mapped[float | None] = mapped_column(
+        Double, comment="Metres from the place to the area the grant lands in (0: inside; name_distance)")
+
+
+class GrantPlaceReview(Base):
+    """A reviewer's decision on a candidate (a name-and-distance pair of analysis_grant_places),
+    kept by the grant's identifier and the place through every refresh: accepted, it is linked;
+    rejected, it is no longer shown (analysis/sql/place_grants.sql)."""
+
+    __tablename__ = "grant_place_reviews"
+    __table_args__ = (CheckConstraint(in_list("state", DECISIONS), name="state"),)
+
+    grant_identifier: Mapped[str] = mapped_column(Text, primary_key=True, comment="360Giving Identifier")
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), comment="accepted or rejected")
+    key_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_keys.id"), comment="The key that decided")
+    decided_at = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reason: Mapped[str | None] = mapped_column(Text)

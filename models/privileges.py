@@ -39,6 +39,8 @@ API_WRITES: dict[str, str] = {
     "SEQUENCE place_proposals_id_seq": "USAGE",
     # app/routers/reviews.py: a decision on a pending identity review (places/sql/review_decide.sql)
     "TABLE place_reviews": "UPDATE (state, key_id, decided_at, reason)",
+    # app/routers/reviews.py: a decision on a candidate link from a grant to a place (edits/sql/grant_review.sql)
+    "TABLE grant_place_reviews": "INSERT, UPDATE",
     # the statement triggers (bump_data_version) run as the writer: ETags follow every write
     "TABLE data_versions": "INSERT, UPDATE",
     "TABLE table_statistics": "UPDATE (changed)",  # bump_table_changes(), on places and place_years

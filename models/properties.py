@@ -21,6 +21,7 @@ class Property:
     filter: bool = False                     # also a plain query parameter: ?name=a,b
     sortable: bool = True                    # usable in sortby (scalar types only)
     normalise: Callable[[str], str] | None = None  # a filter value's canonical spelling (ValueError: 400)
+    spelling: str | None = None              # the regular expression of what normalise takes (OpenAPI)
 
     @property
     def queryable(self) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 VINTAGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# What normalise_vintage takes, in ASCII digits, as a regular expression without anchors (OpenAPI).
+VINTAGE_SPELLING = r"[0-9]{4}(-(0?[1-9]|1[0-2]))?"
 _ACCEPTED = re.compile(r"(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?")
 
 

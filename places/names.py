@@ -25,3 +25,11 @@ def name_similarity(a: str | None, b: str | None) -> float | None:
     """0–100 (rapidfuzz token_set_ratio of the distinctive words); None when either has none."""
     a, b = name_words(a), name_words(b)
     return None if not a or not b else fuzz.token_set_ratio(a, b)
+
+
+def name_agreement(a: str | None, b: str | None) -> float | None:
+    """0–100 (rapidfuzz token_sort_ratio of the distinctive words): both names must say the same
+    words, not one a part of the other ("Sale West Heritage" is not "Sale Library", which
+    name_similarity scores 100); None when either has none."""
+    a, b = name_words(a), name_words(b)
+    return None if not a or not b else fuzz.token_sort_ratio(a, b)

@@ -9,12 +9,10 @@ next places load (an accepted pair is already joined, so only a rejection change
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from sqlalchemy import Connection, text
 
-SQL = Path(__file__).resolve().parent / "sql"
+from places.sql import SQL
 
 
 class ReviewError(Exception):
@@ -42,13 +40,13 @@ def sync(conn: Connection, review: pd.DataFrame) -> int:
                       "score float8) ON COMMIT DROP"))
     if rows:
         conn.execute(text("INSERT INTO review_now VALUES (:ref_a, :ref_b, :rule, :distance, :score)"), rows)
-    conn.execute(text((SQL / "review_sync.sql").read_text()))
+    conn.execute(SQL.statement("review_sync"))
     conn.execute(text("DROP TABLE review_now"))
     return len(rows)
 
 
 def listing(conn: Connection, state: str, limit: int, offset: int) -> list[dict]:
-    return list(conn.execute(text((SQL / "review_list.sql").read_text()),
+    return list(conn.execute(SQL.statement("review_list"),
                              {"state": state, "limit": limit, "offset": offset}).scalars())
 
 
@@ -65,7 +63,7 @@ def points(conn: Connection, review_id: int) -> list[tuple[float, float]]:
 
 def decide(conn: Connection, review_id: int, state: str, key_id: int, reason: str | None) -> dict:
     """Accept or reject a pending pair; 404 unknown, 409 decided already."""
-    row = conn.execute(text((SQL / "review_decide.sql").read_text()),
+    row = conn.execute(SQL.statement("review_decide"),
                        {"id": review_id, "state": state, "key": key_id, "reason": reason}).scalar()
     if row is None:
         exists = conn.execute(text("SELECT state FROM place_reviews WHERE id = :id"), {"id": review_id}).scalar()

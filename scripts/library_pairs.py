@@ -9,12 +9,11 @@ then how many candidate pairs wait for review (joined meanwhile, so counted once
 import argparse
 from pathlib import Path
 
-from sqlalchemy import text
-
 from store.db import database_url, make_engine
 from places.identity import candidate_pairs, read_overrides
+from store.sql import SqlFiles
 
-SQL = (Path(__file__).resolve().parent / "library_pairs.sql").read_text()
+PAIRS = SqlFiles(Path(__file__).resolve().parent).statement("library_pairs")
 
 
 def main() -> None:
@@ -23,7 +22,7 @@ def main() -> None:
     parser.add_argument("--category", default="library")
     args = parser.parse_args()
     with make_engine(database_url()).connect() as conn:
-        pairs = conn.execute(text(SQL), {"metres": args.metres, "category": args.category}).mappings().all()
+        pairs = conn.execute(PAIRS, {"metres": args.metres, "category": args.category}).mappings().all()
         review = candidate_pairs(conn, read_overrides())
     print(f"{len(pairs)} pairs of open {args.category} places within {args.metres:g} m")
     for p in pairs:

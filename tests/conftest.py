@@ -30,7 +30,7 @@ from store.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
-DATA_TABLES = ["api_keys", "grant_coverage", "grants", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
+DATA_TABLES = ["api_keys", "analysis_answers", "grant_coverage", "grants", "area_hierarchy", "analysis_small_areas", "place_years", "place_status", "places", "areas",
                "spending", "indicators", "area_lookups",
                "authority_codes", "centroids", "import_runs", "sources", "analysis_coverage"]
 TEST_DB = os.environ.get("KINDMAP_TEST_DB", "kindmap_test") + (

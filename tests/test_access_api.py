@@ -143,6 +143,14 @@ def test_summary_of_a_polygon_equals_that_of_its_small_areas(client, engine):
                    400, "geometry")
 
 
+@pytest.mark.parametrize("geometry", [  # each was a 500 from PostGIS's GeoJSON reader, or an empty answer
+    {"type": "Polygon"}, {"type": "Polygon", "coordinates": [[1]]}, {"type": "Polygon", "coordinates": ["x"]},
+    {"type": "Polygon", "coordinates": []}, {"type": "Polygon", "coordinates": [[]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}, {"type": "MultiPolygon", "coordinates": [[]]}])
+def test_a_polygon_not_nested_as_the_document_says_is_a_400(client, geometry):
+    assert_problem(client.post("/areas/summary", json={"geometry": geometry}), 400, "geometry")
+
+
 def test_scenario_close_then_reopen(client, engine):
     place, lon, lat = [scalar(engine, f"SELECT {c} FROM places WHERE category = 'library' "
                                       "AND name ILIKE 'Oakham%' ORDER BY id LIMIT 1")

@@ -6,7 +6,7 @@ import tomllib
 import pytest
 
 from datasets.build import DOCS, CatalogError, build, check_against_sources_md, render_docs
-from datasets.catalog import CATALOG, SOURCES_TABLE, catalog
+from datasets.catalog import CATALOG, SOURCES_TABLE, catalog, read_catalog
 from loaders.manifest import PUBLISHED_MANIFEST, read_manifest
 
 
@@ -58,3 +58,55 @@ def test_every_dataset_has_a_licence_and_an_attribution_line():
         assert dataset.licence.url.startswith("https://") and dataset.attribution, dataset.key
     osm = next(f for f in catalog().files if f.path == "osm/rutland-latest.osm.pbf")
     assert osm.dataset.licence.key == "ODbL-1.0" and "OpenStreetMap contributors" in osm.dataset.attribution
+
+
+
+PUBLISHED = "https://publisher.example/lookups/LSOA11_LSOA21_LAD22_EW_LU.csv"  # as SOURCES.md might quote it
+LOOKUP = "lookups/lsoa11_to_lsoa21_to_lad22.csv"
+
+
+def _sources_with_publisher_download(url: str, tmp_path):
+    """data/catalog-sources.toml with a publisher_files table for the lookup, at its dataset's end."""
+    text = SOURCES_TABLE.read_text(encoding="utf-8")
+    end = text.index("\n[[dataset]]", text.index(f'"{LOOKUP}" = '))
+    path = tmp_path / "catalog-sources.toml"
+    path.write_text(f'{text[:end]}[dataset.publisher_files]\n"{LOOKUP}" = "{url}"\n{text[end:]}', encoding="utf-8")
+    return path
+
+
+def _shared_quoting(url: str, shared_data, tmp_path):
+    """../shared/data with a SOURCES.md that quotes ``url`` as the lookup's publisher download."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for child in shared_data.iterdir():
+        if child.name != "SOURCES.md":
+            (shared / child.name).symlink_to(child)
+    (shared / "SOURCES.md").write_text((shared_data / "SOURCES.md").read_text(encoding="utf-8")
+                                       + f"\nThe publisher's download of {LOOKUP}: {url}\n", encoding="utf-8")
+    return shared
+
+
+def test_a_publishers_download_sources_md_quotes_is_the_files_second_url(shared_data, tmp_path):
+    """Issue 22: each file's pinned repository URL, "plus the publisher's URL where one exists" —
+    from data/catalog-sources.toml's publisher_files, only where SOURCES.md quotes that URL."""
+    text = build(PUBLISHED_MANIFEST, _shared_quoting(PUBLISHED, shared_data, tmp_path),
+                 _sources_with_publisher_download(PUBLISHED, tmp_path))
+    urls = {f["path"]: f["urls"] for f in tomllib.loads(text)["file"]}
+    pinned = next(f for f in catalog().files if f.path == LOOKUP).urls[0]
+    assert urls[LOOKUP] == [pinned, PUBLISHED]  # the pinned copy first, the publisher's second
+    assert all(len(u) == 1 for path, u in urls.items() if path != LOOKUP)
+    (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
+    docs = render_docs(read_catalog(tmp_path / "catalog.toml"))
+    assert f"([publisher's download]({PUBLISHED}))" in docs and "(1 of the files)" in docs
+
+
+def test_a_publishers_download_sources_md_does_not_quote_is_refused(shared_data, tmp_path):
+    with pytest.raises(CatalogError, match=f"{PUBLISHED!r} is not in SOURCES.md"):
+        build(PUBLISHED_MANIFEST, shared_data, _sources_with_publisher_download(PUBLISHED, tmp_path))
+
+
+def test_a_landing_page_is_no_publishers_download(shared_data, tmp_path):
+    landing = "https://geoportal.statistics.gov.uk/"  # the dataset's publisher_url
+    with pytest.raises(CatalogError, match="is not a direct https download of the file"):
+        build(PUBLISHED_MANIFEST, _shared_quoting(landing, shared_data, tmp_path),
+              _sources_with_publisher_download(landing, tmp_path))

@@ -80,6 +80,43 @@ def test_a_bad_answer_is_refused_in_one_line_and_nothing_is_kept(server, tmp_pat
     assert leftovers(tmp_path) == []
 
 
+@pytest.fixture
+def two_origins(shared_data, tmp_path):
+    """A loopback server holding the lookup twice: as the pinned copy and as the publisher's."""
+    upstream = tmp_path / "upstream"
+    for origin in ("pinned", "publisher"):
+        (upstream / origin).mkdir(parents=True)
+        shutil.copy(shared_data / LOOKUP, upstream / origin / "lookup.csv")
+    with serving(upstream) as server:
+        yield server, dataclasses.replace(file(LOOKUP), urls=(f"{server.url}/pinned/lookup.csv",
+                                                              f"{server.url}/publisher/lookup.csv"))
+
+
+@pytest.mark.parametrize("fault", ["gone", "corrupt", "html"])
+def test_when_the_pinned_url_fails_the_publishers_is_tried_and_checked(two_origins, tmp_path, fault):
+    """The catalog's URLs in order (the pinned copy, then the publisher's download): the first
+    404s or answers wrong bytes, the second serves the file, which must pass the same SHA-256."""
+    server, lookup = two_origins
+    server.faults["pinned/lookup.csv"] = fault
+    with fetcher(tmp_path / "cache", None) as f:
+        f.fetch(lookup)
+    assert missing([lookup], tmp_path / "cache") == []
+    assert leftovers(tmp_path / "cache") == [LOOKUP]
+    assert server.sent["publisher/lookup.csv"] == lookup.size
+
+
+def test_when_every_url_fails_each_is_named_in_order_and_nothing_is_kept(two_origins, tmp_path):
+    server, lookup = two_origins
+    server.faults["pinned/lookup.csv"], server.faults["publisher/lookup.csv"] = "gone", "corrupt"
+    with fetcher(tmp_path / "cache", None) as f, pytest.raises(FetchError) as error:
+        f.fetch(lookup)
+    text = str(error.value)
+    pinned, publisher = lookup.urls
+    assert text.startswith(f"{LOOKUP}: {pinned}: HTTP 404 Not Found; {publisher}: SHA-256 ")
+    assert text.endswith("nothing kept") and "\n" not in text
+    assert leftovers(tmp_path / "cache") == []
+
+
 def test_a_stalled_server_times_out_and_keeps_only_the_part(server, tmp_path):
     server.faults[LOOKUP], server.stall_s = "stall", 2.0
     with fetcher(tmp_path, server.url, timeout_s=0.3, attempts=2) as f, pytest.raises(FetchError) as error:

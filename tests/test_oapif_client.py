@@ -36,7 +36,7 @@ def served(with_indicators):
 
 def test_gdal_lists_the_collections(server):
     layers = {name for name, _ in pyogrio.list_layers(f"OAPIF:{server}")}
-    assert layers == {"places", "areas", "spending", "indicators", "small_areas"}
+    assert layers == {"places", "areas", "spending", "indicators", "small_areas", "grants"}
 
 
 @pytest.mark.parametrize("layer, table", [("areas", "areas"), ("indicators", "indicators")])

@@ -45,7 +45,6 @@ def test_bad_categories_are_400s_naming_the_parameter(raw):
     ("/closures", {"categories": "library:x"}, "categories"),
     ("/priorities", {"categories": "casino"}, "categories"),
     ("/priorities", {"category": "casino"}, "category"),
-    ("/priorities", {"categories": "library", "category": "library"}, "category"),
     ("/priorities", {"radius": "50"}, "radius"),
     ("/closures", {"radius": "20000"}, "radius"),
     ("/gaps", {"area": "E06000017", "year": "1999"}, "year"),
@@ -55,6 +54,19 @@ def test_every_endpoint_refuses_alike(client, path, params, parameter):
     response = client.get(path, params=params, headers={"Accept": "application/json"})
     assert response.status_code == 400, response.text
     assert json.loads(response.text)["parameter"] == parameter
+
+
+def test_the_deprecated_category_is_read_only_without_categories(client):
+    """As the document says: with both, categories is read (both given used to be a 400, which the
+    document did not say); a blank one is the default, as a blank categories."""
+    def chosen(**params):
+        response = client.get("/priorities", params=params, headers={"Accept": "application/json"})
+        assert response.status_code == 200, response.text
+        return json.loads(response.text)["kindmap:parameters"]["categories"]
+
+    assert chosen(categories="community_centre", category="library") == ["community_centre"]
+    assert chosen(category="community_centre") == ["community_centre"]
+    assert chosen(category="") == chosen() == ["library"]
 
 
 def _parameters(openapi, path):

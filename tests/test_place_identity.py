@@ -15,6 +15,7 @@ from app.main import create_app
 
 from loaders import KINDS
 from store.errors import LoadError
+from store.sql import SqlFiles
 from places.identity import SAME_SPOT_METRES
 from loaders.manifest import read_manifest
 from loaders.pipeline import run
@@ -241,7 +242,7 @@ def test_every_list_in_reverse_order_gives_the_same_places(loaded):
                           "FROM places") == countries
 
 
-PAIRS_SQL = (ROOT / "scripts" / "library_pairs.sql").read_text()
+PAIRS_SQL = SqlFiles(ROOT / "scripts").statement("library_pairs")
 
 
 def test_open_libraries_within_30_m_are_few_and_the_named_ones_are_one_place(loaded):
@@ -250,7 +251,7 @@ def test_open_libraries_within_30_m_are_few_and_the_named_ones_are_one_place(loa
     a library and the same name in one postcode sector are one place (Ryhall, Altrincham…)."""
     engine, _ = loaded
     with engine.connect() as conn:
-        pairs = conn.execute(text(PAIRS_SQL), {"metres": SAME_SPOT_METRES, "category": "library"}).all()
+        pairs = conn.execute(PAIRS_SQL, {"metres": SAME_SPOT_METRES, "category": "library"}).all()
     assert len(pairs) <= 25, pairs
     one_place = [("dcms-libraries-2016", "2753", "os-openmap-local", "Central Library"),      # Lowestoft, 2 m
                  ("dcms-libraries-2016", "2808", "os-openmap-local", "The Ebbisham Centre"),  # Epsom, 12 m

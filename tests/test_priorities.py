@@ -50,6 +50,13 @@ def client(loaded, database_url):
         yield client
 
 
+@pytest.fixture(scope="module")
+def served(loaded):
+    """What `server` serves here (the page test): this module's load, England's small areas —
+    the demo sample holds one authority, too few for the validation figure."""
+    return loaded
+
+
 def features(client, **params) -> list[dict]:
     response = client.get("/priorities", params=params)
     assert response.status_code == 200, response.text
@@ -211,7 +218,7 @@ def test_gaps_hook_matches_priorities(client, loaded):
     ({"w_need": 0, "w_access": 0, "w_loss": 0, "w_spending": 0}, 400, "w_need"),
     ({"region": "North West"}, 400, "region"),
     ({"authority": "E99999999"}, 404, "authority"),
-    ({"need": "indicator:no_such_thing"}, 400, "need"),
+    ({"need": "indicator:no_such_thing"}, 400, "need"),  # not loaded: a bad parameter (issue 19), as /priorities/validation
     ({"need": "indicator:gdp_deflator_2023_24"}, 400, "need"),  # loaded, but for the UK only
     ({"need": "indicator:income_average_score*0"}, 400, "need"),
     ({"need": "imd,imd"}, 400, "need"),
@@ -349,7 +356,32 @@ def test_validation_carries_districts_to_units_population_weighted(client, loade
     assert document["units_compared"] == 150 == document["units_ranked"]
     need = document["compared"]["need_part"]["spearman"]
     assert need["rho"] > 0.9 and need["ci95"][0] < need["rho"] < need["ci95"][1]  # need is IMD: a check
-    assert set(document["compared"]["gap_score"]["by_region"]) == {f"E1200000{i}" for i in range(1, 10)}
+    by_region = document["compared"]["gap_score"]["by_region"]
+    assert set(by_region) == {f"E1200000{i}" for i in range(1, 10)}
+    # Per region, ρ as scipy gives it and the top-decile overlap counted by hand from the points.
+    from math import ceil, comb
+
+    from scipy import stats
+
+    counted = 0
+    for region, found in by_region.items():
+        points = [p for p in document["points"] if p["region"] == region]
+        assert found["spearman"]["n"] == len(points) == found["top_decile"]["n"]
+        rho = stats.spearmanr([p["gap_score"] for p in points], [p["value"] for p in points]).statistic
+        assert found["spearman"]["rho"] == pytest.approx(rho)
+        m = ceil(len(points) / 10)
+        by_score = {p["unit"] for p in sorted(points, key=lambda p: -p["gap_score"])[:m]}
+        by_need = {p["unit"] for p in sorted(points, key=lambda p: -p["value"])[:m]}
+        top = found["top_decile"]
+        if len(points) < 10:
+            assert top["overlap"] is None
+            continue
+        counted += 1
+        n, k = len(points), len(by_score & by_need)
+        p_at_least = sum(comb(m, j) * comb(n - m, m - j) for j in range(k, m + 1)) / comb(n, m)
+        assert (top["top"], top["overlap"]) == (m, k) and top["expected_by_chance"] == pytest.approx(m * m / n)
+        assert top["p_at_least"] == pytest.approx(p_at_least)
+    assert counted >= 5  # most regions hold ten units or more
 
 
 def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, tmp_path, database_url):
@@ -382,15 +414,133 @@ def test_validation_of_a_generated_measure_of_known_correlation(client, loaded, 
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 20_000
 
 
-@pytest.mark.parametrize("params, status", [({"indicator": "no_such_thing"}, 404),
-                                            ({"indicator": "gdp_deflator_2023_24"}, 400),
-                                            ({"indicator": "imd_average_score", "period": "1999"}, 400)])
-def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, status):
+def test_validation_carries_wards_through_an_lsoa_to_ward_lookup(client, loaded, shared_data, tmp_path):
+    """Wards reach the units through a loaded LSOA → ward lookup, weighted by their LSOAs' people.
+    No LSOA → ward lookup is in ../shared/data: the lookup here is GENERATED (real LSOA 2021 codes
+    of six authorities grouped by the MSOA their name gives, "Trafford 001A" → "Trafford 001",
+    under made-up E05 codes) and so are the ward values; pandas computes what each unit gets.
+    Without the lookup the refusal names it."""
+    from scipy import stats
+
+    from analysis import validation
+    from tests.conftest import load_files
+
+    chosen = ["E08000009", "E06000017", "E06000001", "E10000017", "E06000009", "E06000014"]
+    lsoas = pd.read_csv(shared_data / "lookups/lsoa21_to_utla23.csv", encoding="utf-8-sig")
+    lsoas = lsoas[lsoas["UTLA23CD"].isin(chosen)].copy()
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    lsoas = lsoas.merge(people, left_on="LSOA21CD", right_on="lsoacd")
+    groups = lsoas["LSOA21NM"].str[:-1]
+    lsoas["WD23CD"] = groups.map({g: f"E05{900000 + i:06d}" for i, g in enumerate(sorted(groups.unique()))})
+    lsoas["WD23NM"] = "GENERATED " + groups
+    wards = pd.DataFrame({"WD23CD": sorted(lsoas["WD23CD"].unique())})
+    wards["value"] = np.random.default_rng(1905).uniform(0, 100, len(wards))
+    measure = validation.Measure("GENERATED ward values", tuple(wards["WD23CD"]), tuple(wards["value"]))
+    with loaded.connect() as conn, pytest.raises(validation.ValidationError) as refused:
+        validation.validate(conn, measure)
+    assert f"its codes are wards ({len(wards)} of {len(wards)}) and no LSOA → ward lookup" in refused.value.detail
+    assert "LSOA21CD" in refused.value.detail and refused.value.parameter == "indicator"
+    lookup = tmp_path / "GENERATED_lsoa21_to_ward.csv"
+    lsoas[["LSOA21CD", "LSOA21NM", "WD23CD", "WD23NM"]].to_csv(lookup, index=False)
+    load_files(loaded)("lookup", lookup)
+    try:
+        with loaded.connect() as conn:
+            units = validation.units_of(conn, measure)
+            result = validation.validate(conn, measure)
+    finally:
+        with loaded.begin() as conn:
+            conn.execute(text("DELETE FROM area_lookups WHERE lookup = 'generated_lsoa21_to_ward'"))
+    frame = lsoas.merge(wards, on="WD23CD")
+    by_ward = frame.groupby(["UTLA23CD", "WD23CD"]).agg(value=("value", "first"), people=("population", "sum"))
+    expected = by_ward.groupby(level=0).apply(lambda w: (w["value"] * w["people"]).sum() / w["people"].sum())
+    assert {u: units[u]["value"] for u in units} == pytest.approx(expected.to_dict())
+    assert units["E06000017"]["codes"] == by_ward.loc["E06000017"].shape[0] and units["E06000017"]["weighted"]
+    assert result["units_compared"] == 6
+    score = {p["unit"]: p["gap_score"] for p in result["points"]}
+    rho = stats.spearmanr([score[u] for u in chosen], [expected[u] for u in chosen]).statistic
+    assert result["compared"]["gap_score"]["spearman"]["rho"] == pytest.approx(rho)
+
+
+def test_validation_at_lsoa_level_compares_the_small_areas(client, loaded, shared_data):
+    """level=lsoa: the index per small area against the IMD 2019 rank of each LSOA (low = need):
+    every point holds the file's rank, ρ is scipy's over the points, the need part (the IMD rank)
+    agrees wholly; an LSOA 2021-keyed measure reaches an LSOA 2011 whose code changed through the
+    published best-fit lookup."""
+    from scipy import stats
+
+    from analysis import validation
+
+    imd = pd.read_csv(shared_data / IMD, encoding="utf-8-sig", thousands=",")
+    ranks = dict(zip(imd["LSOA code (2011)"], imd["Index of Multiple Deprivation (IMD) Rank"].astype(float)))
+    document = client.get("/priorities/validation", params={"indicator": "imd_rank", "direction": "low",
+                                                            "level": "lsoa"}).json()
+    lookup = pd.read_csv(shared_data / "lookups/lsoa11_to_lsoa21_to_lad22.csv", encoding="utf-8-sig")
+    # Small areas the index holds by their 2021 code (Trafford's, from its LSOA 2021 boundaries)
+    # take the rank of the first LSOA 2011 the lookup links them with.
+    earlier = lookup.groupby("LSOA21CD")["LSOA11CD"].min()
+    values = {p["unit"]: p["value"] for p in document["points"]}
+    assert document["level"] == "lsoa" and len(values) == document["units_compared"] > 32_800
+    assert values == {c: ranks[c] if c in ranks else ranks[earlier[c]] for c in values}
+    pairs = [(p["gap_score"], -p["value"]) for p in document["points"] if p["gap_score"] is not None]
+    gap = document["compared"]["gap_score"]
+    assert gap["spearman"]["n"] == len(pairs)
+    assert gap["spearman"]["rho"] == pytest.approx(stats.spearmanr(*zip(*pairs)).statistic)
+    assert document["compared"]["need_part"]["spearman"]["rho"] == pytest.approx(1)
+    people = pd.read_csv(shared_data / "population/lsoa21_population_mid2022.csv", encoding="utf-8-sig")
+    people = dict(zip(people["lsoacd"], people["population"].astype(float)))
+    changed = lookup[~lookup["LSOA11CD"].isin(people)].groupby("LSOA11CD")["LSOA21CD"].min()
+    changed = changed[changed.index.isin(values)]  # the index's small areas
+    assert len(changed) > 100
+    with loaded.connect() as conn:
+        measure = validation.from_indicator(conn, "population")
+        found = validation.small_areas_of(conn, measure, [{"code": c, "region": None, "population": 1}
+                                                          for c in changed.index])
+    assert {c: found[c]["value"] for c in changed.index} == {c: people[c21] for c, c21 in changed.items()}
+    refused = client.get("/priorities/validation", params={"indicator": "imd_average_score", "level": "lsoa"})
+    assert refused.status_code == 400 and "only LSOA codes count" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("params, parameter", [({"indicator": "no_such_thing"}, "indicator"),
+                                               ({"indicator": "gdp_deflator_2023_24"}, "indicator"),
+                                               ({"indicator": "imd_average_score", "period": "1999"}, "period")])
+def test_validation_of_what_cannot_be_compared_is_a_problem(client, params, parameter):
+    """A bad parameter — an indicator not loaded, one no unit has, a period it lacks — is a 400
+    naming it (issue 19), as application/problem+json."""
     response = client.get("/priorities/validation", params=params)
-    assert response.status_code == status and response.json()["parameter"] in ("indicator", "period")
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["parameter"] == parameter and response.json()["status"] == 400
 
 
 def test_sensitivity_of_an_empty_selection_is_an_empty_answer(client):
     """No small area in the selection (a region code nothing lies in): no rows, no scenarios, no error."""
     document = client.get("/priorities", params={"region": "E12000099", "sensitivity": "true"}).json()
     assert document["features"] == [] and document["kindmap:parameters"]["sensitivity"]["rows"] == 0
+
+
+def test_priorities_page_draws_the_validation_figure(visit, server):
+    """With England's small areas loaded the priorities page draws its validation figure: one
+    mark per compared column at the API's ρ, the table beside it with the same figures, the
+    units counted as the API counts them; no request leaves the app, no console error.
+    (tests/test_pages_profile.py's page test runs on the demo sample: the "needs four
+    authorities" notice.)"""
+    import httpx
+
+    from analysis.validation import COMPARED
+    from tests.test_pages_profile import drawn
+
+    v = drawn(visit, f"/priorities?level=lsoa&authority={TRAFFORD}&limit=20")
+    page = v.page
+    page.wait_for_selector("#validation[data-drawn=true]", state="attached", timeout=180_000)
+    answer = httpx.get(f"{server}/priorities/validation", params={"indicator": "imd_average_score",
+                                                                  "direction": "high"}, timeout=180).json()
+    assert v.external == [] and v.console_errors == []
+    marks = page.locator("#validation .validation-figure circle")
+    shown = [float(c.get_attribute("data-rho")) for c in marks.all()]
+    assert shown == pytest.approx([answer["compared"][c]["spearman"]["rho"] for c in COMPARED])
+    text = page.locator("#validation").inner_text()
+    assert f"{answer['units_compared']} of {answer['units_ranked']} authorities compared" in text
+    gap = answer["compared"]["gap_score"]
+    low, high = (f"{x:+.2f}".replace("-", "−") for x in gap["spearman"]["ci95"])
+    assert f"{gap['spearman']['rho']:+.2f} [{low}, {high}]".replace("-", "−") in text
+    assert f"{gap['top_decile']['overlap']} of {gap['top_decile']['top']}" in text
+    v.screenshot("priorities-validation")

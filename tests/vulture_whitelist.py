@@ -26,3 +26,7 @@ _.by_name            # datasets/catalog.py
 missing_files        # loaders/manifest.py (tests/test_manifest.py)
 write_xlsx           # bench/generated_grants.py: the generated files tests/test_grants_load.py loads
 write_json
+
+# Used where vulture does not look: inside a code string, or only by tests (tests/ is not scanned).
+gdal_read            # bench/osm.py: the GDAL baseline, run in a measured child by a `python -c` string
+newer                # bench/osm_files.py: the newer extract tests/test_osm_reload.py generates and loads

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.exc import InternalError
 
 import analysis
 from analysis import access, coverage, gap_index
+from analysis.defaults import MAX_RADIUS_M, MIN_RADIUS_M
 from app import dependencies as dep, parameters
 from app.errors import ApiError
 
@@ -20,17 +22,10 @@ JSON = "application/json"
 MAX_GRAVITY_M = 20_000.0
 MAX_GRAVITY_ALPHA = 10.0
 MAX_STEP_WEIGHT = 1.0  # E2SFCA weights decay from 1 at the nearest step
-
-
-def _alpha(raw: str | None) -> float:
-    """Bounded, so (d/s)^α stays a double for every d and s allowed (≤ 1e24: 200^10; 0.005^-10)."""
-    if raw is None:
-        return access.DEFAULT_GRAVITY_ALPHA
-    value = dep.number("gravity_alpha", raw)
-    if not -MAX_GRAVITY_ALPHA <= value <= MAX_GRAVITY_ALPHA:
-        raise ApiError(400, f"gravity_alpha must be {-MAX_GRAVITY_ALPHA:g} to {MAX_GRAVITY_ALPHA:g}, got {raw}",
-                       "gravity_alpha")
-    return value
+# What _steps reads, as a regular expression: distance:weight pairs, each distance 100 to 10000 m
+# and weight 0 to 1 in plain decimals. (That the distances increase, a pattern does not say.)
+_STEP = r"0{0,15}(10000(\.0{0,20})?|[1-9][0-9]{2,3}(\.[0-9]{0,20})?):0{0,19}(1(\.0{0,20})?|0(\.[0-9]{0,20})?)"
+STEPS_PATTERN = rf"^{_STEP}(,{_STEP})*$"
 
 
 def _steps(raw: str | None) -> tuple[tuple[float, float], ...] | None:
@@ -53,27 +48,31 @@ async def access_params(
     weights: dict[str, float] = Depends(parameters.categories),
     year: int = Depends(parameters.year),
     radius_m: float = Depends(parameters.radius),
-    catchment: Annotated[str | None, Query(
+    catchment: Annotated[dep.Number | None, Query(
+        ge=MIN_RADIUS_M, le=MAX_RADIUS_M,
         description="Metres: the 2SFCA and cumulative-opportunities catchment (default the radius).")] = None,
     steps: Annotated[str | None, Query(
+        pattern=STEPS_PATTERN,
         description="E2SFCA step weights `distance:weight,…`, weights 0 to 1 (default pysal's 1, 0.68, 0.22 at a "
                     "third, two thirds and all of the catchment).",
         openapi_examples={"pysal defaults at 1200 m": {"value": "400:1,800:0.68,1200:0.22"}})] = None,
-    gravity_scale: Annotated[str | None, Query(description="Gravity: metres scale s (default the radius).")] = None,
-    gravity_alpha: Annotated[str | None, Query(
+    gravity_scale: Annotated[dep.Number | None, Query(
+        ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description="Gravity: metres scale s (default the radius).")] = None,
+    # Bounded, so (d/s)^α stays a double for every d and s allowed (≤ 1e24: 200^10; 0.005^-10).
+    gravity_alpha: Annotated[dep.Number, Query(
+        ge=-MAX_GRAVITY_ALPHA, le=MAX_GRAVITY_ALPHA,
         description=f"Gravity: exponent α of (d/s)^α, {-MAX_GRAVITY_ALPHA:g} to {MAX_GRAVITY_ALPHA:g} "
-                    f"(default {access.DEFAULT_GRAVITY_ALPHA:g}).")] = None,
-    gravity_max: Annotated[str | None, Query(
+                    f"(default {access.DEFAULT_GRAVITY_ALPHA:g}).")] = access.DEFAULT_GRAVITY_ALPHA,
+    gravity_max: Annotated[dep.Number | None, Query(
+        ge=MIN_RADIUS_M, le=MAX_GRAVITY_M,
         description=f"Gravity: metres beyond which places do not count (default the catchment; at most "
                     f"{MAX_GRAVITY_M:g}).")] = None,
     supply: Annotated[access.Supply, Query(description=access.SUPPLY_DESCRIPTION)] = "places",
 ) -> access.AccessParams:
     return access.AccessParams(
         categories=tuple(weights), category_weights=tuple(weights.values()), year=year, radius_m=radius_m,
-        catchment_m=parameters.distance("catchment", catchment, None), steps=_steps(steps),
-        gravity_scale_m=parameters.distance("gravity_scale", gravity_scale, None),
-        gravity_alpha=_alpha(gravity_alpha),
-        gravity_max_m=parameters.distance("gravity_max", gravity_max, None, MAX_GRAVITY_M), supply=supply)
+        catchment_m=catchment, steps=_steps(steps), gravity_scale_m=gravity_scale,
+        gravity_alpha=gravity_alpha, gravity_max_m=gravity_max, supply=supply)
 
 
 def _parameters(params: access.AccessParams, known: coverage.Known | None = None) -> dict:
@@ -169,15 +168,39 @@ def area_summary(
     return _summary_response({"code": code, "name": name, "parameters": _parameters(params, known)}, figures)
 
 
+# What _polygon takes, in the document: a GeoJSON Polygon or MultiPolygon.
+_RINGS = {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "items": {
+    "type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}}}
+POLYGON_SCHEMA = {"type": "object", "required": ["type", "coordinates"], "anyOf": [
+    {"properties": {"type": {"const": "Polygon"}, "coordinates": _RINGS}},
+    {"properties": {"type": {"const": "MultiPolygon"}, "coordinates": {"type": "array", "minItems": 1, "items": _RINGS}}}]}
+
+
 class Polygon(BaseModel):
     geometry: dict = Field(description="A GeoJSON Polygon or MultiPolygon in WGS84 (lon, lat)",
+                           json_schema_extra=POLYGON_SCHEMA,
                            examples=[{"type": "Polygon", "coordinates": [
                                [[-0.75, 52.62], [-0.68, 52.62], [-0.68, 52.69], [-0.75, 52.69], [-0.75, 52.62]]]}])
+
+
+def _rings(polygon) -> bool:
+    """One polygon's coordinates as POLYGON_SCHEMA says them (PostGIS reads less, or raises)."""
+    return isinstance(polygon, list) and bool(polygon) and all(
+        isinstance(ring, list) and len(ring) >= 4 and all(
+            isinstance(p, list) and 2 <= len(p) <= 3 and all(
+                isinstance(n, (int, float)) and not isinstance(n, bool) for n in p) for p in ring)
+        for ring in polygon)
 
 
 def _polygon(body: Polygon, max_vertices: int) -> str:
     if body.geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ApiError(400, "geometry must be a GeoJSON Polygon or MultiPolygon", "geometry")
+    coordinates = body.geometry.get("coordinates")
+    polygons = [coordinates] if body.geometry["type"] == "Polygon" else coordinates
+    if not (isinstance(polygons, list) and polygons and all(_rings(p) for p in polygons)):
+        raise ApiError(400, f"geometry: a {body.geometry['type']}'s coordinates are "
+                            f"{'' if body.geometry['type'] == 'Polygon' else 'polygons of '}rings of at least 4 "
+                            "positions of 2 or 3 numbers (POLYGON_SCHEMA)", "geometry")
     if _vertices(body.geometry.get("coordinates")) > max_vertices:
         raise ApiError(400, f"geometry has more than {max_vertices} vertices (KINDMAP_MAX_VERTICES); "
                        "simplify it first", "geometry")
@@ -201,7 +224,10 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
     geojson = _polygon(body, request.app.state.settings.max_vertices)
     with request.app.state.engine.begin() as conn:
         analysis.prepare(conn)
-        valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
+        try:
+            valid = conn.execute(text("SELECT ST_IsValid(ST_GeomFromGeoJSON(:g))"), {"g": geojson}).scalar()
+        except InternalError as error:  # PostGIS's GeoJSON reader: coordinates not nested as a polygon's
+            raise ApiError(400, f"geometry: {str(error.orig).splitlines()[0]}", "geometry") from None
         if not valid:
             raise ApiError(400, "geometry is not a valid polygon", "geometry")
         scope = access.Scope(geojson=geojson)
@@ -211,9 +237,13 @@ def polygon_summary(request: Request, body: Annotated[Polygon, Body()],
 
 
 class Scenario(BaseModel):
-    close: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
+    # at least one place closed or opened (else a 400), as the document says
+    model_config = {"json_schema_extra": {"anyOf": [{"required": ["close"], "properties": {"close": {"minItems": 1}}},
+                                                    {"required": ["open"], "properties": {"open": {"minItems": 1}}}]}}
+    # (ids up to 2^53: what a JSON client holds exactly, and what the document states exactly)
+    close: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(default=[], max_length=1000, description="Ids of places to close (at most 1,000)",
                              examples=[[123]])
-    open: list[tuple[float, float]] = Field(default=[], max_length=1000, examples=[[[-0.72, 52.66]]],
+    open: list[tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]] = Field(default=[], max_length=1000, examples=[[[-0.72, 52.66]]],
                                             description="Points (lon, lat) where a place opens (at most 1,000)")
     area: str | None = Field(default=None, description="Evaluate for this area's small areas (default: "
                              f"those within {access.SCENARIO_NEAR_M:g} m of the changes)")

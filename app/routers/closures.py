@@ -56,9 +56,9 @@ def closures(
         openapi_examples={"Rutland": {"value": "E06000017"}, "Trafford": {"value": "E08000009"}})] = None,
     weights: dict[str, float] = Depends(parameters.categories),
     from_year: Annotated[dep.Integer, Query(
-        alias="from", description=f"The earlier year ({YEARS.start}–{YEARS.stop - 1}).")] = LOSS_FROM,
+        ge=YEARS.start, le=YEARS.stop - 1, alias="from", description=f"The earlier year ({YEARS.start}–{YEARS.stop - 1}).")] = LOSS_FROM,
     to_year: Annotated[dep.Integer, Query(
-        alias="to", description="The later year (after `from`).")] = YEAR,
+        ge=YEARS.start, le=YEARS.stop - 1, alias="to", description="The later year (after `from`).")] = YEAR,
     radius_m: float = Depends(parameters.radius),
 ) -> Response:
     parameters.status_year("from", from_year), parameters.status_year("to", to_year)

@@ -21,7 +21,7 @@ from app.dependencies import Integer
 from app.errors import ApiError, problem_response
 from edits import places as edits
 from edits import proposals
-from edits.validation import EditError, checked, feature_values, fields, parse_json, patch_values
+from edits.validation import EditError, checked, feature_values, fields, parse_json, patch_values, this_year
 from models.categories import CATEGORIES, OPERATOR_TYPES, STATUSES
 from models.edits import PROPOSAL_STATES
 
@@ -40,9 +40,10 @@ PROPERTIES_SCHEMA = {
         "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f]*[^\\x00-\\x20\\x7f][^\\x00-\\x1f\\x7f]*$"},
         "category": {"type": "string", "enum": list(CATEGORIES)},
         "status": {"type": ["string", "null"], "enum": [*STATUSES, None], "description": "null: open"},
-        "opened_year": {"type": ["integer", "null"], "minimum": 1800, "maximum": 2100,
+        # (the maximum is the year the server started in: "not after this year" when it is read)
+        "opened_year": {"type": ["integer", "null"], "minimum": 1800, "maximum": this_year(),
                         "description": "Not after this year"},
-        "closed_year": {"type": ["integer", "null"], "minimum": 1800, "maximum": 2100,
+        "closed_year": {"type": ["integer", "null"], "minimum": 1800, "maximum": this_year(),
                         "description": "Closed places only; not before opened_year nor after this year"},
         "operator_type": {"type": ["string", "null"], "enum": [*OPERATOR_TYPES, None], "description": "null: unknown"},
         "attributes": {"type": ["object", "null"], "description": "Further attributes (at most 4 kB of JSON)"},
@@ -51,17 +52,25 @@ PROPERTIES_SCHEMA = {
 POINT_SCHEMA = {"type": "object", "required": ["type", "coordinates"], "properties": {
     "type": {"const": "Point"},
     "coordinates": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+                    "prefixItems": [{"type": "number", "minimum": -180, "maximum": 180},
+                                    {"type": "number", "minimum": -90, "maximum": 90}],
                     "description": "[longitude, latitude] in CRS84, inside the UK's stored boundaries"}}}
 FEATURE_SCHEMA = {"type": "object", "required": ["type", "geometry", "properties"], "additionalProperties": False,
                   "properties": {
     "type": {"const": "Feature"}, "id": {"description": "Ignored: the place's id is the server's"},
     "geometry": POINT_SCHEMA,
-    "properties": {**PROPERTIES_SCHEMA, "required": ["category"]}}}
+    # a whole Feature: closed_year only with status closed (a patch's depends on the stored status)
+    "properties": {**PROPERTIES_SCHEMA, "required": ["category"], "anyOf": [
+        {"not": {"required": ["closed_year"]}}, {"properties": {"closed_year": {"type": "null"}}},
+        {"required": ["status"], "properties": {"status": {"const": "closed"}}}]}}}
 PATCH_SCHEMA = {"type": "object", "description": "A JSON merge patch (RFC 7396) of the Feature: the "
                 "properties and/or geometry it changes; null clears a property",
                 "additionalProperties": False,
                 "properties": {"type": {"const": "Feature"}, "geometry": POINT_SCHEMA,
-                               "properties": PROPERTIES_SCHEMA}}
+                               "properties": PROPERTIES_SCHEMA},
+                # it changes something (else a 400)
+                "anyOf": [{"required": ["geometry"]},
+                          {"required": ["properties"], "properties": {"properties": {"minProperties": 1}}}]}
 SERVED_FEATURE = {"type": "object", "required": ["type", "id", "geometry", "properties"]}
 IF_MATCH = Annotated[str | None, Header(alias="If-Match", description="The place's ETag, from GET "
                                         "(required: 428 without it, 412 when the place has changed since)")]
@@ -131,7 +140,7 @@ def writer(request: Request, scope: str = "write:places") -> edits.Writer:
 
 def answer(request: Request, conn: Connection, place: edits.Place, status: int = 200) -> Response:
     """The place as the collection serves it, with the ETag a following write names."""
-    headers = {"ETag": caching.item_tag(request, place.state)}
+    headers = {"ETag": caching.item_tag(request, place.state, caching.members_version(conn, PLACES.item_tables))}
     if status == 201:
         headers["Location"] = f"{str(request.base_url).rstrip('/')}/collections/places/items/{place.id}"
     return Response(features.item(conn, PLACES, place.id, crs_.CRS84), status_code=status,

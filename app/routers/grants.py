@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import grants as analysis
-from analysis.spending import financial_year
+from analysis.spending import FINANCIAL_YEAR_PATTERN, financial_year
 from app.errors import ApiError
 
 router = APIRouter(tags=["Grants"])
@@ -24,30 +24,36 @@ AREA_PROPERTIES = ["code", "name", "level", "ltla", "utla", "region", "populatio
                    "real_per_head_per_year_gbp", "years"]
 
 
-def grants_query(
-    level: Annotated[Literal["ltla", "utla", "lsoa"], Query(
-        description="ltla, utla (2023 authorities) or lsoa (2021): the areas of the rows")] = "utla",
-    area: Annotated[str | None, Query(
-        description="GSS code: that area, or the areas of `level` inside it (an authority or "
-                    "region). Omitted: all of England's.", examples=["E08000009"])] = None,
-    funder: Annotated[str | None, Query(description="Funding Org identifier, e.g. GB-LAE-TRF")] = None,
-    programme: Annotated[str | None, Query(description="Grant programme code or title")] = None,
-    from_: Annotated[str, Query(alias="from", description="First financial year: 2013 or 2013-14")] = "2013",
-    to: Annotated[str, Query(description="Last financial year: 2023 or 2023-24")] = "2023",
-    real: Annotated[bool, Query(description="Add real-terms columns (HM Treasury GDP deflators)")] = True,
-    prices: Annotated[str | None, Query(description="Price year of the real figures, e.g. 2022-23")] = None,
-    apportion: Annotated[Literal["population"] | None, Query(
-        description="level=lsoa only: also share out the grants stated only for the LSOA's borough "
-                    "or county by population, in `apportioned_gbp` (marked apportioned). Never "
-                    "added to the located figures.")] = None,
-) -> analysis.GrantsQuery:
-    try:
-        return analysis.GrantsQuery(
-            level, area.strip().upper() if area else None, funder, programme,
-            financial_year(from_, "from"), financial_year(to, "to"), real,
-            financial_year(prices, "prices") if prices else None, apportion)
-    except analysis.spending.SpendingQueryError as error:
-        raise ApiError(error.status, error.detail, error.parameter)
+def query_of(default_level: str):
+    """The dependency reading /grants' parameters (the `grants` collection's too), `level`
+    defaulting to ``default_level``."""
+
+    def grants_query(
+        level: Annotated[Literal["ltla", "utla", "lsoa"], Query(
+            description="ltla, utla (2023 authorities) or lsoa (2021): the areas of the rows")] = default_level,
+        area: Annotated[str | None, Query(
+            description="GSS code: that area, or the areas of `level` inside it (an authority or "
+                        "region). Omitted: all of England's.", examples=["E08000009"])] = None,
+        funder: Annotated[str | None, Query(description="Funding Org identifier, e.g. GB-LAE-TRF")] = None,
+        programme: Annotated[str | None, Query(description="Grant programme code or title")] = None,
+        from_: Annotated[str, Query(alias="from", pattern=FINANCIAL_YEAR_PATTERN, description="First financial year: 2013 or 2013-14")] = "2013",
+        to: Annotated[str, Query(pattern=FINANCIAL_YEAR_PATTERN, description="Last financial year: 2023 or 2023-24")] = "2023",
+        real: Annotated[bool, Query(description="Add real-terms columns (HM Treasury GDP deflators)")] = True,
+        prices: Annotated[str | None, Query(pattern=FINANCIAL_YEAR_PATTERN, description="Price year of the real figures, e.g. 2022-23")] = None,
+        apportion: Annotated[Literal["population"] | None, Query(
+            description="level=lsoa only: also share out the grants stated only for the LSOA's borough "
+                        "or county by population, in `apportioned_gbp` (marked apportioned). Never "
+                        "added to the located figures.")] = None,
+    ) -> analysis.GrantsQuery:
+        try:
+            return analysis.GrantsQuery(
+                level, area.strip().upper() if area else None, funder, programme,
+                financial_year(from_, "from"), financial_year(to, "to"), real,
+                financial_year(prices, "prices") if prices else None, apportion)
+        except analysis.spending.SpendingQueryError as error:
+            raise ApiError(error.status, error.detail, error.parameter)
+
+    return grants_query
 
 
 def as_csv(document: dict) -> str:
@@ -86,7 +92,7 @@ def as_geojson(document: dict, shapes: dict[str, str]) -> str:
 )
 def grants(
     request: Request,
-    query: analysis.GrantsQuery = Depends(grants_query),
+    query: analysis.GrantsQuery = Depends(query_of("utla")),
     f: Annotated[Literal["json", "csv", "geojson"], Query(description="Output format.")] = "json",
 ) -> Response:
     with request.app.state.engine.connect() as conn:

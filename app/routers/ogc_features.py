@@ -304,7 +304,9 @@ def feature(request: Request, c: Collection, feature_id: int | str, crs: crs_.Cr
     with reading(request.app.state.engine) as conn:
         if c.editable:  # its own version, which a write's If-Match names (docs/edits.md)
             state = edits.state_of(conn, feature_id)
-            headers = caching.validate_item(request, state) if state else {}
+            # the members read from other tables (a place's grants) change its answer, not its state
+            members = caching.members_version(conn, c.item_tables)
+            headers = caching.validate_item(request, state, members) if state else {}
         else:
             headers = caching.validate(request, caching.data_version(conn, c.data_tables))
         body = features.item(conn, c, feature_id, crs, bound or {})
@@ -321,3 +323,70 @@ def _crs(headers: dict, c: Collection, crs: crs_.Crs) -> dict:
 
 def _json(body: dict, headers: dict, media_type: str = "application/json") -> Response:
     return Response(json.dumps(body), media_type=media_type, headers=headers)
+
+
+def concrete_collection_paths(schema: dict) -> dict:
+    """The document's routes of every collection that take a selection (items, tiles) as one path
+    per collection, each with only that collection's filters and the names its ``properties`` and
+    ``sortby`` take: what the document calls valid, the server takes (a filter of another collection
+    is refused with a 400). The server keeps one route of each (FastAPI); a collection with routes
+    of its own (small_areas) keeps them, narrowed the same way."""
+    paths = schema.get("paths", {})
+    for template in [p for p in paths if "{collectionId}" in p]:
+        operations = paths[template]
+        if not _selects(operations.get("get")):
+            continue
+        del paths[template]
+        for c in COLLECTIONS.values():
+            if "/tiles" in template and c.geometry is None:
+                continue  # no tiles (a 404)
+            concrete = paths.setdefault(template.replace("{collectionId}", c.id), {})
+            for method, operation in operations.items():
+                if method not in concrete and c.id in _collection_ids(operation):
+                    concrete[method] = _without_collection_id(operation, c.id)
+    for path, operations in paths.items():
+        c = next((c for c in COLLECTIONS.values() if path.startswith(f"/collections/{c.id}/")), None)
+        if c is not None and _selects(operations.get("get")):
+            _narrow(operations["get"], c, tiles="/tiles/" in path)
+    return schema
+
+
+def _selects(operation: dict | None) -> bool:
+    return bool(operation) and any(p["name"] in dep.PROPERTY_FILTERS and p["in"] == "query"
+                                   for p in operation.get("parameters", []))
+
+
+def _collection_ids(operation: dict) -> list[str]:
+    """The collections an operation of {collectionId} serves: its enum or const, else all."""
+    for p in operation.get("parameters", []):
+        if p["name"] == "collectionId":
+            schema = p.get("schema", {})
+            return schema.get("enum") or ([schema["const"]] if "const" in schema else list(COLLECTIONS))
+    return list(COLLECTIONS)
+
+
+def _without_collection_id(operation: dict, collection_id: str) -> dict:
+    concrete = json.loads(json.dumps(operation))
+    concrete["parameters"] = [p for p in concrete.get("parameters", []) if p["name"] != "collectionId"]
+    if "operationId" in concrete:
+        concrete["operationId"] += f"_{collection_id}"
+    return concrete
+
+
+def _narrow(operation: dict, c: Collection, tiles: bool) -> None:
+    """``c``'s filters instead of every collection's; ``properties`` and ``sortby`` its names;
+    no ``bbox`` without a geometry, no ``datetime`` without a time span (each a 400 there)."""
+    left_out = set(dep.PROPERTY_FILTERS) | ({"bbox", "bbox-crs"} if c.geometry is None else set()) | (
+        {"datetime"} if c.temporal is None else set())
+    parameters = [p for p in operation["parameters"] if p["name"] not in left_out or p["in"] != "query"]
+    for p in parameters:
+        names = None
+        if p["name"] == "properties":  # a tile carries the scalar ones
+            names = dep.one_of(c.queryables if tiles else c.properties)
+            pattern = f"^({names}(,{names})*)?$"
+        elif p["name"] == "sortby":
+            names = dep.one_of(n for n, prop in c.queryables.items() if prop.sortable)
+            pattern = f"^[+-]?{names}(,[+-]?{names})*$"
+        if names is not None:
+            p["schema"] = {"type": "string", "pattern": pattern, "title": p["name"].title()}
+    operation["parameters"] = parameters + dep.filter_parameters(c.id)["parameters"]

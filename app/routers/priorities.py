@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from analysis import gap_index, need, spending
+from analysis import answers, gap_index, need, spending
 from analysis.defaults import ACCESS_CAP_M
 from app import attribution, parameters
 from app.collections import COLLECTIONS
@@ -15,6 +15,8 @@ from app.dependencies import Integer, _list
 from app.errors import ApiError
 
 router = APIRouter(tags=["Gap analysis"])
+# Says an answer is the one the analysis refresh kept (analysis/answers.py), not computed now.
+PRECOMPUTED = "X-Kindmap-Precomputed"
 
 
 def _codes(raw: str | None, parameter: str, pattern: str) -> list[str] | None:
@@ -42,7 +44,7 @@ def gap_query(
     part_weights: gap_index.Weights = Depends(parameters.gap_weights),
     limit: Annotated[Integer, Query(ge=1, le=50000, description="Rows returned, best ranked first.")] = 100,
     supply: Annotated[Supply, Query(description=SUPPLY_DESCRIPTION)] = "places",
-    need_: Annotated[str | None, Query(alias="need", description=(
+    need_: Annotated[str | None, Query(alias="need", pattern=need.PATTERN, description=(
         "The need part: `imd` (default: IMD 2019 rank), `indicator:NAME` or `indicator:NAME:low` "
         "(any loaded indicator, newest period, percent-ranked among the areas holding it; `high` "
         "(default) = a high value is more need), or several, each with `*weight`, comma-separated: "
@@ -55,7 +57,7 @@ def gap_query(
     try:
         terms = need.parse(need_)
     except need.NeedError as error:
-        raise ApiError(400, str(error), "need")
+        raise ApiError(error.status, str(error), "need")
     utlas = None
     if authority:
         with request.app.state.engine.connect() as conn:
@@ -90,28 +92,29 @@ def priorities(
         "per scenario)."))] = False,
     top: Annotated[Integer, Query(ge=1, le=1000, description="N of the sensitivity's top N.")] = 10,
 ) -> Response:
-    summary = None
+    summary, kept = None, None
     with request.app.state.engine.connect() as conn:
         known = gap_index.require_coverage(conn, query)
+        # England-wide defaults: computed by the analysis refresh, served while their inputs hold
+        if f == "geojson" and not sensitivity and query == gap_index.default_query(query.level):
+            kept = answers.kept(conn, query.level)
         try:
-            if sensitivity:
+            if kept is not None:
+                rows = []
+            elif sensitivity:
                 rows, summary = gap_index.ranked_with_sensitivity(conn, query, top)
             else:
                 rows = gap_index.ranked(conn, query)
         except need.NeedError as error:
-            raise ApiError(400, str(error), "need")
+            raise ApiError(error.status, str(error), "need")
         # built from what the small-area layer is: places, boundaries, population, IMD, spending
         headers = attribution.download_headers(conn, COLLECTIONS["small_areas"].data_tables, "priorities.csv")
     if f == "csv":
         return Response(gap_index.as_csv(rows, query), media_type="text/csv; charset=utf-8", headers=headers)
     del headers["Content-Disposition"]
-    meta = {"level": query.level, "categories": list(query.categories), "year": query.year,
-            "loss_from": query.loss_from, "radius_m": query.radius_m,
-            "coverage": {"covered": list(known.covered), "not_covered": list(known.missing(query.categories))},
-            "access_cap_m": query.access_cap_m, "weights": query.weights.__dict__, "supply": query.supply,
-            "need": need.as_parameter(query.need),
-            "spending": f"public_health_excl_0_5 outturn, real per head {gap_index.SPENDING_FROM} → "
-                        f"{gap_index.SPENDING_TO}"}
+    if kept is not None:
+        return Response(kept, media_type="application/geo+json", headers={**headers, PRECOMPUTED: "analysis_answers"})
+    meta = gap_index.meta(query, known)
     if summary is not None:
         meta["sensitivity"] = summary
     return Response(gap_index.feature_collection(rows, query, meta), media_type="application/geo+json",

@@ -53,15 +53,15 @@ def spending_query(
         description="public_health, public_health_excl_0_5 (comparable across the October 2015 "
                     "transfer of 0-5 services), cultural, or a public health line from RO3/RA: "
                     + ", ".join(k for k in services() if k.startswith("ph_")),
-        examples=["public_health"])] = "public_health",
+        json_schema_extra={"enum": list(services())}, examples=["public_health"])] = "public_health",
     basis: Annotated[Literal["outturn", "budget"], Query(
         description="outturn (spent: RO3, RS) or budget (planned: RA). Never spliced.")] = "outturn",
-    from_: Annotated[str, Query(alias="from", description="First financial year and the base of "
+    from_: Annotated[str, Query(alias="from", pattern=analysis.FINANCIAL_YEAR_PATTERN, description="First financial year and the base of "
                                 "the change columns: 2013 or 2013-14.")] = "2013",
-    to: Annotated[str, Query(description="Last financial year: 2022 or 2022-23.")] = "2022",
+    to: Annotated[str, Query(pattern=analysis.FINANCIAL_YEAR_PATTERN, description="Last financial year: 2022 or 2022-23.")] = "2022",
     real: Annotated[bool, Query(description="Add real-terms columns (HM Treasury GDP deflators, "
                                 "the newest table loaded).")] = True,
-    prices: Annotated[str | None, Query(description="Price year of the real-terms figures, e.g. "
+    prices: Annotated[str | None, Query(pattern=analysis.FINANCIAL_YEAR_PATTERN, description="Price year of the real-terms figures, e.g. "
                                         "2022-23 (default: the deflator table's newest year).")] = None,
 ) -> analysis.SpendingQuery:
     chosen = services().get(service)

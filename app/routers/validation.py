@@ -17,10 +17,12 @@ router = APIRouter(tags=["Gap analysis"])
     "/priorities/validation",
     summary="How the gap index and each part compare with an independent indicator",
     description="The gap index per comparable unit (default parameters) and each of its parts "
-                "against a loaded indicator keyed by GSS code at any level (LSOA, district, "
+                "against a loaded indicator keyed by GSS code at any level (LSOA, ward, district, "
                 "authority), carried to the units through the lookups, population-weighted: "
                 "Spearman's ρ with its 95 % interval, the overlap of the two top deciles against "
-                "chance, ρ within each region, and every unit's pair of values. See "
+                "chance, both within each region, and every unit's pair of values; with level=lsoa "
+                "per small area against the indicator's LSOA codes. An indicator not loaded, with no "
+                "value for enough units, or a period it lacks is a 400 naming the parameter. See "
                 "docs/analysis/validation.md.",
     responses={200: {"description": "JSON", "content": {"application/json": {}}}},
 )
@@ -35,13 +37,16 @@ def priorities_validation(
         description="high: a high value means more need; low: a low value does.")] = "high",
     per_head: Annotated[bool, Query(description="The values are counts: summed and divided by the "
                                                 "units' population.")] = False,
+    level: Annotated[Literal["authority", "lsoa"], Query(
+        description="authority: per comparable unit, the indicator carried to it; lsoa: per small "
+                    "area, the indicator's LSOA codes only.")] = "authority",
 ) -> Response:
     with request.app.state.engine.connect() as conn:
         try:
             measure = validation.from_indicator(conn, indicator, period, direction == "high", per_head)
-            result = validation.validate(conn, measure)
+            result = validation.validate(conn, measure, level=level)
         except validation.ValidationError as error:
-            raise ApiError(error.status, error.detail, error.parameter)
+            raise ApiError(400, error.detail, error.parameter)
         except spending.SpendingQueryError as error:
             raise ApiError(error.status, error.detail, error.parameter)
     return Response(json.dumps(result), media_type="application/json")

@@ -6,8 +6,11 @@
 -- hundreds of metres into the neighbours. Boundaries are clipped to the coast, so a point
 -- outside all of them but within :tolerance metres takes the nearest (a boundary's before a
 -- union of LSOAs: those are exact); none: not in the UK's stored boundaries.
+-- A point far from the UK (beyond the box below) is in none, and is not transformed: far from the
+-- British National Grid's meridian the transform fails ("outside of projection domain").
 WITH here AS (
-    SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 27700) AS g),
+    SELECT CASE WHEN CAST(:lon AS float8) BETWEEN -30 AND 30 AND CAST(:lat AS float8) BETWEEN 30 AND 75
+                THEN ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 27700) END AS g),
 candidates AS (
     SELECT DISTINCT ON (a.code) a.code, a.parent_codes ->> 'utla' AS utla,
            ST_Intersects(a.geom_27700, here.g) AS inside, ST_Distance(a.geom_27700, here.g) AS metres

@@ -9,16 +9,16 @@ The three national library lists loaded before this revision get the claims thei
 (England; their years), so an existing database's library analyses go on answering; every other
 source states its coverage when it is next loaded (docs/places.md, "Coverage").
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 """
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
 from sqlalchemy.dialects import postgresql
 
-revision = '0025'
-down_revision = '0024'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
@@ -69,7 +69,7 @@ def upgrade() -> None:
             INSERT INTO coverage (import_run_id, source, categories, first_year, last_year, extent_kind,
                                   area_codes, basis)
             SELECT max(r.id), :source, ARRAY['library'], :first, :last, 'area', ARRAY['E92000001'],
-                   'a national list of public libraries in England (claim recorded by migration 0025)'
+                   'a national list of public libraries in England (claim recorded by migration 0027)'
             FROM import_runs r JOIN sources s ON s.id = r.source_id WHERE s.key = :source
             HAVING count(*) > 0""").bindparams(source=source, first=first, last=last))
 
