@@ -28,7 +28,7 @@ RULES = [
     (r"/priorities", r"^loss_from \d+ is after year", "loss_from ≤ year: one parameter bounded by another"),
     (r"/priorities", r"^every weight is 0", "not every part weight 0: a rule over four parameters"),
     (r"/closures", r"^to \(\d+\) must be a later year than from", "to > from: one parameter bounded by another"),
-    (r"/grants", r"^apportion applies to level=lsoa only", "apportion only with level=lsoa: one parameter "
+    (r"/grants|/collections/grants/.*", r"^apportion applies to level=lsoa only", "apportion only with level=lsoa: one parameter "
      "allowed by another's value"),
     (r"/grants|/spending", r"^from \S+ is after to ", "from ≤ to: one parameter bounded by another"),
     (r"/spending", r"^group sums every unit: leave out area", "group excludes area"),
@@ -40,7 +40,7 @@ RULES = [
     (r"/priorities.*", r"indicator .* is not loaded|has no values for period",
      "whether an indicator (or its period) is loaded is the data, not the document: a 400 naming "
      "the parameter (issue 19)"),
-    (r"/priorities/validation", r"only \d+ of the index's units have a value",
+    (r"/priorities/validation", r"only \d+ of the index's (units|small areas) have a value",
      "whether a loaded indicator's areas are the index's units is in the data, not the document"),
     (r"/collections/\{collectionId\}/items/\{feature_id\}", r"need If-Match with its ETag|has changed since that ETag",
      "a write's If-Match is the place's current ETag (428, 412): the server's state, not the document"),

@@ -219,7 +219,8 @@ def test_os_buildings(load, db, buildings):
             SELECT array_agg(DISTINCT p.source), max(ST_Distance(o.geom_27700, p.geom_27700))
             FROM places o JOIN places p ON p.id = o.merged_into
             WHERE o.source = 'os-openmap-local'""")).one()
-    assert into == ["dcms-libraries-2016"] and furthest <= 150
+    # a footprint's place is a 2016 library or another footprint of its building (docs/places.md, "parts")
+    assert set(into) <= {"dcms-libraries-2016", "os-openmap-local"} and furthest <= 150
     # every point lies inside its own building, checked against the WKT as published
     frame = pd.read_csv(buildings, dtype=str, keep_default_na=False)
     with db.begin() as conn:

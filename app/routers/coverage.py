@@ -33,16 +33,15 @@ EXAMPLE = {"id": 1, "source": "osm", "title": "OpenStreetMap third places", "cat
 def list_coverage(
     request: Request,
     category: Annotated[str | None, Query(description="Only claims listing this category: "
-                                                     + ", ".join(CATEGORIES))] = None,
+                                                     + ", ".join(CATEGORIES),
+                                          json_schema_extra={"enum": list(CATEGORIES)})] = None,
     year: Annotated[dep.Integer | None, Query(
-        description=f"Only claims covering this year ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}).")] = None,
+        ge=STATUS_YEARS[0], le=STATUS_YEARS[-1], description=f"Only claims covering this year ({STATUS_YEARS[0]}–{STATUS_YEARS[-1]}).")] = None,
     f: Annotated[Literal["json", "geojson"] | None, Query(
         description="json (default) or geojson; without it the Accept header chooses.")] = None,
 ) -> Response:
     if category is not None and category not in CATEGORIES:
         raise ApiError(400, f"category {category!r} unknown; allowed: {', '.join(CATEGORIES)}", "category")
-    if year is not None and year not in STATUS_YEARS:
-        raise ApiError(400, f"year {year} outside {STATUS_YEARS[0]}–{STATUS_YEARS[-1]}", "year")
     geojson = f == "geojson" or (f is None and GEOJSON in request.headers.get("accept", ""))
     with request.app.state.engine.connect() as conn:
         body = coverage.listing(conn, category, year, geojson)

@@ -373,12 +373,20 @@ def _without_collection_id(operation: dict, collection_id: str) -> dict:
     return concrete
 
 
+def _own(parameter: dict) -> bool:
+    """A route's own parameter named like a plain filter (the grants layer's ``level``), not the
+    generic filter ``filter_parameters()`` declares (which carries the filter's own description)."""
+    return parameter["name"] in dep.PROPERTY_FILTERS and \
+        parameter.get("description") != dep.PROPERTY_FILTERS[parameter["name"]]
+
+
 def _narrow(operation: dict, c: Collection, tiles: bool) -> None:
     """``c``'s filters instead of every collection's; ``properties`` and ``sortby`` its names;
     no ``bbox`` without a geometry, no ``datetime`` without a time span (each a 400 there)."""
     left_out = set(dep.PROPERTY_FILTERS) | ({"bbox", "bbox-crs"} if c.geometry is None else set()) | (
         {"datetime"} if c.temporal is None else set())
-    parameters = [p for p in operation["parameters"] if p["name"] not in left_out or p["in"] != "query"]
+    parameters = [p for p in operation["parameters"] if p["name"] not in left_out or p["in"] != "query"
+                  or _own(p)]
     for p in parameters:
         names = None
         if p["name"] == "properties":  # a tile carries the scalar ones
@@ -389,4 +397,7 @@ def _narrow(operation: dict, c: Collection, tiles: bool) -> None:
             pattern = f"^[+-]?{names}(,[+-]?{names})*$"
         if names is not None:
             p["schema"] = {"type": "string", "pattern": pattern, "title": p["name"].title()}
-    operation["parameters"] = parameters + dep.filter_parameters(c.id)["parameters"]
+    # a route of its own (grants) may declare a name a filter has (level, code): its own wins
+    declared = {p["name"] for p in parameters}
+    operation["parameters"] = parameters + [p for p in dep.filter_parameters(c.id)["parameters"]
+                                            if p["name"] not in declared]

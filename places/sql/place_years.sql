@@ -79,9 +79,10 @@ carried AS (
     FROM grid g),
 resolved AS (
     SELECT place_id, year, first_spoken, last_spoken, opened_year, seen, latest,
-           CASE WHEN opened_year > year THEN NULL  -- before its opening year nothing counts, not even a
-                                                    -- later statement clamped to :last (an edit this year)
+           CASE WHEN opened_year > :last THEN NULL  -- opened after the years resolved (an edit this year):
+                                                     -- its statement clamped to :last says nothing of them
                 WHEN stated IS NOT NULL THEN stated
+                WHEN opened_year > year THEN NULL
                 WHEN seen > 0 THEN latest
                 WHEN first_stated IS NULL THEN current
                 WHEN first_stated = 'open' OR closed_year > year THEN 'open'
