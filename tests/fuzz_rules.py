@@ -30,7 +30,7 @@ RULES = [
     (r"/closures", r"^to \(\d+\) must be a later year than from", "to > from: one parameter bounded by another"),
     (r"/grants|/collections/grants/.*", r"^apportion applies to level=lsoa only", "apportion only with level=lsoa: one parameter "
      "allowed by another's value"),
-    (r"/grants|/spending", r"^from \S+ is after to ", "from ≤ to: one parameter bounded by another"),
+    (r"/grants|/spending|/collections/grants/.*", r"^from \S+ is after to ", "from ≤ to: one parameter bounded by another"),
     (r"/spending", r"^group sums every unit: leave out area", "group excludes area"),
     (r".*", r"^datetime: the interval ends before it starts", "an interval's end not before its start"),
     (r".*", r"^datetime: '[0-9-]+' is not a real date", "a real day of its month (2023-02-30 is not)"),

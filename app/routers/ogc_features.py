@@ -352,7 +352,7 @@ def concrete_collection_paths(schema: dict) -> dict:
 
 
 def _selects(operation: dict | None) -> bool:
-    return bool(operation) and any(p["name"] in dep.PROPERTY_FILTERS and p["in"] == "query"
+    return bool(operation) and any(p["name"] in dep.PROPERTY_FILTERS and p["in"] == "query" and not _own(p)
                                    for p in operation.get("parameters", []))
 
 
